@@ -1,0 +1,70 @@
+"""Named errors of the review queue, each with a message a user can act on."""
+
+from __future__ import annotations
+
+
+class ReviewError(Exception):
+    """Base of every review-queue error; the CLI and the app show its message as one line."""
+
+
+class AuthenticationFailed(ReviewError):
+    """Unknown user, wrong password or disabled account (deliberately not told apart)."""
+
+    def __init__(self, message: str = "unknown user, wrong password or disabled account") -> None:
+        super().__init__(message)
+
+
+class PermissionDenied(ReviewError):
+    """The acting user may not do this (missing role, disabled, or a separation-of-duties rule)."""
+
+
+class SelfApprovalDenied(PermissionDenied):
+    """The user authored, generated or edited the draft and so may not sign it off."""
+
+
+class OneDimensionPerReviewer(PermissionDenied):
+    """The user already signed another dimension of this revision."""
+
+
+class InvalidTransition(ReviewError):
+    """The action is not allowed from the draft's current state."""
+
+
+class StaleRevision(ReviewError):
+    """The draft changed since the user looked at it; the message says what changed."""
+
+
+class CommentRequired(ReviewError):
+    """Rejecting and requesting changes need a comment saying why."""
+
+
+class NotApproved(ReviewError):
+    """Publishing needs all three sign-offs on the current revision's content hash."""
+
+
+class UnknownDraft(ReviewError):
+    """No draft with that id."""
+
+
+class UnknownUser(ReviewError):
+    """No user with that name."""
+
+
+class UserExists(ReviewError):
+    """A user with that name (or identity) already exists."""
+
+
+class InvalidInput(ReviewError):
+    """A value given to the review queue is malformed (unknown role, empty title, NUL byte...)."""
+
+
+class WeakPassword(InvalidInput):
+    """The password is too short or otherwise unusable."""
+
+
+class DatabaseBusy(ReviewError):
+    """The database stayed locked or deadlocked after several retries."""
+
+
+class PublishError(ReviewError):
+    """The module file could not be written or removed; nothing was changed."""

@@ -1,0 +1,67 @@
+"""Fixtures shared by every test: settings on tmp_path, the sample library, ../shared, PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+# Nothing may download a model at run time.
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+SAMPLE_LIBRARY = PROJECT_ROOT / "content_library"
+SHARED_DIR = PROJECT_ROOT.parent / "shared"
+DEFAULT_TEST_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+
+
+@pytest.fixture(scope="session")
+def project_root() -> Path:
+    """The repository root."""
+    return PROJECT_ROOT
+
+
+@pytest.fixture(scope="session")
+def shared_dir() -> Path:
+    """../shared (evaluation sets and third-party fixtures); tests skip when it is absent."""
+    if not SHARED_DIR.is_dir():
+        pytest.skip(f"../shared is absent (looked for {SHARED_DIR}); its fixtures cannot be read")
+    return SHARED_DIR
+
+
+@pytest.fixture
+def sample_library(tmp_path: Path) -> Path:
+    """A private copy of the shipped sample library, so tests may write into it."""
+    target = tmp_path / "library"
+    shutil.copytree(SAMPLE_LIBRARY, target)
+    return target
+
+
+@pytest.fixture
+def settings(tmp_path: Path, sample_library: Path):
+    """Settings pointing at a copy of the sample library and a data dir under tmp_path."""
+    from workbench.settings import Settings
+
+    return Settings(library_dir=sample_library, data_dir=tmp_path / "data", llm_provider="fake")
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> str:
+    """URL of the local PostgreSQL server; tests using it create and drop their own schema."""
+    url = os.environ.get("WORKBENCH_TEST_POSTGRES_URL", DEFAULT_TEST_POSTGRES_URL)
+    try:
+        import sqlalchemy
+
+        engine = sqlalchemy.create_engine(url)
+        with engine.connect():
+            pass
+        engine.dispose()
+    except Exception as error:  # noqa: BLE001 - any failure means the server is not there
+        if os.environ.get("CI"):
+            raise
+        pytest.skip(f"PostgreSQL at {url} is not reachable: {error}")
+    return url

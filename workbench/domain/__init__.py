@@ -1,0 +1,1 @@
+"""Plain-Python domain of the workbench: no frameworks are imported here (see the import-linter contract)."""

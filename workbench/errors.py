@@ -1,0 +1,67 @@
+"""Named errors of the workbench, each with a message a user can act on."""
+
+from __future__ import annotations
+
+
+class WorkbenchError(Exception):
+    """Base of every error the CLI and the app turn into one clear line."""
+
+
+class ConfigurationError(WorkbenchError):
+    """A setting is missing or points at something unusable."""
+
+
+class IndexLocked(WorkbenchError):
+    """Another process is writing the embedded index."""
+
+
+class EmbeddingModelChanged(WorkbenchError):
+    """The index was built with a different embedding model than the one configured."""
+
+
+class UnknownSkill(WorkbenchError):
+    """A skill id that is not in the framework."""
+
+
+class SkillsFileInvalid(WorkbenchError):
+    """A skills framework file could not be read; the message names file and row."""
+
+
+class LLMError(WorkbenchError):
+    """Base of LLM failures; `raw_output` keeps whatever the model returned."""
+
+    def __init__(self, message: str, raw_output: str | None = None) -> None:
+        super().__init__(message)
+        self.raw_output = raw_output
+
+
+class LLMUnavailable(LLMError):
+    """The endpoint is unreachable, the key is wrong or the model file is missing."""
+
+
+class LLMOutputInvalid(LLMError):
+    """The model's reply did not validate against the schema after the retries."""
+
+
+class LLMTruncated(LLMOutputInvalid):
+    """The reply stopped at the token limit before the JSON was complete."""
+
+
+class LLMRefused(LLMOutputInvalid):
+    """The model refused, or the reply was empty or content-filtered."""
+
+
+class GenerationCancelled(LLMError):
+    """The user cancelled a streaming generation."""
+
+
+class PromptFileInvalid(WorkbenchError):
+    """A prompt file is malformed; the message names the file."""
+
+
+class ExportError(WorkbenchError):
+    """An export could not be produced."""
+
+
+class ImportFileInvalid(WorkbenchError):
+    """A question bank file could not be read; the message names file and position."""

@@ -1,0 +1,103 @@
+"""One settings object for the whole workbench, read from WORKBENCH_* variables."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_EMBEDDING_MODEL = "packaged:all-MiniLM-L6-v2"
+
+
+class Settings(BaseSettings):
+    """Every knob of the workbench; built once by the composition root and passed down."""
+
+    model_config = SettingsConfigDict(env_prefix="WORKBENCH_", extra="ignore")
+
+    library_dir: Path = Path("content_library")
+    data_dir: Path = Path(".workbench")
+
+    # Index
+    chroma_url: str | None = None  # http://host:port uses a Chroma server through HttpClient
+    collection_name: str = "library"
+    embedding_model: str = DEFAULT_EMBEDDING_MODEL  # or a local directory holding a sentence-transformers model
+    max_file_bytes: int = 2_000_000
+    chunk_max_chars: int = 1_500
+    chunk_overlap_chars: int = 200
+
+    # Gaps
+    skills_file: Path | None = None  # default: <library_dir>/skills.yaml
+    stale_after_days: int = 548  # about 18 months
+
+    # Database (review queue, audit log, generation log)
+    database_url: str | None = None  # default: sqlite:///<data_dir>/workbench.db
+
+    # LLM
+    llm_provider: Literal["embedded", "openai", "fake"] = "embedded"
+    llm_base_url: str | None = None
+    llm_model: str | None = None
+    llm_api_key: SecretStr | None = None  # falls back to OPENAI_API_KEY, then .streamlit/secrets.toml
+    llm_structured_mode: Literal["auto", "json_schema", "tools", "json_object"] = "auto"
+    llm_timeout_seconds: float = 120.0
+    llm_max_retries: int = 2
+    llm_temperature: float = 0.2
+    llm_context_tokens: int = 8192
+    llm_threads: int | None = None
+
+    # App
+    session_timeout_minutes: int = Field(default=60, ge=1)
+
+    @property
+    def resolved_database_url(self) -> str:
+        """The database URL, defaulting to SQLite inside the data dir."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'workbench.db').resolve()}"
+
+    @property
+    def resolved_skills_file(self) -> Path:
+        """The skills framework file, defaulting to the library's skills.yaml."""
+        return self.skills_file or (self.library_dir / "skills.yaml")
+
+    @property
+    def index_dir(self) -> Path:
+        """Where the embedded Chroma index lives."""
+        return self.data_dir / "index"
+
+    @property
+    def models_dir(self) -> Path:
+        """Where prepared model files (the GGUF) live."""
+        return self.data_dir / "models"
+
+    @property
+    def logs_dir(self) -> Path:
+        """Where log files live."""
+        return self.data_dir / "logs"
+
+    def api_key(self) -> SecretStr | None:
+        """The LLM API key from settings, OPENAI_API_KEY, or .streamlit/secrets.toml."""
+        if self.llm_api_key is not None:
+            return self.llm_api_key
+        env_key = os.environ.get("OPENAI_API_KEY")
+        if env_key:
+            return SecretStr(env_key)
+        secrets = Path(".streamlit") / "secrets.toml"
+        if secrets.is_file():
+            import tomllib
+
+            try:
+                data = tomllib.loads(secrets.read_text(encoding="utf-8"))
+            except (OSError, tomllib.TOMLDecodeError):
+                return None
+            value = data.get("OPENAI_API_KEY") or data.get("llm", {}).get("api_key")
+            if value:
+                return SecretStr(str(value))
+        return None
+
+    def with_overrides(self, **overrides: object) -> "Settings":
+        """A copy with the given fields replaced (None values are ignored)."""
+        changes = {key: value for key, value in overrides.items() if value is not None}
+        return self.model_copy(update=changes)
