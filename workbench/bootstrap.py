@@ -1,8 +1,8 @@
 """The composition root: builds every service from one Settings object.
 
 Entry points (CLI, app, benchmarks) call `bootstrap()`; tests pass fakes through `overrides`
-(for example `bootstrap(settings, llm=FakeChatModel())`). Services are built lazily so that a
-command that only lists users never loads torch or a model.
+(for example `bootstrap(settings, llm=LLMClient.for_chat_model(FakeChatModel()))`). Services are
+built lazily so that a command that only lists users never loads torch or a model.
 """
 
 from __future__ import annotations
@@ -98,6 +98,13 @@ class Services:
         from workbench.publishing.service import Publisher
 
         return Publisher(self.settings, self.review, self.index)
+
+    @cached_property
+    def exports(self):
+        """LMS exports (GIFT, Moodle XML, QTI, SCORM) and question-bank import."""
+        from workbench.exports.service import build_export_service
+
+        return build_export_service(self)
 
 
 def bootstrap(settings: Settings | None = None, **overrides: Any) -> Services:

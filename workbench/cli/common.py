@@ -43,3 +43,29 @@ def fail(message: str, code: int = 1) -> NoReturn:
 def print_json(data: Any) -> None:
     """Print data as indented JSON (UTF-8, not ASCII-escaped)."""
     typer.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+
+
+def read_password(password_stdin: bool, prompt: str, *, confirm: bool = False) -> str:
+    """A password from one line of stdin, or a hidden prompt (asked twice when confirming) on a terminal."""
+    if password_stdin:
+        line = sys.stdin.readline()
+        password = line.rstrip("\r\n")
+        if not password:
+            fail("no password on stdin (--password-stdin reads one line)")
+        return password
+    if not sys.stdin.isatty():
+        fail("stdin is not a terminal: pass the password on stdin with --password-stdin")
+    return typer.prompt(prompt, hide_input=True, confirmation_prompt=confirm)
+
+
+def acting_user(ctx: typer.Context, name: str | None, password_stdin: bool):
+    """The user named by --as, authenticated with a prompted password or one read from stdin."""
+    from review.errors import ReviewError
+
+    if not name:
+        fail("say who is acting with --as NAME")
+    password = read_password(password_stdin, f"Password for {name}")
+    try:
+        return state(ctx).services.review.authenticate(name, password)
+    except ReviewError as error:
+        fail(str(error))

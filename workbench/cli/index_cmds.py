@@ -1,9 +1,124 @@
-"""CLI commands: index."""
+"""CLI commands: index (build the semantic index of the library) and search (query it by meaning)."""
 
 from __future__ import annotations
 
+import sys
+from contextlib import contextmanager
+from typing import Iterator
+
 import typer
+
+from workbench.cli.common import fail, print_json, state
+from workbench.errors import WorkbenchError
+
+STAGE_LABELS = {
+    "reading": "Reading library",
+    "loading model": "Loading model",
+    "embedding": "Embedding chunks",
+    "writing": "Writing index",
+}
+
+
+@contextmanager
+def _terminal_progress(enabled: bool) -> Iterator:
+    """A progress callback drawing a bar on stderr when it is a terminal; a no-op otherwise."""
+    if not enabled or not sys.stderr.isatty():
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    ) as bar:
+        tasks: dict[str, int] = {}
+
+        def update(stage: str, done: int, total: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = bar.add_task(STAGE_LABELS.get(stage, stage), total=total)
+            bar.update(tasks[stage], completed=done, total=total)
+
+        yield update
+
+
+def _print_report(report) -> None:
+    """The human-readable summary of an index run."""
+    typer.echo(
+        f"Read {report.files} files ({report.modules} modules) in {report.seconds:.1f} s: "
+        f"{report.chunks_added} chunks added, {report.chunks_updated} updated, "
+        f"{report.chunks_removed} removed, {report.chunks_unchanged} unchanged "
+        f"({report.chunks_embedded} embedded, {report.chunks_reused} reused)."
+    )
+    if report.skipped:
+        typer.echo(f"Skipped or partly read ({len(report.skipped)}):")
+        for item in report.skipped:
+            typer.echo(f"  {item.path}: {item.reason}")
+    if report.warnings:
+        typer.echo(f"Warnings ({len(report.warnings)}):")
+        for item in report.warnings:
+            typer.echo(f"  {item.path}: {item.reason}")
+
+
+def index_command(
+    ctx: typer.Context,
+    rebuild: bool = typer.Option(False, "--rebuild", help="Drop the index and embed everything again (needed after changing the embedding model)."),
+    as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
+) -> None:
+    """Index the content library for search; only new or changed text is embedded."""
+    services = state(ctx).services
+    try:
+        with _terminal_progress(enabled=True) as progress:
+            report = services.index.build(rebuild=rebuild, progress=progress)
+    except WorkbenchError as error:
+        fail(str(error))
+    if as_json:
+        print_json(report.to_json())
+    else:
+        _print_report(report)
+
+
+def search_command(
+    ctx: typer.Context,
+    query: str = typer.Argument(..., help="What you are looking for, in your own words."),
+    k: int = typer.Option(10, "-k", "--top", min=1, max=1000, help="How many chunks to return."),
+    as_json: bool = typer.Option(False, "--json", help="Print the results as JSON."),
+) -> None:
+    """Search the indexed library by meaning; prints the closest chunks, best first."""
+    if not query.strip():
+        fail("the search query is empty")
+    services = state(ctx).services
+    try:
+        hits = services.index.search(query, k=k)
+    except WorkbenchError as error:
+        fail(str(error))
+    if as_json:
+        print_json(
+            [
+                {
+                    "module_id": hit.module_id,
+                    "path": hit.path,
+                    "title": hit.title,
+                    "heading": hit.heading,
+                    "score": round(hit.score, 4),
+                    "text": hit.text,
+                }
+                for hit in hits
+            ]
+        )
+        return
+    for rank, hit in enumerate(hits, start=1):
+        heading = f" > {hit.heading}" if hit.heading != hit.title else ""
+        typer.echo(f"{rank:>2}. {hit.score:.3f}  {hit.title}{heading}  ({hit.path})")
+        snippet = " ".join(hit.text.split())
+        typer.echo(f"      {snippet[:200]}{'...' if len(snippet) > 200 else ''}")
 
 
 def register(app: typer.Typer) -> None:
     """Add this module's commands to the workbench CLI."""
+    app.command("index")(index_command)
+    app.command("search")(search_command)

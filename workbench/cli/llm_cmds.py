@@ -1,9 +1,154 @@
-"""CLI commands: llm."""
+"""CLI commands: `llm check`, `prompts list|show`, `models prepare`."""
 
 from __future__ import annotations
 
+from typing import Optional
+
 import typer
+
+from workbench.cli.common import fail, print_json, state
+from workbench.errors import WorkbenchError
+
+llm_app = typer.Typer(help="Check the configured language model.", no_args_is_help=True)
+prompts_app = typer.Typer(help="List and show the versioned prompt files.", no_args_is_help=True)
+models_app = typer.Typer(help="Prepare the packaged model files (GGUF and embedding model).", no_args_is_help=True)
 
 
 def register(app: typer.Typer) -> None:
     """Add this module's commands to the workbench CLI."""
+    app.add_typer(llm_app, name="llm")
+    app.add_typer(prompts_app, name="prompts")
+    app.add_typer(models_app, name="models")
+
+
+@llm_app.command("check")
+def llm_check(
+    ctx: typer.Context,
+    as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
+) -> None:
+    """Make one small structured call to the configured model and report its speed."""
+    from workbench.llm.check import run_check
+
+    services = state(ctx).services
+    try:
+        report = run_check(services.llm, services.prompts)
+    except WorkbenchError as error:
+        fail(f"llm check failed: {error}")
+    if as_json:
+        print_json(report)
+        return
+    typer.echo(f"provider:   {report['provider']}")
+    typer.echo(f"model:      {report['model']}")
+    typer.echo(f"structured: {report['structured_mode']} ({report['attempts']} attempt(s))")
+    typer.echo(f"reply:      {report['reply']}")
+    typer.echo(
+        f"tokens:     {report['prompt_tokens']} prompt, {report['completion_tokens']} completion, "
+        f"{report['latency_seconds']} s, {report['tokens_per_second']} tokens/s"
+    )
+    if report["is_demo_model"]:
+        typer.echo(
+            "note:       the embedded Gemma 3 270M base model only exercises the workflow; "
+            "real drafting needs a capable model behind an OpenAI-compatible endpoint (see docs/llm.md)."
+        )
+
+
+@prompts_app.command("list")
+def prompts_list(
+    ctx: typer.Context,
+    as_json: bool = typer.Option(False, "--json", help="Print the prompts as JSON."),
+) -> None:
+    """List every prompt file: name, version, variables and sha256."""
+    prompts = state(ctx).services.prompts.all()
+    rows = [
+        {
+            "name": prompt.name,
+            "version": prompt.version,
+            "description": prompt.description,
+            "input_variables": list(prompt.input_variables),
+            "examples": len(prompt.examples),
+            "sha256": prompt.sha256,
+            "path": str(prompt.path),
+        }
+        for prompt in prompts
+    ]
+    if as_json:
+        print_json(rows)
+        return
+    for row in rows:
+        variables = ", ".join(row["input_variables"]) or "-"
+        typer.echo(f"{row['name']}.v{row['version']}  sha256 {row['sha256'][:12]}  variables: {variables}")
+        typer.echo(f"    {row['description']}")
+
+
+@prompts_app.command("show")
+def prompts_show(
+    ctx: typer.Context,
+    name: str = typer.Argument(..., help="Prompt name, e.g. draft_module."),
+    version: Optional[int] = typer.Option(None, "--version", help="Version to show (default: the latest)."),
+    as_json: bool = typer.Option(False, "--json", help="Print the prompt as JSON."),
+) -> None:
+    """Show one prompt file: metadata, system message, template and few-shot examples."""
+    try:
+        prompt = state(ctx).services.prompts.get(name, version)
+    except WorkbenchError as error:
+        fail(str(error))
+    if as_json:
+        print_json(
+            {
+                "name": prompt.name,
+                "version": prompt.version,
+                "description": prompt.description,
+                "input_variables": list(prompt.input_variables),
+                "parameters": prompt.parameters,
+                "system": prompt.system,
+                "template": prompt.template,
+                "examples": list(prompt.examples),
+                "sha256": prompt.sha256,
+                "path": str(prompt.path),
+            }
+        )
+        return
+    typer.echo(f"# {prompt.name}.v{prompt.version}  (sha256 {prompt.sha256})")
+    typer.echo(f"file: {prompt.path}")
+    typer.echo(f"description: {prompt.description}")
+    typer.echo(f"input variables: {', '.join(prompt.input_variables) or '-'}")
+    if prompt.parameters:
+        typer.echo(f"parameters: {prompt.parameters}")
+    typer.echo("\n## system\n" + (prompt.system or "(none)"))
+    typer.echo("\n## template\n" + prompt.template)
+    typer.echo(f"\n## examples ({len(prompt.examples)})")
+    for number, example in enumerate(prompt.examples, start=1):
+        typer.echo(f"--- example {number}")
+        for key, value in example.items():
+            typer.echo(f"{key}: {value}")
+
+
+@models_app.command("prepare")
+def models_prepare(
+    ctx: typer.Context,
+    skip_embedder: bool = typer.Option(False, "--skip-embedder", help="Only prepare the GGUF."),
+    force: bool = typer.Option(False, "--force", help="Re-hash the GGUF and reload the embedder even if stamped."),
+    as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
+) -> None:
+    """Assemble and sha256-verify the packaged GGUF, and check the embedding model loads (idempotent)."""
+    from workbench.llm.models import check_embedder, prepare_embedded_model
+
+    settings = state(ctx).settings
+    progress = (lambda message: typer.echo(message, err=True)) if as_json else typer.echo
+    try:
+        prepared = prepare_embedded_model(settings, progress=progress, force=force)
+        embedder = "skipped" if skip_embedder else check_embedder(settings, progress=progress, force=force)
+    except WorkbenchError as error:
+        fail(str(error))
+    if not skip_embedder:
+        progress(embedder)
+    if as_json:
+        print_json(
+            {
+                "gguf": str(prepared.path),
+                "sha256": prepared.sha256,
+                "assembled": prepared.assembled,
+                "verified_by": prepared.verified_by,
+                "embedder": embedder,
+            }
+        )

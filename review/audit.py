@@ -1,0 +1,146 @@
+"""The hash-chained, append-only audit log: append, verify, export."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import IO, Any, Iterator
+
+from sqlalchemy import Connection, select
+
+from review.tables import audit_head, audit_log
+
+GENESIS_HASH = "0" * 64
+HASHED_FIELDS = ("seq", "at", "actor", "action", "draft_id", "revision", "content_hash", "dimension", "comment", "details", "prev_hash")
+CSV_FIELDS = (*HASHED_FIELDS, "row_hash")
+
+
+def row_hash(fields: dict[str, Any]) -> str:
+    """The sha256 of a row's canonical JSON (its fields plus the previous row's hash)."""
+    payload = {name: fields[name] for name in HASHED_FIELDS}
+    canonical = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def append(
+    connection: Connection,
+    *,
+    at: datetime,
+    actor: str,
+    action: str,
+    draft_id: int | None = None,
+    revision: int | None = None,
+    content_hash: str | None = None,
+    dimension: str | None = None,
+    comment: str | None = None,
+    details: dict | None = None,
+) -> int:
+    """Append one row inside the caller's transaction; returns its sequence number."""
+    # Locking the single head row serialises appends, so the chain never forks.
+    head = connection.execute(select(audit_head).where(audit_head.c.id == 1).with_for_update()).one()
+    fields: dict[str, Any] = {
+        "seq": head.last_seq + 1,
+        "at": at.isoformat(timespec="microseconds"),
+        "actor": actor[:200],
+        "action": action,
+        "draft_id": draft_id,
+        "revision": revision,
+        "content_hash": content_hash,
+        "dimension": dimension,
+        "comment": comment,
+        "details": json.dumps(details or {}, sort_keys=True, ensure_ascii=False),
+        "prev_hash": head.last_hash,
+    }
+    fields["row_hash"] = row_hash(fields)
+    connection.execute(audit_log.insert().values(**fields))
+    connection.execute(
+        audit_head.update().where(audit_head.c.id == 1).values(last_seq=fields["seq"], last_hash=fields["row_hash"])
+    )
+    return fields["seq"]
+
+
+@dataclass(frozen=True)
+class AuditVerification:
+    """The outcome of checking the chain; `first_bad_seq` names the first row that does not fit."""
+
+    ok: bool
+    rows_checked: int
+    head_hash: str
+    first_bad_seq: int | None = None
+    problem: str = ""
+
+    def to_dict(self) -> dict:
+        """A JSON-ready dict."""
+        return {
+            "ok": self.ok,
+            "rows_checked": self.rows_checked,
+            "head_hash": self.head_hash,
+            "first_bad_seq": self.first_bad_seq,
+            "problem": self.problem,
+        }
+
+
+def _rows(connection: Connection) -> Iterator[dict]:
+    result = connection.execution_options(yield_per=1000).execute(select(audit_log).order_by(audit_log.c.seq))
+    for row in result:
+        yield dict(row._mapping)
+
+
+def verify(connection: Connection) -> AuditVerification:
+    """Recompute the chain and compare it with the head; name the first edited, inserted or missing row."""
+    head = connection.execute(select(audit_head).where(audit_head.c.id == 1)).one_or_none()
+    if head is None:
+        return AuditVerification(False, 0, "", None, "the audit head row is missing; the log cannot be trusted")
+    expected_seq, previous_hash, checked = 1, GENESIS_HASH, 0
+    for row in _rows(connection):
+        seq = row["seq"]
+        if seq != expected_seq:
+            problem = (
+                f"row {expected_seq} is missing (the log jumps from row {expected_seq - 1} to row {seq})"
+                if seq > expected_seq
+                else f"row {seq} is out of sequence"
+            )
+            return AuditVerification(False, checked, head.last_hash, expected_seq, problem)
+        if row["prev_hash"] != previous_hash:
+            return AuditVerification(
+                False, checked, head.last_hash, seq,
+                f"row {seq} does not follow row {seq - 1} (a row before it was deleted, inserted or edited)",
+            )
+        if row_hash(row) != row["row_hash"]:
+            return AuditVerification(False, checked, head.last_hash, seq, f"row {seq} was edited (its hash does not match its content)")
+        previous_hash, expected_seq, checked = row["row_hash"], seq + 1, checked + 1
+    last_seq = expected_seq - 1
+    if head.last_seq > last_seq:
+        return AuditVerification(
+            False, checked, head.last_hash, last_seq + 1,
+            f"row {last_seq + 1} is missing: the log ends at row {last_seq} but {head.last_seq} rows were written",
+        )
+    if head.last_seq < last_seq:
+        return AuditVerification(
+            False, checked, head.last_hash, head.last_seq + 1,
+            f"row {head.last_seq + 1} was inserted: only {head.last_seq} rows were written through the workbench",
+        )
+    if head.last_hash != previous_hash:
+        return AuditVerification(False, checked, head.last_hash, last_seq, f"row {last_seq} does not match the recorded head hash")
+    return AuditVerification(True, checked, head.last_hash)
+
+
+def _csv_safe(value: Any) -> Any:
+    # Spreadsheet apps run cells that start with these characters as formulas (CSV injection).
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+def export_csv(connection: Connection, stream: IO[str]) -> int:
+    """Write every row as CSV (formula-looking cells quoted for spreadsheets); returns the row count."""
+    writer = csv.writer(stream)
+    writer.writerow(CSV_FIELDS)
+    count = 0
+    for row in _rows(connection):
+        writer.writerow([_csv_safe(row[name]) for name in CSV_FIELDS])
+        count += 1
+    return count

@@ -1,0 +1,136 @@
+"""The workbench database: engine set-up (SQLite or PostgreSQL), migrations and transactions."""
+
+from __future__ import annotations
+
+import random
+import time
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Callable, Iterator, TypeVar
+
+from sqlalchemy import Connection, create_engine, event, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.pool import StaticPool
+
+from review.errors import DatabaseBusy
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+# Arbitrary constant so that concurrent `upgrade()` calls on PostgreSQL run one at a time.
+_MIGRATION_LOCK_KEY = 7_320_118_001
+
+T = TypeVar("T")
+
+
+class Database:
+    """One engine for the whole workbench database, with write and read transactions."""
+
+    def __init__(self, url: str, *, echo: bool = False) -> None:
+        self.url = make_url(url)
+        self.dialect = self.url.get_backend_name()
+        if self.dialect == "sqlite":
+            self.engine = self._sqlite_engine(echo)
+        else:
+            self.engine = create_engine(self.url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=20)
+
+    def _sqlite_engine(self, echo: bool):
+        database = self.url.database or ""
+        connect_args = {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000, "check_same_thread": False}
+        if database in ("", ":memory:"):
+            # One shared connection: every new connection to ":memory:" would be a new, empty database.
+            engine = create_engine(self.url, echo=echo, connect_args=connect_args, poolclass=StaticPool)
+        else:
+            if not database.startswith("file:"):
+                Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+            engine = create_engine(self.url, echo=echo, connect_args=connect_args, pool_size=20, max_overflow=20)
+
+        @event.listens_for(engine, "connect")
+        def _on_connect(dbapi_connection, _record):  # noqa: ANN001
+            # Let SQLAlchemy, not pysqlite, decide when transactions begin (SQLAlchemy pysqlite docs).
+            dbapi_connection.isolation_level = None
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            # FULL: a committed publish must survive a power cut before its file is replaced.
+            cursor.execute("PRAGMA synchronous=FULL")
+            cursor.close()
+
+        @event.listens_for(engine, "begin")
+        def _on_begin(connection: Connection) -> None:
+            # IMMEDIATE takes the write lock up front: a deferred transaction that reads and then
+            # writes can fail with "database is locked" even with a busy timeout.
+            mode = connection.get_execution_options().get("sqlite_begin", "IMMEDIATE")
+            connection.exec_driver_sql(f"BEGIN {mode}")
+
+        return engine
+
+    @property
+    def is_sqlite(self) -> bool:
+        """True for the embedded SQLite database."""
+        return self.dialect == "sqlite"
+
+    def upgrade(self) -> None:
+        """Bring the schema to the newest migration (idempotent; safe from several processes)."""
+        from alembic import command
+        from alembic.config import Config
+
+        config = Config()
+        config.set_main_option("script_location", str(MIGRATIONS_DIR))
+        with self.engine.begin() as connection:
+            if self.dialect == "postgresql":
+                connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK_KEY})
+            config.attributes["connection"] = connection
+            command.upgrade(config, "head")
+
+    def current_revision(self) -> str | None:
+        """The Alembic revision the database is at (None before the first upgrade)."""
+        from alembic.runtime.migration import MigrationContext
+
+        with self.read() as connection:
+            return MigrationContext.configure(connection).get_current_revision()
+
+    @contextmanager
+    def transaction(self) -> Iterator[Connection]:
+        """A read-then-write transaction: BEGIN IMMEDIATE on SQLite; commits on success, rolls back on error."""
+        with self.engine.connect() as connection:
+            with connection.begin():
+                yield connection
+
+    @contextmanager
+    def read(self) -> Iterator[Connection]:
+        """A read-only transaction (deferred on SQLite, so readers never wait for the write lock)."""
+        with self.engine.connect() as connection:
+            if self.is_sqlite:
+                connection.execution_options(sqlite_begin="DEFERRED")
+            with connection.begin():
+                yield connection
+
+    def run_write(self, work: Callable[[Connection], T], *, attempts: int = 4) -> T:
+        """Run `work` in a write transaction, retrying when the database reports a lock timeout or deadlock."""
+        for attempt in range(1, attempts + 1):
+            try:
+                with self.transaction() as connection:
+                    return work(connection)
+            except (OperationalError, DBAPIError) as error:
+                if not _is_retryable(error) or attempt == attempts:
+                    if _is_retryable(error):
+                        raise DatabaseBusy(
+                            "the database stayed busy after several retries; try again in a moment"
+                        ) from error
+                    raise
+                time.sleep(min(0.5, 0.01 * 2**attempt) * random.random())
+        raise AssertionError("unreachable")
+
+    def dispose(self) -> None:
+        """Close every pooled connection."""
+        self.engine.dispose()
+
+
+def _is_retryable(error: DBAPIError) -> bool:
+    message = str(getattr(error, "orig", error)).lower()
+    return any(
+        marker in message
+        for marker in ("database is locked", "database table is locked", "deadlock detected", "could not serialize")
+    )

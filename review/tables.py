@@ -1,0 +1,200 @@
+"""The workbench database schema (SQLAlchemy Core); created only by the Alembic migrations."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.sql.expression import false
+from sqlalchemy.types import TypeDecorator
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+
+class UTCDateTime(TypeDecorator):
+    """A timezone-aware UTC datetime on every backend (SQLite drops the zone otherwise)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect):  # noqa: ANN001
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetimes are not stored; pass an aware UTC datetime")
+        return value.astimezone(timezone.utc)
+
+    def process_result_value(self, value: datetime | None, dialect):  # noqa: ANN001
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=timezone.utc)
+        return value.astimezone(timezone.utc)
+
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(100), nullable=False, unique=True),
+    Column("display_name", String(200), nullable=False, server_default=""),
+    Column("password_hash", String(255), nullable=True),
+    Column("disabled", Boolean, nullable=False, server_default=false()),
+    Column("oidc_issuer", String(500), nullable=True),
+    Column("oidc_subject", String(500), nullable=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    UniqueConstraint("oidc_issuer", "oidc_subject", name="uq_users_identity"),
+)
+
+user_roles = Table(
+    "user_roles",
+    metadata,
+    Column("user_id", Integer, ForeignKey("users.id"), primary_key=True),
+    Column("role", String(40), primary_key=True),
+)
+
+drafts = Table(
+    "drafts",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("title", Text, nullable=False),
+    Column("state", String(30), nullable=False),
+    Column("current_revision", Integer, nullable=False),
+    Column("author_id", Integer, ForeignKey("users.id"), nullable=False),
+    Column("generated_by", Text, nullable=True),
+    Column("skill_ids", Text, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Index("ix_drafts_state", "state"),
+)
+
+revisions = Table(
+    "revisions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("draft_id", Integer, ForeignKey("drafts.id"), nullable=False),
+    Column("number", Integer, nullable=False),
+    Column("title", Text, nullable=False),
+    Column("content", Text, nullable=False),
+    Column("markdown", Text, nullable=False),
+    Column("content_hash", String(64), nullable=False),
+    Column("findings", Text, nullable=False),
+    Column("editor_id", Integer, ForeignKey("users.id"), nullable=False),
+    Column("note", Text, nullable=False, server_default=""),
+    Column("created_at", UTCDateTime, nullable=False),
+    UniqueConstraint("draft_id", "number", name="uq_revisions_draft_number"),
+)
+
+sign_offs = Table(
+    "sign_offs",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("draft_id", Integer, ForeignKey("drafts.id"), nullable=False),
+    Column("revision", Integer, nullable=False),
+    Column("dimension", String(20), nullable=False),
+    Column("user_id", Integer, ForeignKey("users.id"), nullable=False),
+    Column("content_hash", String(64), nullable=False),
+    Column("signed_at", UTCDateTime, nullable=False),
+    Column("voided_at", UTCDateTime, nullable=True),
+    Column("voided_by_revision", Integer, nullable=True),
+    # The separation-of-duties rules, enforced by the database itself.
+    UniqueConstraint("draft_id", "revision", "dimension", name="uq_sign_offs_one_per_dimension"),
+    UniqueConstraint("draft_id", "revision", "user_id", name="uq_sign_offs_one_per_user"),
+)
+
+comments = Table(
+    "comments",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("draft_id", Integer, ForeignKey("drafts.id"), nullable=False),
+    Column("revision", Integer, nullable=False),
+    Column("user_id", Integer, ForeignKey("users.id"), nullable=False),
+    Column("anchor", String(200), nullable=True),
+    Column("text", Text, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Index("ix_comments_draft_id", "draft_id"),
+)
+
+publications = Table(
+    "publications",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("draft_id", Integer, ForeignKey("drafts.id"), nullable=False, unique=True),
+    Column("path", String(500), nullable=False, unique=True),
+    Column("module_id", String(200), nullable=False),
+    Column("revision", Integer, nullable=False),
+    Column("content_hash", String(64), nullable=False),
+    # The exact file text, so a crash between the commit and the file write can be repaired.
+    Column("text", Text, nullable=False),
+    Column("text_sha256", String(64), nullable=False),
+    Column("present", Boolean, nullable=False),
+    Column("indexed", Boolean, nullable=False),
+    Column("published_at", UTCDateTime, nullable=False),
+    Column("removed_at", UTCDateTime, nullable=True),
+    Column("remove_reason", Text, nullable=True),
+)
+
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=False),
+    # Text, not a datetime: the hash covers exactly these characters on every backend.
+    Column("at", String(40), nullable=False),
+    Column("actor", String(200), nullable=False),
+    Column("action", String(40), nullable=False),
+    Column("draft_id", Integer, nullable=True),
+    Column("revision", Integer, nullable=True),
+    Column("content_hash", String(64), nullable=True),
+    Column("dimension", String(20), nullable=True),
+    Column("comment", Text, nullable=True),
+    Column("details", Text, nullable=False),
+    Column("prev_hash", String(64), nullable=False),
+    Column("row_hash", String(64), nullable=False),
+)
+
+audit_head = Table(
+    "audit_head",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("last_seq", Integer, nullable=False),
+    Column("last_hash", String(64), nullable=False),
+)
+
+generation_log = Table(
+    "generation_log",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("at", UTCDateTime, nullable=False),
+    Column("prompt_name", String(200), nullable=False),
+    Column("prompt_version", Integer, nullable=True),
+    Column("prompt_sha256", String(64), nullable=False),
+    Column("provider", String(100), nullable=False),
+    Column("model", String(300), nullable=False),
+    Column("parameters", Text, nullable=False),
+    Column("prompt_tokens", Integer, nullable=True),
+    Column("completion_tokens", Integer, nullable=True),
+    Column("latency_ms", Float, nullable=True),
+    Column("outcome", String(40), nullable=False),
+    Column("error", Text, nullable=True),
+    Index("ix_generation_log_at", "at"),
+)

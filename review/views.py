@@ -1,0 +1,132 @@
+"""Read-only views the review service returns: users, drafts, sign-offs, comments, revisions."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from enum import Enum
+from typing import Any
+
+from review.policy import Dimension, DraftState, Role
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, (frozenset, set, tuple, list)):
+        items = [_jsonable(item) for item in value]
+        return sorted(items) if isinstance(value, (frozenset, set)) else items
+    if isinstance(value, dict):
+        return {key: _jsonable(item) for key, item in value.items()}
+    return value
+
+
+class _View:
+    def to_dict(self) -> dict:
+        """A JSON-ready dict (datetimes as ISO 8601, enums as their values)."""
+        return _jsonable(asdict(self))  # type: ignore[call-overload]
+
+
+@dataclass(frozen=True)
+class User(_View):
+    """A person who uses the workbench, with the roles they hold now."""
+
+    id: int
+    name: str
+    display_name: str
+    roles: frozenset[Role]
+    disabled: bool
+    has_password: bool
+    created_at: datetime
+    oidc_issuer: str | None = None
+    oidc_subject: str | None = None
+
+    def has(self, role: Role) -> bool:
+        """True when the user holds the role and is not disabled."""
+        return not self.disabled and role in self.roles
+
+
+@dataclass(frozen=True)
+class SignOffView(_View):
+    """A sign-off on one dimension of one revision."""
+
+    dimension: Dimension
+    user: str
+    revision: int
+    content_hash: str
+    signed_at: datetime
+    voided_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class CommentView(_View):
+    """A comment, optionally anchored to a section or an item."""
+
+    id: int
+    user: str
+    revision: int
+    text: str
+    anchor: str | None
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class RevisionView(_View):
+    """One revision of a draft (content included only when asked for)."""
+
+    number: int
+    title: str
+    content_hash: str
+    editor: str
+    note: str
+    created_at: datetime
+    markdown: str | None = None
+    content: dict | None = None
+    findings: list | None = None
+
+
+@dataclass(frozen=True)
+class DraftSummary(_View):
+    """One row of the review queue."""
+
+    id: int
+    title: str
+    state: DraftState
+    revision: int
+    author: str
+    signed_dimensions: list[Dimension]
+    missing_dimensions: list[Dimension]
+    approved: bool
+    updated_at: datetime
+    published_path: str | None = None
+
+
+@dataclass(frozen=True)
+class DraftView(_View):
+    """Everything about a draft's current revision; `approved` is derived from its sign-offs."""
+
+    id: int
+    title: str
+    state: DraftState
+    revision: int
+    content: dict
+    markdown: str
+    content_hash: str
+    findings: list
+    skill_ids: list[str]
+    author: str
+    generated_by: dict | None
+    sign_offs: list[SignOffView]
+    missing_dimensions: list[Dimension]
+    approved: bool
+    comments: list[CommentView]
+    editors: list[str]
+    created_at: datetime
+    updated_at: datetime
+    published_path: str | None = None
+    published_revision: int | None = None
+    module_id: str | None = None
+    revision_note: str = ""
+    extra: dict = field(default_factory=dict)

@@ -1,0 +1,54 @@
+"""Gaps page: the ranked gaps with evidence, the heatmap, "Draft this" opening the studio with the brief."""
+
+from __future__ import annotations
+
+from tests.app.conftest import open_page
+
+
+def test_gaps_rank_the_framework_and_draft_this_fills_the_brief(people, app_services):
+    at = open_page("ann", "gaps")
+    assert not at.exception, at.exception
+    table = at.dataframe[0].value
+    statuses = dict(zip(table["id"], table["status"]))
+    # The small library teaches feedback (reviewed long ago) and nothing about prompting.
+    assert statuses["ai-prompting"] == "gap"
+    assert statuses["fb-giving"] in {"stale", "covered", "partial"}
+    assert at.get("vega_lite_chart"), "the coverage heatmap is drawn"
+
+    at.selectbox(key="wb_gaps_draft_skill").select("ai-prompting").run()
+    at.button(key="wb_gaps_draft_this").click().run()
+    assert not at.exception, at.exception
+    assert [t.value for t in at.title] == ["Draft studio"]
+    assert at.text_input(key="wb_brief_topic").value == "Writing prompts for AI assistants"
+    assert at.text_input(key="wb_brief_skills").value == "ai-prompting"
+    assert at.selectbox(key="wb_brief_level").value == "intermediate"
+
+
+def test_each_gap_report_adds_a_point_to_coverage_over_time(people, app_services):
+    from workbench.app.audit_view import coverage_history_file, read_coverage
+
+    open_page("lee", "gaps")
+    history = read_coverage(coverage_history_file(app_services.settings.data_dir))
+    assert len(history) == 1 and history[0]["skills"] == 2 and history[0]["gap"] >= 1
+
+
+def test_an_uploaded_esco_export_is_compared_with_the_library(people, app_services, shared_dir):
+    esco = (shared_dir / "fixtures" / "esco" / "transversalSkillsCollection_en.csv").read_bytes()
+    at = open_page("lee", "gaps")
+    at.radio(key="wb_gaps_source").set_value("upload").run()
+    at.get("file_uploader")[0].upload("transversal.csv", esco, "text/csv")
+    at.run()
+    assert not at.exception, at.exception
+    assert not at.error, [e.value for e in at.error]
+    table = at.dataframe[-1].value
+    assert len(table) > 50 and "http" not in str(table["id"].iloc[0])  # ESCO skills, with short ids
+
+
+def test_a_broken_framework_upload_is_reported_in_one_line(people, app_services):
+    at = open_page("lee", "gaps")
+    at.radio(key="wb_gaps_source").set_value("upload").run()
+    at.get("file_uploader")[0].upload("broken.yaml", b"skills:\n  - id: a\n  - id: a\n    name: A\n", "application/x-yaml")
+    at.run()
+    assert not at.exception, at.exception
+    messages = [e.value.replace("\\", "") for e in at.error]
+    assert len(messages) == 1 and "skill #1 (a): skill 'a' has no name" in messages[0], messages

@@ -1,0 +1,289 @@
+"""The workbench in a real browser: headless Chromium against `workbench serve` on 127.0.0.1.
+
+Sign in, visit every page, complete one review (three sign-offs by three people, then publish),
+and check that a library file full of XSS payloads renders inert: no script runs, no dialog
+opens, and no request leaves the machine.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+PASSWORD = "browser test password"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--no-first-run", "--disable-sync"]
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="headless Chromium is not installed at /usr/bin/chromium (apt-get install chromium)"),
+]
+
+XSS_MODULE = """---
+id: a-hostile-module
+title: A hostile module
+skills: [fb-giving]
+level: foundation
+---
+
+# A hostile module
+
+## Payloads
+
+Raw script: <script>window.__xss = "script"; alert("script")</script>
+
+Broken image: <img src="x" onerror="window.__xss = 'img'; alert('img')">
+
+A [javascript link](javascript:window.__xss='link') and an [ordinary link](https://example.org/page).
+
+A tracking pixel: ![tracker](http://example.invalid/x.png)
+
+<iframe src="http://example.invalid/frame"></iframe>
+<svg onload="window.__xss = 'svg'"></svg>
+"""
+
+FEEDBACK = """---
+id: giving-feedback
+title: Giving feedback with SBI
+skills: [fb-giving]
+level: foundation
+---
+
+# Giving feedback with SBI
+
+## Situation, behaviour, impact
+
+Describe the situation, the behaviour you saw and its impact. Keep it specific and timely.
+
+## Agreeing next steps
+
+End the conversation by agreeing one next step and a date to check in.
+"""
+
+SKILLS = """framework:
+  id: browser
+  name: Browser test framework
+skills:
+  - id: fb-giving
+    name: Giving feedback
+    level: foundation
+    priority: high
+    group: Feedback
+  - id: ai-prompting
+    name: Writing prompts for AI assistants
+    level: intermediate
+    priority: critical
+    group: Data and AI
+"""
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _seed(library: Path, data_dir: Path) -> int:
+    """Users, the index and one submitted draft (its model content scripted, with hostile markdown)."""
+    from tests.app.replies import assessment_reply, module_reply
+    from workbench.bootstrap import bootstrap
+    from workbench.domain.drafts import Brief
+    from workbench.settings import Settings
+
+    services = bootstrap(Settings(library_dir=library, data_dir=data_dir, llm_provider="fake"))
+    review = services.review
+    review.add_user("lee", PASSWORD, ["lead"])
+    for name, role in (("ann", "author"), ("sam", "accuracy_reviewer"), ("cam", "cultural_reviewer"), ("eve", "ethics_reviewer")):
+        review.add_user(name, PASSWORD, [role], actor="lee")
+    services.index.build()
+    brief = Brief(topic="Giving feedback to team members", skill_ids=["fb-giving"], question_count=2)
+    chunk_ids = services.drafting.ground(brief).chunk_ids
+    hostile = module_reply(chunk_ids)
+    hostile["sections"][1]["body"] += ' <img src="y" onerror="window.__xss=\'draft\'"> ![p](http://example.invalid/d.png)'
+    services.llm.fake.enqueue(hostile)
+    services.llm.fake.enqueue(assessment_reply(chunk_ids))
+    result = services.drafting.create_draft("ann", brief, submit=True)
+    services.database.dispose()
+    return result.draft_id
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """`workbench serve` on a free loopback port, over a seeded tmp library and data dir, with the fake LLM."""
+    root = tmp_path_factory.mktemp("browser")
+    library, data_dir = root / "library", root / "data"
+    (library / "feedback").mkdir(parents=True)
+    (library / "feedback" / "giving-feedback.md").write_text(FEEDBACK, encoding="utf-8")
+    (library / "a-hostile-module.md").write_text(XSS_MODULE, encoding="utf-8")
+    (library / "skills.yaml").write_text(SKILLS, encoding="utf-8")
+    draft_id = _seed(library, data_dir)
+
+    port = _free_port()
+    env = {**os.environ, "WORKBENCH_LLM_PROVIDER": "fake", "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
+    log = (root / "serve.log").open("w")
+    command = [str(Path(sys.executable).parent / "workbench"), "--library", str(library), "--data-dir", str(data_dir),
+               "serve", "--port", str(port), "--host", "127.0.0.1"]
+    process = subprocess.Popen(command, cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as response:
+                    if response.read().strip() == b"ok":
+                        break
+            except OSError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                log.flush()
+                pytest.fail(f"workbench serve did not start:\n{(root / 'serve.log').read_text()}")
+            time.sleep(0.5)
+        yield {"base": base, "library": library, "draft_id": draft_id, "root": root}
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        log.close()
+
+
+@pytest.fixture
+def browser_page(server, request):
+    """A fresh Chromium page that records every request, dialog and page error."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+        context = browser.new_context(viewport={"width": 1400, "height": 1000})
+        page = context.new_page()
+        page.set_default_timeout(60_000)
+        seen = {"requests": [], "dialogs": [], "errors": []}
+        page.on("request", lambda request: seen["requests"].append(request.url))
+        page.on("dialog", lambda dialog: (seen["dialogs"].append(dialog.message), dialog.dismiss()))
+        page.on("pageerror", lambda error: seen["errors"].append(str(error)))
+        # Kept after the run (CI artifacts): test-output/browser/<test name>/
+        shots = PROJECT_ROOT / "test-output" / "browser" / request.node.name
+        shots.mkdir(parents=True, exist_ok=True)
+        yield page, seen, shots
+        context.close()
+        browser.close()
+
+
+def _idle(page) -> None:
+    """Wait until Streamlit has finished running the script for the last interaction."""
+    page.wait_for_timeout(300)
+    page.wait_for_function(
+        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"
+        " || !document.querySelector('[data-testid=\"stStatusWidget\"]').innerText.includes('Running')",
+        timeout=90_000,
+    )
+    page.wait_for_timeout(300)
+
+
+def _sign_in(page, base: str, name: str) -> None:
+    page.goto(base)
+    page.get_by_role("textbox", name="User name").fill(name)
+    page.get_by_role("textbox", name="Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("heading", name="My work").wait_for()
+    _idle(page)
+
+
+def _sign_out(page) -> None:
+    page.get_by_role("button", name="Sign out").click()
+    page.get_by_text("You signed out.").wait_for()
+
+
+def _open(page, title: str) -> None:
+    started = time.monotonic()
+    page.locator('[data-testid="stSidebarNav"]').get_by_text(title, exact=True).click()
+    page.get_by_role("heading", name=title).first.wait_for()
+    _idle(page)
+    print(f"opened {title} in {time.monotonic() - started:.1f}s")
+
+
+def _external(urls: list[str]) -> list[str]:
+    allowed_hosts = {"127.0.0.1", "localhost"}
+    return [url for url in urls if urlsplit(url).scheme not in ("data", "blob", "about") and urlsplit(url).hostname not in allowed_hosts]
+
+
+def test_sign_in_visit_every_page_complete_a_review_and_publish(server, browser_page):
+    page, seen, shots = browser_page
+    base, draft_id = server["base"], server["draft_id"]
+
+    for reviewer, dimension in (("sam", "accuracy"), ("cam", "cultural"), ("eve", "ethics")):
+        _sign_in(page, base, reviewer)
+        _open(page, "Review queue")
+        page.locator('[data-testid="stHtml"]').get_by_text("Situation, behaviour, impact").first.wait_for()
+        page.screenshot(path=str(shots / f"queue-{reviewer}.png"), full_page=True)
+        page.get_by_role("button", name="Sign off").click()
+        page.get_by_text(f"Signed off {dimension} on revision 1.").wait_for()
+        page.screenshot(path=str(shots / f"review-{reviewer}.png"), full_page=True)
+        _sign_out(page)
+
+    _sign_in(page, base, "lee")
+    ready = {"My work": "Approved drafts waiting to be published", "Library": "Index status", "Gaps": "Ranked gaps",
+             "Draft studio": "Model in use", "Review queue": "All drafts", "Audit": "Coverage over time", "Account": "Roles:"}
+    for title, marker in ready.items():
+        _open(page, title)
+        page.get_by_text(marker).first.wait_for()
+        _idle(page)
+        assert not page.locator('[data-testid="stException"]').count(), f"{title} raised an exception"
+        page.screenshot(path=str(shots / f"{title.lower().replace(' ', '-')}.png"), full_page=True)
+
+    _open(page, "Audit")
+    page.get_by_role("tab", name="Publishing").click()
+    page.get_by_role("button", name="Publish").click()
+    page.get_by_text(f"Published draft #{draft_id} into the library.").wait_for()
+    page.screenshot(path=str(shots / "published.png"), full_page=True)
+    published = list(server["library"].rglob("giving-feedback-that-helps*.md"))
+    assert len(published) == 1, list(server["library"].rglob("*.md"))
+
+    assert seen["dialogs"] == []
+    assert page.evaluate("() => window.__xss") is None
+    assert _external(seen["requests"]) == [], sorted(set(_external(seen["requests"])))
+
+
+def test_hostile_library_markdown_renders_inert(server, browser_page):
+    page, seen, shots = browser_page
+    _sign_in(page, server["base"], "ann")
+    _open(page, "Library")
+    page.get_by_role("tab", name="Browse").click()
+    _idle(page)
+    # The hostile module sorts first, so the module view opens it.
+    page.get_by_text("Raw script:", exact=False).first.wait_for()
+    body = page.locator('[data-testid="stHtml"]').last
+    page.screenshot(path=str(shots / "hostile-module.png"), full_page=True)
+    # The payloads are shown as text; none became an element, an event handler or a script link.
+    assert body.locator("script, img, iframe, svg").count() == 0
+    assert not body.evaluate("el => [...el.querySelectorAll('*')].some(e => [...e.attributes].some(a => a.name.startsWith('on')))")
+    assert "javascript:" not in body.evaluate("el => [...el.querySelectorAll('a')].map(a => a.href).join(' ')")
+    assert "[image: tracker]" in body.inner_text()
+
+    page.get_by_role("tab", name="Search").click()
+    page.get_by_role("textbox", name="Search the library by meaning").fill("hostile payloads script")
+    page.keyboard.press("Enter")
+    _idle(page)
+    page.get_by_text("A hostile module › Payloads", exact=False).first.wait_for()
+
+    # The seeded draft carries hostile model output too; the studio shows it beside its sources.
+    _open(page, "Draft studio")
+    page.get_by_role("tab", name="My drafts").click()
+    _idle(page)
+    page.screenshot(path=str(shots / "studio-draft.png"), full_page=True)
+
+    page.wait_for_timeout(500)
+    assert page.evaluate("() => window.__xss") is None
+    assert seen["dialogs"] == []
+    assert _external(seen["requests"]) == [], _external(seen["requests"])

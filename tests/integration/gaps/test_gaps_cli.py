@@ -1,0 +1,54 @@
+"""`workbench gaps`: table, JSON and CSV output on any folder, and one-line errors for bad frameworks."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from workbench.cli import app
+
+pytestmark = pytest.mark.slow
+
+
+def run(settings, *args):
+    runner = CliRunner()
+    return runner.invoke(
+        app, ["--library", str(settings.library_dir), "--data-dir", str(settings.data_dir), "gaps", *args]
+    )
+
+
+def test_json_output_is_one_object_per_skill_sorted_by_rank(indexed_sample):
+    settings, _ = indexed_sample
+    result = run(settings, "--format", "json")
+    assert result.exit_code == 0, result.output
+    start = result.stdout.index("[")
+    rows = json.loads(result.stdout[start:])
+    assert len(rows) == 51
+    assert [row["rank"] for row in rows] == list(range(1, 52))
+    assert rows[0]["status"] == "gap"
+    assert set(rows[0]) >= {"skill_id", "skill_name", "status", "coverage", "priority", "level_match", "evidence", "reasons"}
+
+
+def test_csv_and_table_output(indexed_sample):
+    settings, _ = indexed_sample
+    result = run(settings, "--format", "csv")
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(io.StringIO(result.stdout[result.stdout.index("rank,"):])))
+    assert len(rows) == 51 and rows[0]["status"] == "gap"
+    table = run(settings)
+    assert table.exit_code == 0
+    assert "gap" in table.stdout and "Near-duplicate modules" in table.stdout
+
+
+def test_a_bad_skills_file_is_one_clear_line(indexed_sample, tmp_path):
+    settings, _ = indexed_sample
+    bad = tmp_path / "skills.csv"
+    bad.write_text("id,name\na,A\na,B\n", encoding="utf-8")
+    result = run(settings, "--skills", str(bad))
+    assert result.exit_code != 0
+    assert "duplicate skill id 'a'" in result.output and "row 3" in result.output
+    assert "Traceback" not in result.output

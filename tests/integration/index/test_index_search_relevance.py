@@ -1,0 +1,122 @@
+"""Search relevance on the shipped sample library, and the same index through a real Chroma server."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from workbench.index.service import LibraryIndex
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.mark.parametrize(
+    ("query", "topic"),
+    [
+        ("how should I give constructive feedback to someone in my team", "feedback"),
+        ("an email asks me to click a link and confirm my password", "phishing"),
+        ("what counts as personal data and how must we protect it", "gdpr"),
+    ],
+)
+def test_a_query_returns_the_module_about_it_first(sample_index, query, topic):
+    index, _ = sample_index
+
+    hits = index.search(query, k=5)
+
+    assert topic in hits[0].module_id.lower() or topic in hits[0].path.lower(), [(h.module_id, h.score) for h in hits]
+    assert [hit.score for hit in hits] == sorted((hit.score for hit in hits), reverse=True)
+
+
+def test_the_sample_library_indexes_without_skipped_files(sample_index):
+    index, report = sample_index
+
+    assert report.files >= 30 and report.skipped == []
+    status = index.status()
+    assert status["modules"] == report.modules and status["chunks"] == report.chunks_added
+
+
+def test_chunk_vectors_and_batched_queries_serve_gap_detection(sample_index):
+    index, _ = sample_index
+
+    chunks, vectors = index.chunk_vectors()
+    result = index.query_vectors(vectors[:3], k=2)
+
+    assert len(chunks) == vectors.shape[0] and vectors.shape[1] == 384
+    assert abs(float((vectors[0] ** 2).sum()) - 1.0) < 1e-3
+    # A stored chunk's nearest neighbour is itself.
+    assert [ids[0] for ids in result["ids"]] == [chunk.id for chunk in chunks[:3]]
+    some = index.chunk_vectors([chunks[5].id, chunks[1].id])[0]
+    assert {chunk.id for chunk in some} == {chunks[5].id, chunks[1].id}
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def chroma_server(tmp_path: Path):
+    """A real `chroma run` on 127.0.0.1, started for the test and stopped after it."""
+    executable = Path(sys.executable).parent / "chroma"
+    if not executable.exists():
+        pytest.fail(f"the chroma command is missing at {executable}; run `make install`")
+    port = _free_port()
+    log = (tmp_path / "chroma.log").open("w")
+    process = subprocess.Popen(
+        [str(executable), "run", "--path", str(tmp_path / "server-data"), "--host", "127.0.0.1", "--port", str(port)],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env={**os.environ, "ANONYMIZED_TELEMETRY": "False"},
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/api/v2/heartbeat", timeout=2):
+                    break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    pytest.fail(f"chroma run did not start: {(tmp_path / 'chroma.log').read_text()[-2000:]}")
+                time.sleep(0.2)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        log.close()
+
+
+def test_index_and_search_through_a_chroma_server(chroma_server, small_settings, embedder):
+    settings = small_settings.with_overrides(chroma_url=chroma_server)
+    index = LibraryIndex(settings, embedder)
+
+    first = index.build()
+    second = index.build()
+    hits = index.search("report a suspicious email", k=2)
+
+    assert (first.chunks_added, second.chunks_unchanged, second.chunks_embedded) == (5, 5, 0)
+    assert hits[0].path == "security/phishing.md"
+    assert index.status()["location"] == chroma_server
+    # Nothing was written to the embedded index folder.
+    assert not (settings.index_dir / "chroma.sqlite3").exists()
+
+
+def test_an_unreachable_chroma_server_is_one_clear_error(small_settings, embedder):
+    from workbench.index.errors import IndexUnavailable
+
+    settings = small_settings.with_overrides(chroma_url=f"http://127.0.0.1:{_free_port()}")
+
+    with pytest.raises(IndexUnavailable, match="cannot open the Chroma index at http://127.0.0.1"):
+        LibraryIndex(settings, embedder).build()

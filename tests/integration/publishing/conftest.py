@@ -1,0 +1,77 @@
+"""Fixtures for publishing: the review fixtures (SQLite and PostgreSQL), a small library, a publisher."""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import sys
+from pathlib import Path
+
+import pytest
+
+from workbench.settings import Settings
+
+# Reuse the review queue's database/service/team fixtures (both backends) without copying them.
+_spec = importlib.util.spec_from_file_location(
+    "review_fixtures", Path(__file__).resolve().parent.parent / "review" / "conftest.py"
+)
+_review_fixtures = importlib.util.module_from_spec(_spec)
+sys.modules[_spec.name] = _review_fixtures  # dataclasses look their module up there
+_spec.loader.exec_module(_review_fixtures)
+_sqlite_template = _review_fixtures._sqlite_template
+_postgres_schema = _review_fixtures._postgres_schema
+_sqlite_team_template = _review_fixtures._sqlite_team_template
+database = _review_fixtures.database
+service = _review_fixtures.service
+team = _review_fixtures.team
+FAST_HASHER = _review_fixtures.FAST_HASHER
+
+HAND_WRITTEN = "---\nid: intro\ntitle: Intro\n---\n\n# Intro\n\nWritten by hand; must never be overwritten.\n"
+
+
+class RecordingIndex:
+    """Stands in for the Chroma index: remembers the sha256 of each file when it was (re)indexed."""
+
+    def __init__(self, library_dir: Path) -> None:
+        self.library_dir = library_dir
+        self.indexed: dict[str, str] = {}
+        self.fail = False
+
+    def reindex_paths(self, relative_paths: list[str]) -> None:
+        if self.fail:
+            raise RuntimeError("index is unavailable")
+        for relative in relative_paths:
+            path = self.library_dir / relative
+            if path.exists():
+                self.indexed[relative] = hashlib.sha256(path.read_bytes()).hexdigest()
+            else:
+                self.indexed.pop(relative, None)
+
+    def remove_paths(self, relative_paths: list[str]) -> None:
+        if self.fail:
+            raise RuntimeError("index is unavailable")
+        for relative in relative_paths:
+            self.indexed.pop(relative, None)
+
+
+@pytest.fixture
+def library(tmp_path: Path) -> Path:
+    """A small library with a hand-written module where a slug would land."""
+    root = tmp_path / "library"
+    (root / "published").mkdir(parents=True)
+    (root / "published" / "intro.md").write_text(HAND_WRITTEN, encoding="utf-8")
+    (root / "communication").mkdir()
+    (root / "communication" / "listening.md").write_text("# Active listening\n\nListen first.\n", encoding="utf-8")
+    return root
+
+
+@pytest.fixture
+def publish_settings(library: Path, tmp_path: Path) -> Settings:
+    """Settings pointing at the small library."""
+    return Settings(library_dir=library, data_dir=tmp_path / "data", llm_provider="fake")
+
+
+@pytest.fixture
+def index(library: Path) -> RecordingIndex:
+    """The stand-in index."""
+    return RecordingIndex(library)

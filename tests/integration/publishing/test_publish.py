@@ -1,0 +1,188 @@
+"""Publishing writes exactly the approved revision, with provenance, into a safe new file; lead only."""
+
+from __future__ import annotations
+
+import hashlib
+import unicodedata
+
+import pytest
+import yaml
+
+from review.errors import InvalidInput, InvalidTransition, PermissionDenied
+from review.policy import DraftState
+from workbench.publishing.service import Publisher
+
+
+def _front_matter(path):
+    text = path.read_text(encoding="utf-8")
+    return yaml.safe_load(text.split("\n---\n", 1)[0].removeprefix("---\n"))
+
+
+def _publish(team, publisher, **kwargs):
+    draft = team.approved(**kwargs)
+    return draft, publisher.publish("lena", draft.id, draft.revision)
+
+
+def test_publish_writes_front_matter_with_provenance_and_reindexes(team, publish_settings, index, library):
+    publisher = Publisher(publish_settings, team.service, index)
+    content = {"module": {"title": "Giving feedback", "summary": "Use SBI", "level": "foundation", "audience": "managers",
+                          "locale": "en-GB", "duration_minutes": 30},
+               "provenance": {"model": "gemma-3-270m", "provider": "embedded", "retrieved_chunk_ids": ["c1", "c2"],
+                              "prompts": [{"name": "draft_module", "version": 1, "sha256": "ab" * 32}]}}
+    draft, result = _publish(team, publisher, content=content)
+    path = library / result.path
+    assert result.path == "published/giving-feedback.md" and result.content_hash == draft.content_hash
+    meta = _front_matter(path)
+    assert meta["id"] == result.module_id and meta["status"] == "published" and meta["level"] == "foundation"
+    provenance = meta["provenance"]
+    assert provenance["content_hash"] == draft.content_hash and provenance["model"] == "gemma-3-270m"
+    assert provenance["sources"] == ["c1", "c2"] and provenance["prompts"][0]["name"] == "draft_module"
+    assert {r["dimension"]: r["user"] for r in provenance["reviewers"]} == {"accuracy": "sam", "cultural": "cara", "ethics": "eric"}
+    assert all(r["signed_at"] for r in provenance["reviewers"])
+    assert path.read_bytes().endswith(draft.markdown.encode("utf-8"))
+    assert index.indexed[result.path] == hashlib.sha256(path.read_bytes()).hexdigest()
+    view = team.service.get_draft(draft.id)
+    assert view.state == DraftState.PUBLISHED and view.published_path == result.path
+    assert team.service.audit_rows(draft_id=draft.id, action="publish")[0]["content_hash"] == draft.content_hash
+
+
+def test_only_a_lead_publishes(team, publish_settings, index):
+    publisher = Publisher(publish_settings, team.service, index)
+    draft = team.approved()
+    with pytest.raises(PermissionDenied, match="lead"):
+        publisher.publish("alice", draft.id, draft.revision)
+    assert team.service.get_draft(draft.id).state == DraftState.APPROVED
+
+
+def test_edit_after_approval_blocks_publishing(team, publish_settings, index, library):
+    publisher = Publisher(publish_settings, team.service, index)
+    draft = team.approved()
+    edited = team.service.revise("alice", draft.id, expected_revision=draft.revision, content=draft.content,
+                                 markdown="# Changed after approval\n", findings=[])
+    with pytest.raises(InvalidTransition):
+        publisher.publish("lena", draft.id, edited.revision)
+    assert not list((library / "published").glob("giving*"))
+
+
+def test_republishing_a_new_revision_replaces_its_own_file(team, publish_settings, index, library):
+    publisher = Publisher(publish_settings, team.service, index)
+    draft, first = _publish(team, publisher)
+    edited = team.service.revise("alice", draft.id, expected_revision=draft.revision, content=draft.content,
+                                 markdown=draft.markdown + "\nRevised.\n", findings=[])
+    team.service.submit("alice", draft.id, edited.revision)
+    for user, dimension in (("sme2", "accuracy"), ("cult2", "cultural"), ("eth2", "ethics")):
+        team.service.sign_off(user, draft.id, dimension, edited.revision)
+    assert team.service.get_draft(draft.id).published_path == first.path  # still live while re-reviewed
+    second = publisher.publish("lena", draft.id, edited.revision)
+    assert second.path == first.path and second.revision == 2
+    assert (library / second.path).read_text(encoding="utf-8").endswith("Revised.\n")
+    assert _front_matter(library / second.path)["version"] == "2"
+    assert len(list((library / "published").glob("*.md"))) == 2  # the hand-written intro.md and this one
+
+
+def test_unpublish_archives_and_removes_file_and_index_entry(team, publish_settings, index, library):
+    publisher = Publisher(publish_settings, team.service, index)
+    draft, result = _publish(team, publisher)
+    with pytest.raises(PermissionDenied):
+        publisher.unpublish("alice", draft.id, "outdated")
+    publisher.unpublish("lena", draft.id, "superseded by the 2027 policy")
+    assert not (library / result.path).exists() and result.path not in index.indexed
+    view = team.service.get_draft(draft.id)
+    assert view.state == DraftState.ARCHIVED and view.published_path is None
+    assert team.service.audit_rows(draft_id=draft.id, action="unpublish")[0]["comment"] == "superseded by the 2027 policy"
+
+
+def test_index_failure_keeps_the_publication_and_is_repaired_later(team, publish_settings, index, library):
+    publisher = Publisher(publish_settings, team.service, index)
+    index.fail = True
+    draft, result = _publish(team, publisher)
+    assert not result.indexed and "repair" in result.warning and (library / result.path).exists()
+    index.fail = False
+    report = publisher.recover()
+    assert report.reindexed == [result.path] and result.path in index.indexed
+
+
+HOSTILE_TITLES = [
+    "../../x",
+    "/etc/passwd",
+    "..\\..\\windows\\system32",
+    "CON",
+    "nul.txt",
+    "LPT1",
+    "\u202eevil\u202c.md",
+    "T" * 500,
+    unicodedata.normalize("NFC", "Café"),
+    unicodedata.normalize("NFD", "Café"),
+    "Intro",
+    "intro",
+    ".hidden",
+    "🙂🙃",
+]
+
+
+def test_hostile_titles_get_safe_distinct_files_and_overwrite_nothing(team, publish_settings, index, library):
+    publisher = Publisher(publish_settings, team.service, index)
+    before = {p: p.read_bytes() for p in library.rglob("*") if p.is_file()}
+    paths = []
+    for title in HOSTILE_TITLES:
+        _, result = _publish(team, publisher, title=title, markdown=f"# {title}\n")
+        paths.append(result.path)
+    assert len(set(paths)) == len(paths)
+    assert len({p.casefold() for p in paths}) == len(paths)  # distinct even on case-insensitive file systems
+    published = library / "published"
+    for relative in paths:
+        target = (library / relative).resolve()
+        assert target.parent == published.resolve()
+        name = target.name
+        assert name.endswith(".md") and not name.startswith(".") and len(name.encode()) <= 130
+        assert all(unicodedata.category(ch)[0] in "LN" or ch in "-." for ch in name)
+        assert name.split(".")[0].split("-")[0] not in {"con", "nul", "lpt1"} or "-" in name
+        assert unicodedata.is_normalized("NFC", name)
+    for path, data in before.items():
+        assert path.read_bytes() == data  # nothing overwritten
+    assert "Written by hand" in (published / "intro.md").read_text(encoding="utf-8")
+    assert not (library.parent / "x.md").exists() and not list(library.parent.glob("*.md"))
+
+
+def test_title_with_a_nul_byte_is_refused_clearly(team):
+    with pytest.raises(InvalidInput, match="U\\+0000"):
+        team.draft(title="Intro\x00duction")
+
+
+def test_rtl_and_emoji_round_trip_byte_for_byte(team, publish_settings, index, library):
+    publisher = Publisher(publish_settings, team.service, index)
+    title = "مقدمة في التغذية الراجعة 👋🏽 שלום"
+    markdown = "# שלום עולם 👩\u200d💻\r\n\r\nنص عربي مع رمز 🇰🇪 و\u200fعلامة.\n\n- emoji: 🧑🏿\u200d🦱\n"
+    draft, result = _publish(team, publisher, title=title, markdown=markdown,
+                             content={"module": {"summary": "ملخص 🙂", "sections": [{"body": markdown}]}})
+    stored = team.service.get_draft(draft.id)
+    assert stored.title == title and stored.markdown == markdown
+    assert stored.content["module"]["sections"][0]["body"] == markdown
+    data = (library / result.path).read_bytes()
+    assert data.endswith(markdown.encode("utf-8"))
+    meta = _front_matter(library / result.path)
+    assert meta["title"] == title and meta["summary"] == "ملخص 🙂"
+
+
+def test_two_leads_publishing_same_titled_drafts_at_once_get_distinct_files(team, publish_settings, index, library):
+    import threading
+
+    team.service.set_roles("lena", "multi", ["lead"])
+    drafts = [team.approved(title="Same title", markdown=f"# Same title\n\nVersion {n}.\n") for n in range(2)]
+    publishers = [Publisher(publish_settings, team.service, index) for _ in range(2)]
+    barrier = threading.Barrier(2)
+    results: list = [None, None]
+
+    def run(slot: int, lead: str) -> None:
+        barrier.wait()
+        results[slot] = publishers[slot].publish(lead, drafts[slot].id, drafts[slot].revision)
+
+    threads = [threading.Thread(target=run, args=(0, "lena")), threading.Thread(target=run, args=(1, "multi"))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    paths = sorted(r.path for r in results)
+    assert paths == ["published/same-title-2.md", "published/same-title.md"]
+    bodies = {(library / p).read_text(encoding="utf-8").rsplit("\n\n", 1)[-1] for p in paths}
+    assert bodies == {"Version 0.\n", "Version 1.\n"}

@@ -1,0 +1,50 @@
+"""The lexical channel: TF-IDF on the library itself, cached by content and identical when reused."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from workbench.domain.library import Chunk
+from workbench.gaps.lexical import CACHE_FILE, LexicalModel
+
+DOCS = [
+    "Phishing emails pretend to be trusted senders to steal passwords",
+    "A team budget tracks costs and spending every month",
+    "Scrum teams plan sprints and hold daily stand-ups",
+]
+QUERIES = ["recognise phishing emails", "plan a team budget", "knitting patterns"]
+
+
+def chunks_for(texts):
+    return [Chunk(id=f"c{i}-{hash(t)}", module_id=f"m{i}", path=f"m{i}.md", title=f"M{i}", heading_path=(),
+                  position=0, text=t) for i, t in enumerate(texts)]
+
+
+def test_each_query_matches_its_own_document_and_nothing_for_unknown_words():
+    similarity = LexicalModel.fit(DOCS).similarity(QUERIES)
+    assert similarity.shape == (3, 3)
+    assert similarity[0].argmax() == 0 and similarity[1].argmax() == 1
+    assert similarity[2].max() == 0.0
+
+
+def test_the_cached_model_gives_the_same_scores_and_a_changed_library_refits(tmp_path):
+    chunks = chunks_for(DOCS)
+    fresh = LexicalModel.for_chunks(chunks, DOCS, tmp_path).similarity(QUERIES)
+    assert (tmp_path / CACHE_FILE).is_file()
+    reused = LexicalModel.for_chunks(chunks, DOCS, tmp_path).similarity(QUERIES)
+    assert np.allclose(fresh, reused)
+    changed = DOCS[:2] + ["Knitting patterns for beginners"]
+    refit = LexicalModel.for_chunks(chunks_for(changed), changed, tmp_path).similarity(QUERIES)
+    assert refit[2, 2] > 0.0
+
+
+def test_a_library_of_stop_words_only_gives_zeros():
+    similarity = LexicalModel.fit(["the and of", "it is"]).similarity(QUERIES)
+    assert similarity.shape == (3, 2) and not similarity.any()
+
+
+def test_whole_module_similarity_finds_copied_text():
+    texts = DOCS + [DOCS[0] + " Report them with the phishing button."]
+    model = LexicalModel.fit(texts)
+    similarity = model.module_pair_similarity(np.arange(4), 4, [(0, 3), (0, 1)])
+    assert similarity[0] > 0.8 and similarity[1] < 0.3

@@ -1,0 +1,156 @@
+"""The safe renderer: untrusted markdown never becomes script, event handler, unsafe link or loaded image."""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+
+import pytest
+
+from workbench.rendering import (
+    html_to_text,
+    is_safe_url,
+    render_markdown_safe,
+    render_text_safe,
+    strip_front_matter,
+)
+
+
+class _Elements(HTMLParser):
+    """Collects (tag, attrs) of every element in rendered HTML."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.elements: list[tuple[str, dict[str, str | None]]] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.elements.append((tag, dict(attrs)))
+
+
+def elements(rendered: str) -> list[tuple[str, dict[str, str | None]]]:
+    parser = _Elements()
+    parser.feed(rendered)
+    return parser.elements
+
+
+def assert_inert(rendered: str) -> None:
+    """No script/img/iframe element, no on* attribute, every href http(s)/mailto."""
+    for tag, attrs in elements(rendered):
+        assert tag not in {"script", "img", "iframe", "object", "embed", "svg", "style", "form", "input"}, rendered
+        for name, value in attrs.items():
+            assert not name.startswith("on"), rendered
+            if name in {"href", "src"}:
+                assert re.match(r"^(https?:|mailto:)", value or ""), rendered
+
+
+PAYLOADS = [
+    "<script>alert(1)</script>",
+    "<img src=x onerror=alert(1)>",
+    '<a href="javascript:alert(1)">x</a>',
+    "[x](javascript:alert(1))",
+    "[x](JaVaScRiPt:alert(1))",
+    "[x]( javascript:alert(1) )",
+    "[x](java\tscript:alert(1))",
+    "[x](data:text/html,<script>alert(1)</script>)",
+    "[x](vbscript:msgbox(1))",
+    "[x](&#106;avascript:alert(1))",
+    "[x](&#x6A;avascript&#58;alert(1))",
+    "![](http://example.invalid/x.png)",
+    "![pixel](data:image/png;base64,iVBORw0KGgo=)",
+    "![x](javascript:alert(1))",
+    "<javascript:alert(1)>",
+    "[ref]\n\n[ref]: javascript:alert(1)",
+    "`<img src=x onerror=alert(1)>`",
+    "```\n<script>alert(1)</script>\n```",
+    '[ok](https://example.org/"onmouseover="alert(1))',
+    "| a | b |\n|---|---|\n| <script>x</script> | [y](javascript:z) |",
+    "<svg onload=alert(1)>",
+    "<iframe src=https://example.org></iframe>",
+]
+
+
+@pytest.mark.parametrize("payload", PAYLOADS)
+def test_xss_payloads_render_inert(payload: str) -> None:
+    rendered = render_markdown_safe(payload)
+    assert_inert(rendered)
+    assert "<script" not in rendered.lower()
+
+
+def test_raw_html_is_shown_as_text() -> None:
+    rendered = render_markdown_safe("before <b>bold</b> after")
+    assert "&lt;b&gt;bold&lt;/b&gt;" in rendered
+
+
+def test_disallowed_link_stays_visible_as_plain_text() -> None:
+    rendered = render_markdown_safe("[click me](javascript:alert(1))")
+    assert "<a" not in rendered
+    assert "click me" in rendered
+
+
+def test_external_image_becomes_a_link_not_an_img() -> None:
+    rendered = render_markdown_safe("![chart](http://example.invalid/x.png)")
+    assert "<img" not in rendered
+    tags = elements(rendered)
+    assert ("a", {"href": "http://example.invalid/x.png", "rel": "nofollow noopener noreferrer", "class": "blocked-image"}) in tags
+    assert "chart" in rendered
+
+
+def test_data_image_is_not_rendered_at_all() -> None:
+    rendered = render_markdown_safe("![pixel](data:image/png;base64,iVBORw0KGgo=)")
+    assert "<img" not in rendered and "<a" not in rendered
+
+
+@pytest.mark.parametrize(
+    "markdown, href",
+    [
+        ("[site](https://example.org/a?b=1&c=2)", "https://example.org/a?b=1&c=2"),
+        ("[plain](http://example.org)", "http://example.org"),
+        ("[mail](mailto:ld@example.org)", "mailto:ld@example.org"),
+        ("<https://example.org/auto>", "https://example.org/auto"),
+    ],
+)
+def test_allowed_links_are_links_with_rel_nofollow(markdown: str, href: str) -> None:
+    tags = [attrs for tag, attrs in elements(render_markdown_safe(markdown)) if tag == "a"]
+    assert tags == [{"href": href, "rel": "nofollow noopener noreferrer"}]
+
+
+def test_attribute_values_are_escaped() -> None:
+    rendered = render_markdown_safe('[q](https://example.org/"><script>alert(1)</script>)')
+    assert_inert(rendered)
+    assert '"><script>' not in rendered
+
+
+def test_tables_and_code_render() -> None:
+    rendered = render_markdown_safe("| a | b |\n|---|---|\n| 1 | `x<y` |\n")
+    assert "<table>" in rendered and "<code>x&lt;y</code>" in rendered
+
+
+@pytest.mark.parametrize(
+    "url, safe",
+    [("https://a.b", True), ("HTTP://A.B", True), ("mailto:x@y.z", True), ("/relative", False),
+     ("javascript:x", False), (" JavaScript:x", False), ("data:text/html,x", False), ("&#106;avascript:x", False)],
+)
+def test_is_safe_url(url: str, safe: bool) -> None:
+    assert is_safe_url(url) is safe
+
+
+def test_strip_front_matter() -> None:
+    assert strip_front_matter("---\nid: a\ntitle: B\n---\n# Heading\n") == "# Heading\n"
+    assert strip_front_matter("# No front matter\n---\n") == "# No front matter\n---\n"
+
+
+def test_html_text_is_reduced_to_visible_text() -> None:
+    assert html_to_text("<p>Hi <b>there</b></p><script>alert(1)</script><img src=x onerror=alert(1)>") == "Hi there"
+    rendered = render_text_safe("<p>A &amp; B</p><img src=x onerror=alert(1)>", "html")
+    assert_inert(rendered)
+    assert "A &amp; B" in rendered
+
+
+def test_plain_text_is_escaped() -> None:
+    assert render_text_safe("a < b & <i>c</i>", "plain", inline=True) == "a &lt; b &amp; &lt;i&gt;c&lt;/i&gt;"
+
+
+def test_image_inside_a_link_does_not_nest_links() -> None:
+    rendered = render_markdown_safe("[![logo](http://example.invalid/logo.png)](https://example.org)")
+    assert [tag for tag, _ in elements(rendered)].count("a") == 1
+    assert "<img" not in rendered and "[image: logo]" in rendered

@@ -1,0 +1,1 @@
+"""The Streamlit workbench: thin pages over the same services as the command line."""

@@ -1,0 +1,119 @@
+"""Audit figures from audit-log rows and the library: throughput, time in review, AI share, coverage history."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter, defaultdict
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+
+DECISIONS = ("publish", "reject", "request_changes")
+THROUGHPUT_ACTIONS = ("submit", "sign_off", "request_changes", "reject", "publish", "unpublish")
+
+
+def _field(row: Any, name: str) -> Any:
+    return row.get(name) if isinstance(row, Mapping) else getattr(row, name, None)
+
+
+def _when(value: Any) -> datetime | None:
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    try:
+        parsed = datetime.fromisoformat(str(value))
+    except (TypeError, ValueError):
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+
+
+def _action(row: Any) -> str:
+    action = _field(row, "action")
+    return str(getattr(action, "value", action) or "")
+
+
+def throughput(rows: Iterable[Any]) -> list[dict]:
+    """Review actions per day: one row per (day, action) for submits, sign-offs and decisions."""
+    counts: Counter[tuple[str, str]] = Counter()
+    for row in rows:
+        action, when = _action(row), _when(_field(row, "at"))
+        if action in THROUGHPUT_ACTIONS and when is not None:
+            counts[(when.date().isoformat(), action)] += 1
+    return [{"day": day, "action": action, "count": count} for (day, action), count in sorted(counts.items())]
+
+
+def time_in_review(rows: Iterable[Any], now: datetime | None = None) -> list[dict]:
+    """Per draft: hours from its first submit to its first decision (or until now, if still open)."""
+    now = now or datetime.now(timezone.utc)
+    submitted: dict[Any, datetime] = {}
+    decided: dict[Any, tuple[datetime, str]] = {}
+    for row in rows:
+        draft, action, when = _field(row, "draft_id"), _action(row), _when(_field(row, "at"))
+        if draft is None or when is None:
+            continue
+        if action == "submit" and draft not in submitted:
+            submitted[draft] = when
+        elif action in DECISIONS and draft in submitted and draft not in decided:
+            decided[draft] = (when, action)
+    result = []
+    for draft, start in sorted(submitted.items(), key=lambda pair: pair[1]):
+        end, outcome = decided.get(draft, (now, "still in review"))
+        result.append({"draft": draft, "submitted": start.isoformat(timespec="seconds"), "outcome": outcome,
+                       "hours": round((end - start).total_seconds() / 3600.0, 2)})
+    return result
+
+
+def ai_share(modules: Iterable[Any]) -> dict[str, int]:
+    """How many library modules were AI-drafted (published from a draft) and how many human-written."""
+    counts = {"AI-drafted": 0, "human-written": 0}
+    for module in modules:
+        counts["AI-drafted" if getattr(module, "ai_drafted", False) else "human-written"] += 1
+    return counts
+
+
+def record_coverage(history_file: Path, framework: str, statuses: Iterable[str], coverages: Iterable[float]) -> None:
+    """Append one gap-report summary (counts per status, mean coverage) to the coverage history."""
+    statuses, coverages = list(statuses), list(coverages)
+    entry = {
+        "at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "framework": framework,
+        "skills": len(statuses),
+        **{status: statuses.count(status) for status in ("covered", "partial", "stale", "gap")},
+        "mean_coverage": round(sum(coverages) / len(coverages), 4) if coverages else 0.0,
+    }
+    history_file.parent.mkdir(parents=True, exist_ok=True)
+    with history_file.open("a", encoding="utf-8") as stream:
+        stream.write(json.dumps(entry) + "\n")
+
+
+def read_coverage(history_file: Path) -> list[dict]:
+    """Every recorded gap-report summary, oldest first (unreadable lines are skipped)."""
+    if not history_file.is_file():
+        return []
+    entries = []
+    for line in history_file.read_text(encoding="utf-8").splitlines():
+        try:
+            entries.append(json.loads(line))
+        except json.JSONDecodeError:
+            continue
+    return entries
+
+
+def coverage_history_file(data_dir: Path) -> Path:
+    """Where the app keeps its coverage history."""
+    return Path(data_dir) / "coverage_history.jsonl"
+
+
+def publish_rows(drafts: Iterable[Any]) -> list[dict]:
+    """Provenance rows of published drafts for the audit table."""
+    rows = []
+    for draft in drafts:
+        rows.append({key: _field(draft, key) for key in ("id", "title", "revision", "author", "published_path")})
+    return rows
+
+
+def group_by_draft(rows: Iterable[Any]) -> dict[Any, list[Any]]:
+    """Audit rows per draft id, in order."""
+    grouped: dict[Any, list[Any]] = defaultdict(list)
+    for row in rows:
+        grouped[_field(row, "draft_id")].append(row)
+    return grouped

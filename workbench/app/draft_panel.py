@@ -1,0 +1,167 @@
+"""Showing one draft: content beside its sources, findings, diff to the previous revision, comments."""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import pandas as pd
+import streamlit as st
+
+from workbench.app.ui import errors_shown, plain, show_markdown
+
+FLASH_KEY = "wb_flash"
+
+
+def flash(kind: str, message: str) -> None:
+    """Remember a one-line outcome of an action to show on the next run (actions run in callbacks)."""
+    st.session_state[FLASH_KEY] = (kind, message)
+
+
+def show_flash() -> None:
+    """Show and forget the outcome of the last action."""
+    outcome = st.session_state.pop(FLASH_KEY, None)
+    if outcome:
+        kind, message = outcome
+        {"success": st.success, "error": st.error, "warning": st.warning}.get(kind, st.info)(plain(message))
+
+
+def run_action(action: Callable[[], Any], success: str) -> None:
+    """Run one service call from a button callback, turning a named error into the flash message."""
+    from review.errors import ReviewError
+    from workbench.errors import WorkbenchError
+
+    try:
+        action()
+    except (ReviewError, WorkbenchError) as error:
+        flash("error", str(error))
+    else:
+        flash("success", success)
+
+
+def _markdown_body(markdown: str) -> str:
+    from workbench.rendering import strip_front_matter
+
+    return strip_front_matter(markdown or "")
+
+
+def finding_rows(findings: list) -> list[dict]:
+    """Findings as table rows, errors first."""
+    order = {"error": 0, "warning": 1, "info": 2}
+    rows = [
+        {
+            "severity": str(f.get("severity", "")),
+            "where": str(f.get("location", "")),
+            "check": str(f.get("check", "")),
+            "message": str(f.get("message", "")),
+            "advisory": bool(f.get("advisory", False)),
+        }
+        for f in (findings or [])
+        if isinstance(f, dict)
+    ]
+    return sorted(rows, key=lambda row: (order.get(row["severity"], 3), row["where"]))
+
+
+def show_findings(findings: list) -> None:
+    """The pre-review checks' findings, located at the parts they concern."""
+    rows = finding_rows(findings)
+    if not rows:
+        st.success("No findings from the pre-review checks.")
+        return
+    errors = sum(row["severity"] == "error" for row in rows)
+    warnings = sum(row["severity"] == "warning" for row in rows)
+    st.caption(f"{errors} errors, {warnings} warnings, {len(rows) - errors - warnings} notes")
+    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+
+
+def citing_parts(content: dict) -> dict[str, list[str]]:
+    """For each cited chunk id, the sections and items that cite it."""
+    cited: dict[str, list[str]] = {}
+    for section in (content.get("module", {}) or {}).get("sections", []):
+        for chunk_id in section.get("citations", []):
+            cited.setdefault(chunk_id, []).append(f"section {section.get('id')}")
+    for item in (content.get("assessment", {}) or {}).get("items", []):
+        for chunk_id in item.get("citations", []):
+            cited.setdefault(chunk_id, []).append(f"item {item.get('id')}")
+    return cited
+
+
+def show_sources(services: Any, draft: Any) -> None:
+    """The library passages the draft cites or was drafted from, each rendered safely."""
+    from workbench.domain.drafts import DraftContent
+
+    with errors_shown():
+        content = DraftContent.model_validate(draft.content)
+        sources = services.drafting.sources_for(content)
+        if not sources:
+            st.info("This draft cites no library passage (it is labelled ungrounded when the library had nothing).")
+        cited = citing_parts(draft.content or {})
+        for chunk_id, chunk in sources.items():
+            by = cited.get(chunk_id)
+            label = f"{chunk.title} › {chunk.heading}" + (f"  (cited by {', '.join(by)})" if by else "  (retrieved, not cited)")
+            with st.expander(plain(label), expanded=False):
+                st.text(f"{chunk.path} · chunk {chunk_id}")
+                show_markdown(chunk.text)
+
+
+def show_draft_side_by_side(services: Any, draft: Any) -> None:
+    """The draft's markdown on the left, the passages it cites on the right."""
+    left, right = st.columns([3, 2])
+    with left:
+        st.subheader("Draft")
+        show_markdown(_markdown_body(draft.markdown))
+    with right:
+        st.subheader("Cited sources")
+        show_sources(services, draft)
+
+
+def show_diff(services: Any, draft: Any, key: str) -> None:
+    """The readable diff between two revisions (by default the previous and the current)."""
+    if draft.revision < 2:
+        st.caption("This is the first revision: nothing to compare yet.")
+        return
+    numbers = list(range(1, draft.revision + 1))
+    columns = st.columns(2)
+    rev_a = columns[0].selectbox("From revision", numbers, index=len(numbers) - 2, key=f"{key}_a")
+    rev_b = columns[1].selectbox("To revision", numbers, index=len(numbers) - 1, key=f"{key}_b")
+    with errors_shown():
+        st.code(services.review.diff(draft.id, rev_a, rev_b), language="diff")
+
+
+def anchors_of(draft: Any) -> list[str]:
+    """Anchors a comment may point at: the draft's sections, items and objectives."""
+    content = draft.content or {}
+    module = content.get("module", {}) or {}
+    anchors = [f"section:{s.get('id')}" for s in module.get("sections", []) if s.get("id")]
+    anchors += [f"objective:{o.get('id')}" for o in module.get("objectives", []) if o.get("id")]
+    anchors += [f"item:{i.get('id')}" for i in (content.get("assessment", {}) or {}).get("items", []) if i.get("id")]
+    return anchors
+
+
+def show_comments(services: Any, draft: Any, user_name: str, key: str) -> None:
+    """The draft's comments and a form to add one, optionally anchored to a part."""
+    for comment in draft.comments:
+        where = f" on {comment.anchor}" if comment.anchor else ""
+        with st.container(border=True):
+            st.text(f"{comment.user} · revision {comment.revision}{where} · {comment.created_at:%Y-%m-%d %H:%M}")
+            st.text(comment.text)
+    with st.form(f"{key}_comment", clear_on_submit=True):
+        text = st.text_area("Add a comment", key=f"{key}_comment_text")
+        anchor = st.selectbox("About", ["(the whole draft)", *anchors_of(draft)], key=f"{key}_comment_anchor")
+        if st.form_submit_button("Comment"):
+            run_action(
+                lambda: services.review.comment(user_name, draft.id, text, None if anchor.startswith("(") else anchor),
+                "Comment added.",
+            )
+            st.rerun()
+
+
+def sign_off_rows(draft: Any) -> list[dict]:
+    """Who signed which dimension of the current revision, and what is still missing."""
+    rows = [
+        {"dimension": str(getattr(s.dimension, "value", s.dimension)), "signed by": s.user,
+         "revision": s.revision, "at": f"{s.signed_at:%Y-%m-%d %H:%M}"}
+        for s in draft.sign_offs
+    ]
+    rows += [{"dimension": str(getattr(d, "value", d)), "signed by": "(missing)", "revision": draft.revision, "at": ""}
+             for d in draft.missing_dimensions]
+    return rows

@@ -1,0 +1,68 @@
+"""Gap report → heatmap cells and table rows, as plain data the Gaps page draws."""
+
+from __future__ import annotations
+
+from typing import Any, Iterable, Mapping
+
+LEVELS = ("foundation", "intermediate", "advanced")
+UNSPECIFIED = "unspecified"
+
+
+def field(record: Any, name: str, default: Any = None) -> Any:
+    """A field of a report record, whether it is an object or a dict."""
+    if isinstance(record, Mapping):
+        return record.get(name, default)
+    return getattr(record, name, default)
+
+
+def _text(value: Any) -> str:
+    return str(getattr(value, "value", value) if value is not None else "")
+
+
+def heatmap_cells(skills: Iterable[Any], module_levels: Mapping[str, str], by: str = "skill") -> list[dict]:
+    """Coverage cells: for each skill (or group) and level, the strongest evidence at that level (0..1).
+
+    A cell is the best evidence score among modules of that level; for a group, the mean over its
+    skills, so that one well-covered skill does not hide the gaps of the others.
+    """
+    per_row: dict[str, list[dict[str, float]]] = {}
+    for skill in skills:
+        best = {level: 0.0 for level in LEVELS}
+        for evidence in field(skill, "evidence", []) or []:
+            level = module_levels.get(str(field(evidence, "module_id", "")), UNSPECIFIED)
+            score = float(field(evidence, "score", 0.0) or 0.0)
+            targets = [level] if level in best else list(LEVELS)  # unlevelled modules count for every level
+            for target in targets:
+                best[target] = max(best[target], min(1.0, max(0.0, score)))
+        if by == "group":
+            row = _text(field(skill, "group", "")) or "(no group)"
+        else:
+            row = f"{_text(field(skill, 'skill_name', ''))} ({_text(field(skill, 'skill_id', ''))})"
+        per_row.setdefault(row, []).append(best)
+    cells = []
+    for row, values in per_row.items():
+        for level in LEVELS:
+            cells.append({"row": row, "level": level, "coverage": round(sum(v[level] for v in values) / len(values), 3)})
+    return cells
+
+
+def gap_rows(skills: Iterable[Any]) -> list[dict]:
+    """The ranked gap table: one row per skill, in report order (the report ranks them)."""
+    rows = []
+    for rank, skill in enumerate(skills, start=1):
+        evidence = field(skill, "evidence", []) or []
+        rows.append({
+            "rank": rank,
+            "skill": _text(field(skill, "skill_name")),
+            "id": _text(field(skill, "skill_id")),
+            "group": _text(field(skill, "group")),
+            "status": _text(field(skill, "status")),
+            "coverage": round(float(field(skill, "coverage", 0.0) or 0.0), 3),
+            "priority": _text(field(skill, "priority")),
+            "level match": _text(field(skill, "level_match")),
+            "evidence": "; ".join(
+                f"{_text(field(e, 'module_id'))} › {_text(field(e, 'heading'))} ({float(field(e, 'score', 0) or 0):.2f})" for e in evidence[:3]
+            ),
+            "reasons": "; ".join(str(r) for r in (field(skill, "reasons", []) or [])),
+        })
+    return rows

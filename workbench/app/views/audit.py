@@ -1,0 +1,167 @@
+"""Audit (lead): coverage over time, review throughput, AI share, provenance, audit log, publishing, users."""
+
+import io
+import secrets
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from workbench.app import session
+from workbench.app.access import ALL_ROLES
+from workbench.app.audit_view import ai_share, coverage_history_file, read_coverage, throughput, time_in_review
+from workbench.app.draft_panel import run_action, show_flash
+from workbench.app.services import get_services
+from workbench.app.ui import errors_shown, plain
+
+user = session.require("audit")
+services = get_services()
+review = services.review
+st.title("Audit")
+show_flash()
+
+overview, publishing, log, people = st.tabs(["Overview", "Publishing", "Audit log", "Users and roles"])
+
+with overview:
+    st.subheader("Coverage over time")
+    history = read_coverage(coverage_history_file(services.settings.data_dir))
+    if history:
+        frame = pd.DataFrame(history)
+        st.altair_chart(
+            alt.Chart(frame).mark_line(point=True).encode(
+                x=alt.X("at:T", title="Gap report"), y=alt.Y("mean_coverage:Q", title="Mean coverage", scale=alt.Scale(domain=[0, 1])),
+                color=alt.Color("framework:N", title="Framework"), tooltip=["at", "framework", "covered", "partial", "stale", "gap"],
+            ).properties(height=220),
+            width="stretch",
+        )
+    else:
+        st.caption("No gap report has been run yet; each run on the Gaps page adds a point here.")
+
+    with errors_shown():
+        rows = review.audit_rows()
+        st.subheader("Review throughput")
+        counts = pd.DataFrame(throughput(rows))
+        if counts.empty:
+            st.caption("No review activity yet.")
+        else:
+            st.altair_chart(
+                alt.Chart(counts).mark_bar(size=28).encode(
+                    x=alt.X("day:N", title="Day", axis=alt.Axis(labelAngle=0)), y=alt.Y("count:Q", title="Actions"), color="action:N",
+                    tooltip=["day", "action", "count"],
+                ).properties(height=220),
+                width="stretch",
+            )
+        st.subheader("Time in review")
+        durations = pd.DataFrame(time_in_review(rows))
+        if durations.empty:
+            st.caption("No draft has been submitted yet.")
+        else:
+            decided = durations[durations["outcome"] != "still in review"]
+            columns = st.columns(3)
+            columns[0].metric("Submitted drafts", len(durations))
+            columns[1].metric("Decided", len(decided))
+            columns[2].metric("Median hours to a decision", f"{decided['hours'].median():.1f}" if not decided.empty else "–")
+            st.dataframe(durations, hide_index=True, width="stretch")
+
+    st.subheader("AI-drafted vs human-written")
+    with errors_shown():
+        share = ai_share(services.index.scan().modules)
+        st.altair_chart(
+            alt.Chart(pd.DataFrame([{"origin": k, "modules": v} for k, v in share.items()]))
+            .mark_arc().encode(theta="modules:Q", color="origin:N", tooltip=["origin", "modules"]),
+        )
+        st.caption(f"{share['AI-drafted']} AI-drafted and {share['human-written']} human-written modules in the library.")
+
+with publishing:
+    st.subheader("Approved drafts")
+    with errors_shown():
+        approved = review.list_drafts(state="approved")
+        if not approved:
+            st.caption("No approved draft is waiting.")
+        for draft in approved:
+            with st.container(border=True):
+                st.text(f"#{draft.id} {draft.title} — revision {draft.revision}, by {draft.author}")
+                st.button(
+                    "Publish", key=f"wb_publish_{draft.id}", type="primary", icon=":material/publish:", on_click=run_action,
+                    args=(lambda d=draft: services.publisher.publish(user.name, d.id, d.revision), f"Published draft #{draft.id} into the library."),
+                )
+
+    st.subheader("Published modules and their provenance")
+    with errors_shown():
+        published = review.list_drafts(state="published")
+        if not published:
+            st.caption("Nothing has been published yet.")
+        for summary in published:
+            draft = review.get_draft(summary.id)
+            provenance = (draft.content or {}).get("provenance", {}) or {}
+            with st.expander(plain(f"#{draft.id} {draft.title} → {draft.published_path}")):
+                st.json({
+                    "path": draft.published_path, "module_id": draft.module_id, "revision": draft.published_revision,
+                    "content_hash": draft.content_hash, "author": draft.author, "editors": draft.editors,
+                    "sign_offs": [s.to_dict() for s in draft.sign_offs],
+                    "model": {"provider": provenance.get("provider"), "model": provenance.get("model")},
+                    "prompts": provenance.get("prompts", []), "sources": provenance.get("retrieved_chunk_ids", []),
+                    "generated_by": draft.generated_by,
+                })
+                reason = st.text_input("Reason to unpublish", key=f"wb_unpublish_reason_{draft.id}")
+                st.button(
+                    "Unpublish", key=f"wb_unpublish_{draft.id}", icon=":material/unpublished:", on_click=run_action,
+                    args=(lambda d=draft.id: services.publisher.unpublish(user.name, d, st.session_state.get(f"wb_unpublish_reason_{d}", "")),
+                          f"Unpublished draft #{draft.id}: archived and removed from the index."),
+                )
+
+with log:
+    with errors_shown():
+        if st.button("Verify the audit log's integrity", key="wb_audit_verify", icon=":material/verified:"):
+            result = review.audit_verify()
+            if result.ok:
+                st.success(f"The audit log is intact: {result.rows_checked} rows checked.")
+            else:
+                st.error(plain(f"The audit log was tampered with: {result.problem} (first bad row: {result.first_bad_seq})."))
+        stream = io.StringIO()
+        review.export_audit_csv(stream)
+        st.download_button("Export the audit log (CSV)", stream.getvalue(), file_name="audit-log.csv", mime="text/csv", key="wb_audit_csv")
+        recent = review.audit_rows(limit=500)
+        st.caption(f"The {len(recent)} most recent rows, newest first")
+        st.dataframe(
+            pd.DataFrame([{k: (str(v) if k == "details" else v) for k, v in row.items() if k not in ("prev_hash",)} for row in reversed(recent)]),
+            hide_index=True, width="stretch",
+        )
+
+with people:
+    users = []
+    with errors_shown():
+        users = review.list_users()
+        st.dataframe(pd.DataFrame([{
+            "name": u.name, "display name": u.display_name, "roles": ", ".join(sorted(str(r) for r in u.roles)),
+            "disabled": u.disabled, "sign-in": "OIDC" if u.oidc_subject else ("password" if u.has_password else "none"),
+            "identity": f"{u.oidc_issuer} / {u.oidc_subject}" if u.oidc_subject else "",
+        } for u in users]), hide_index=True, width="stretch")
+
+    st.subheader("Add a user")
+    with st.form("wb_add_user", clear_on_submit=True):
+        name = st.text_input("User name", key="wb_new_user_name")
+        display = st.text_input("Display name", key="wb_new_user_display")
+        roles = st.multiselect("Roles", sorted(ALL_ROLES), key="wb_new_user_roles")
+        if st.form_submit_button("Add user"):
+            password = secrets.token_urlsafe(18)
+            with errors_shown():
+                review.add_user(name.strip(), password, roles, actor=user.name, display_name=display.strip())
+                st.success(f"Added {plain(name.strip())}. Their first password (shown once; pass it on privately):")
+                st.code(password, language=None)
+
+    st.subheader("Change roles or disable")
+    names = [u.name for u in users]
+    if names:
+        target = st.selectbox("User", names, key="wb_role_user")
+        current = next(u for u in users if u.name == target)
+        new_roles = st.multiselect("Roles", sorted(ALL_ROLES), default=sorted(str(r) for r in current.roles), key=f"wb_roles_{target}")
+        columns = st.columns(2)
+        columns[0].button("Save roles", key=f"wb_save_roles_{target}", on_click=run_action,
+                          args=(lambda t=target: review.set_roles(user.name, t, st.session_state.get(f"wb_roles_{t}", [])), f"Roles of {target} saved."))
+        if current.disabled:
+            columns[1].button("Enable", key=f"wb_enable_{target}", on_click=run_action,
+                              args=(lambda t=target: review.disable_user(user.name, t, disabled=False), f"{target} can sign in again."))
+        else:
+            columns[1].button("Disable", key=f"wb_disable_{target}", on_click=run_action,
+                              args=(lambda t=target: review.disable_user(user.name, t), f"{target} is disabled."))

@@ -1,0 +1,118 @@
+"""Gaps: a skills framework against the library — heatmap, ranked gaps with evidence, "Draft this"."""
+
+import hashlib
+from pathlib import Path
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from workbench.app import session
+from workbench.app.audit_view import coverage_history_file, record_coverage
+from workbench.app.gaps_view import field, gap_rows, heatmap_cells
+from workbench.app.services import get_services
+from workbench.app.ui import errors_shown, plain
+
+user = session.require("gaps")
+services = get_services()
+st.title("Gaps")
+
+source = st.radio(
+    "Skills framework",
+    ["sample", "upload"],
+    format_func={"sample": "The library's framework", "upload": "Upload a framework (YAML, CSV or an ESCO CSV export)"}.get,
+    horizontal=True,
+    key="wb_gaps_source",
+)
+skills_file = None
+if source == "upload":
+    upload = st.file_uploader("Framework file", type=["yaml", "yml", "csv"], key="wb_gaps_upload")
+    if upload is None:
+        st.info("Choose a YAML or CSV framework file, or an ESCO skills CSV export.")
+        st.stop()
+    data = upload.getvalue()
+    # Saved under a content hash: the gap service reads files, and a re-upload must not clash.
+    folder = Path(services.settings.data_dir) / "uploads"
+    folder.mkdir(parents=True, exist_ok=True)
+    suffix = Path(upload.name).suffix.lower() if Path(upload.name).suffix.lower() in {".yaml", ".yml", ".csv"} else ".csv"
+    skills_file = folder / f"framework-{hashlib.sha256(data).hexdigest()[:16]}{suffix}"
+    if not skills_file.exists():
+        skills_file.write_bytes(data)
+
+cache_key = f"wb_gap_report::{skills_file or 'sample'}"
+if st.button("Recompute", icon=":material/refresh:", key="wb_gaps_refresh"):
+    st.session_state.pop(cache_key, None)
+
+report = st.session_state.get(cache_key)
+if report is None:
+    with errors_shown():
+        bar = st.progress(0.0, text="Comparing the framework with the library…")
+
+        def _progress(stage: str, done: int, total: int) -> None:
+            if total:
+                bar.progress(min(1.0, done / total), text=f"{stage}: {done} of {total}")
+
+        report = services.gaps.report(skills_file=skills_file, progress=_progress)
+        bar.empty()
+        st.session_state[cache_key] = report
+        # Each computed report is one point of the coverage-over-time chart on the Audit page.
+        record_coverage(
+            coverage_history_file(services.settings.data_dir),
+            framework=str(skills_file.name if skills_file else "library framework"),
+            statuses=[str(getattr(field(s, "status"), "value", field(s, "status"))) for s in field(report, "skills", []) or []],
+            coverages=[float(field(s, "coverage", 0.0) or 0.0) for s in field(report, "skills", []) or []],
+        )
+if report is None:
+    st.stop()
+
+skills = list(field(report, "skills", []) or [])
+for warning in field(report, "warnings", []) or []:
+    st.warning(plain(warning))
+counts = pd.Series([str(getattr(field(s, "status"), "value", field(s, "status"))) for s in skills]).value_counts()
+metric_columns = st.columns(4)
+for column, status in zip(metric_columns, ["gap", "partial", "stale", "covered"]):
+    column.metric(status.capitalize(), int(counts.get(status, 0)))
+
+module_levels = {}
+with errors_shown():
+    module_levels = {m.id: (m.level.value if m.level else "unspecified") for m in services.index.scan().modules}
+
+st.subheader("Coverage heatmap")
+by = st.radio("Rows", ["group", "skill"], format_func={"group": "Skill groups", "skill": "Skills"}.get, horizontal=True, key="wb_gaps_by")
+cells = pd.DataFrame(heatmap_cells(skills, module_levels, by=by))
+if not cells.empty:
+    chart = (
+        alt.Chart(cells)
+        .mark_rect()
+        .encode(
+            x=alt.X("level:N", sort=["foundation", "intermediate", "advanced"], title="Level", axis=alt.Axis(labelAngle=0)),
+            y=alt.Y("row:N", title=None, sort=None),
+            color=alt.Color("coverage:Q", scale=alt.Scale(domain=[0, 1], scheme="blues"), title="Coverage"),
+            tooltip=["row", "level", alt.Tooltip("coverage:Q", format=".2f")],
+        )
+        .properties(height=max(90, 28 * cells["row"].nunique()))
+    )
+    st.altair_chart(chart, width="stretch")
+
+if hasattr(report, "library_json"):
+    library_findings = report.library_json()
+    with st.expander(
+        f"Library-wide: {len(library_findings['near_duplicates'])} near-duplicate pairs, "
+        f"{len(library_findings['orphans'])} orphan modules, {len(library_findings['stale_modules'])} stale modules"
+    ):
+        st.json(library_findings)
+
+st.subheader("Ranked gaps")
+rows = gap_rows(skills)
+st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+
+choices = [row["id"] for row in rows if row["status"] != "covered"] or [row["id"] for row in rows]
+if choices:
+    names = {row["id"]: f"{row['skill']} ({row['status']})" for row in rows}
+    chosen = st.selectbox("Skill to draft a module for", choices, format_func=names.get, key="wb_gaps_draft_skill")
+    if st.button("Draft this", type="primary", icon=":material/edit_note:", key="wb_gaps_draft_this"):
+        with errors_shown():
+            brief = services.drafting.brief_for_skill(chosen, skills_file=skills_file)
+            st.session_state["wb_studio_brief"] = brief.model_dump(mode="json")
+            st.session_state["wb_studio_skills_file"] = str(skills_file) if skills_file else None
+            st.switch_page("views/draft_studio.py")

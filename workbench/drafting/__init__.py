@@ -1,0 +1,1 @@
+"""Drafting of modules and assessments grounded in the library, with pre-review checks."""

@@ -1,0 +1,134 @@
+"""The lexical channel: TF-IDF fitted on the library itself, so words rare in this library weigh most.
+
+Fitting reads every chunk, so the fitted model is kept in the data folder, keyed by the chunks'
+content ids; an unchanged library reuses it and only the skills are projected.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+from scipy import sparse
+from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
+from sklearn.preprocessing import normalize
+
+from workbench.domain.library import Chunk
+
+log = logging.getLogger(__name__)
+
+CACHE_FILE = "lexical.npz"
+CACHE_VERSION = "tfidf-v1"  # bump when the vectoriser settings change
+STOP_WORDS = "english"
+
+
+def chunks_key(chunks: list[Chunk]) -> str:
+    """A digest of the chunks' content ids and titles: equal keys mean the same library text."""
+    digest = hashlib.sha256(CACHE_VERSION.encode())
+    for chunk in chunks:
+        digest.update(chunk.id.encode())
+        digest.update(b"\x1f")
+        digest.update(chunk.title.encode("utf-8"))
+        digest.update(b"\x1e")
+    return digest.hexdigest()
+
+
+class LexicalModel:
+    """TF-IDF vectors (sublinear term frequency, smoothed idf, L2 norm) of the library's chunks."""
+
+    def __init__(self, vocabulary: dict[str, int], idf: np.ndarray, documents: sparse.csr_matrix | None, count: int) -> None:
+        self._vocabulary = vocabulary
+        self._idf = idf.astype(np.float32)
+        self._documents = documents
+        self._count = count
+        self._counter = CountVectorizer(stop_words=STOP_WORDS, vocabulary=vocabulary, dtype=np.float32) if vocabulary else None
+
+    @classmethod
+    def fit(cls, documents: list[str]) -> "LexicalModel":
+        """Fit on the library's chunk texts."""
+        vectorizer = TfidfVectorizer(sublinear_tf=True, stop_words=STOP_WORDS, dtype=np.float32)
+        try:
+            matrix = vectorizer.fit_transform(documents) if documents else None
+        except ValueError:  # no usable word in the whole library (empty or stop words only)
+            matrix = None
+        if matrix is None:
+            return cls({}, np.zeros(0), None, len(documents))
+        return cls(dict(vectorizer.vocabulary_), vectorizer.idf_, matrix.tocsr(), len(documents))
+
+    @classmethod
+    def for_chunks(cls, chunks: list[Chunk], texts: Callable[[], list[str]] | list[str], cache_dir: Path | None) -> "LexicalModel":
+        """The fitted model for these chunks, from the cache when the library text is unchanged (texts built only on a miss)."""
+        key = chunks_key(chunks)
+        cache = cache_dir / CACHE_FILE if cache_dir else None
+        if cache is not None and cache.is_file():
+            loaded = cls._load(cache, key)
+            if loaded is not None:
+                return loaded
+        model = cls.fit(texts() if callable(texts) else texts)
+        if cache is not None and model._documents is not None:
+            model._save(cache, key)
+        return model
+
+    @classmethod
+    def _load(cls, path: Path, key: str) -> "LexicalModel | None":
+        try:
+            with np.load(path, allow_pickle=False) as data:
+                if str(data["key"]) != key:
+                    return None
+                terms = data["terms"].tolist()
+                matrix = sparse.csr_matrix(
+                    (data["data"], data["indices"], data["indptr"]), shape=tuple(data["shape"].tolist())
+                )
+                return cls({term: i for i, term in enumerate(terms)}, data["idf"], matrix, matrix.shape[0])
+        except (OSError, ValueError, KeyError) as error:
+            log.warning("lexical cache %s not used: %s", path, error)
+            return None
+
+    def _save(self, path: Path, key: str) -> None:
+        terms = np.array(sorted(self._vocabulary, key=self._vocabulary.__getitem__))
+        matrix = self._documents
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            handle, temporary = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+            with os.fdopen(handle, "wb") as stream:
+                np.savez(stream, key=np.array(key), terms=terms, idf=self._idf, data=matrix.data,
+                         indices=matrix.indices, indptr=matrix.indptr, shape=np.array(matrix.shape))
+            os.replace(temporary, path)  # readers see the old cache or the new one, never half of one
+        except OSError as error:
+            log.warning("lexical cache %s not written: %s", path, error)
+
+    @property
+    def empty(self) -> bool:
+        """True when the library gave no vocabulary to compare against."""
+        return self._documents is None
+
+    def transform(self, texts: list[str]) -> sparse.csr_matrix:
+        """TF-IDF rows (L2-normalised) for arbitrary texts, in the library's vocabulary."""
+        counts = self._counter.transform(texts).astype(np.float32)
+        counts.data = 1.0 + np.log(counts.data)  # sublinear term frequency
+        return normalize(counts @ sparse.diags(self._idf))
+
+    def similarity(self, queries: list[str]) -> np.ndarray:
+        """queries x documents cosine similarities (zeros when the library has no vocabulary)."""
+        if self._documents is None:
+            return np.zeros((len(queries), self._count), dtype=np.float32)
+        product = self.transform(queries) @ self._documents.T
+        return np.asarray(product.toarray(), dtype=np.float32)
+
+    def module_pair_similarity(self, chunk_module: np.ndarray, n_modules: int, pairs: list[tuple[int, int]]) -> np.ndarray:
+        """TF-IDF cosine of whole modules (their chunks' rows summed) for the given pairs: high only when wording is shared."""
+        if self._documents is None or not pairs:
+            return np.zeros(len(pairs), dtype=np.float32)
+        membership = sparse.csr_matrix(
+            (np.ones(len(chunk_module), dtype=np.float32), (chunk_module, np.arange(len(chunk_module)))),
+            shape=(n_modules, len(chunk_module)),
+        )
+        modules = normalize(membership @ self._documents).tocsr()
+        left = modules[[i for i, _ in pairs]]
+        right = modules[[j for _, j in pairs]]
+        return np.asarray(left.multiply(right).sum(axis=1), dtype=np.float32).reshape(-1)

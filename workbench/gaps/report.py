@@ -1,0 +1,156 @@
+"""The gap report: per-skill results, near-duplicate modules and orphans, with JSON and CSV shapes."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from workbench.domain.skills import SkillsFramework
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """A module (and its best chunk) that teaches a skill, with how strongly (0..1)."""
+
+    module_id: str
+    path: str
+    heading: str
+    score: float
+    chunk_id: str
+    declared: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        """The evidence object of the JSON report."""
+        return {
+            "module_id": self.module_id,
+            "path": self.path,
+            "heading": self.heading,
+            "score": round(self.score, 4),
+            "chunk_id": self.chunk_id,
+        }
+
+
+@dataclass(frozen=True)
+class SkillGap:
+    """What the library offers for one skill of the framework."""
+
+    skill_id: str
+    skill_name: str
+    status: str  # covered | partial | gap | stale
+    coverage: float  # 0..1, higher = better covered
+    priority: str
+    level_match: str  # match | too_low | too_high | unknown
+    evidence: list[Evidence]
+    reasons: list[str]
+    group: str = ""
+    needed_level: str | None = None
+    taught_levels: list[str] = field(default_factory=list)
+    has_assessment: bool = False
+    last_reviewed: date | None = None
+    demand: str | None = None
+    rank: int = 0
+
+    def to_json(self) -> dict[str, Any]:
+        """The per-skill object of the JSON report."""
+        return {
+            "skill_id": self.skill_id,
+            "skill_name": self.skill_name,
+            "status": self.status,
+            "coverage": round(self.coverage, 4),
+            "priority": self.priority,
+            "level_match": self.level_match,
+            "evidence": [item.to_json() for item in self.evidence],
+            "reasons": list(self.reasons),
+            "rank": self.rank,
+            "group": self.group,
+            "needed_level": self.needed_level,
+            "taught_levels": list(self.taught_levels),
+            "has_assessment": self.has_assessment,
+            "last_reviewed": self.last_reviewed.isoformat() if self.last_reviewed else None,
+            "demand": self.demand,
+        }
+
+
+@dataclass(frozen=True)
+class DuplicatePair:
+    """Two modules whose text is nearly the same."""
+
+    module_a: str
+    path_a: str
+    module_b: str
+    path_b: str
+    similarity: float
+
+    def to_json(self) -> dict[str, Any]:
+        """The pair as JSON."""
+        return {
+            "modules": [self.module_a, self.module_b],
+            "paths": [self.path_a, self.path_b],
+            "similarity": round(self.similarity, 4),
+        }
+
+
+@dataclass(frozen=True)
+class Orphan:
+    """A module that teaches no skill of the framework."""
+
+    module_id: str
+    path: str
+    title: str
+
+
+@dataclass
+class GapReport:
+    """Gap detection for one framework against one library."""
+
+    framework: SkillsFramework
+    skills: list[SkillGap]
+    near_duplicates: list[DuplicatePair] = field(default_factory=list)
+    orphan_modules: list[Orphan] = field(default_factory=list)
+    stale_modules: list[str] = field(default_factory=list)
+    module_count: int = 0
+    chunk_count: int = 0
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def orphans(self) -> list[str]:
+        """Ids of the modules that teach no skill of the framework."""
+        return [orphan.module_id for orphan in self.orphan_modules]
+
+    def to_json(self) -> list[dict[str, Any]]:
+        """One object per skill, sorted by gap rank (the `workbench gaps --format json` output)."""
+        return [skill.to_json() for skill in self.skills]
+
+    def library_json(self) -> dict[str, Any]:
+        """Library-wide findings: near-duplicate pairs, orphan modules and stale modules."""
+        return {
+            "near_duplicates": [pair.to_json() for pair in self.near_duplicates],
+            "orphans": [{"module_id": o.module_id, "path": o.path, "title": o.title} for o in self.orphan_modules],
+            "stale_modules": list(self.stale_modules),
+        }
+
+    def counts(self) -> dict[str, int]:
+        """Number of skills per status."""
+        counts = {"covered": 0, "partial": 0, "stale": 0, "gap": 0}
+        for skill in self.skills:
+            counts[skill.status] = counts.get(skill.status, 0) + 1
+        return counts
+
+    def to_csv(self) -> str:
+        """One row per skill: the JSON fields flattened (evidence as 'module_id (score)' joined by '|')."""
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow(["rank", "skill_id", "skill_name", "status", "coverage", "priority", "level_match",
+                         "has_assessment", "last_reviewed", "evidence", "reasons"])
+        for skill in self.skills:
+            writer.writerow([
+                skill.rank, skill.skill_id, skill.skill_name, skill.status, f"{skill.coverage:.4f}", skill.priority,
+                skill.level_match, "yes" if skill.has_assessment else "no",
+                skill.last_reviewed.isoformat() if skill.last_reviewed else "",
+                " | ".join(f"{item.module_id} ({item.score:.2f})" for item in skill.evidence),
+                " | ".join(skill.reasons),
+            ])
+        return buffer.getvalue()

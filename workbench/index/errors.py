@@ -1,0 +1,13 @@
+"""Named errors of the index, beyond the shared ones in workbench.errors."""
+
+from __future__ import annotations
+
+from workbench.errors import WorkbenchError
+
+
+class IndexEmpty(WorkbenchError):
+    """There is no index yet (or it holds no chunks), so there is nothing to search."""
+
+
+class IndexUnavailable(WorkbenchError):
+    """The Chroma index cannot be opened or the Chroma server cannot be reached."""

@@ -1,0 +1,230 @@
+"""Walking a library folder: every markdown file becomes a module, or a reported skipped file.
+
+What is read: `*.md` and `*.markdown` files in the library folder and its subfolders. What is
+left out without a report: hidden files and folders (names starting with '.'), the workbench data
+folder when it lies inside the library, files of other types (skills.yaml, images), and a
+README.md/README.markdown at the library root (it documents the library, it is not a module).
+Everything else that cannot be read fully is listed in `skipped` with a reason.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
+from pathlib import Path
+
+from workbench.domain.library import Chunk, Module, SkippedFile
+from workbench.errors import ConfigurationError
+from workbench.library.chunker import chunk_module
+from workbench.library.decoding import UndecodableFile, decode_text
+from workbench.library.parser import module_id_from_path, parse_module
+from workbench.settings import Settings
+
+MARKDOWN_SUFFIXES = (".md", ".markdown")
+ROOT_DOCUMENTATION = ("readme.md", "readme.markdown")
+
+
+@dataclass
+class LibraryScan:
+    """The library as read: modules, their chunks, skipped files and field warnings."""
+
+    library_dir: Path
+    modules: list[Module] = field(default_factory=list)
+    chunks: list[Chunk] = field(default_factory=list)
+    # Files not indexed, or indexed with part of them dropped or read as plain text; the reason says which.
+    skipped: list[SkippedFile] = field(default_factory=list)
+    # Files indexed in full with one front matter field ignored.
+    warnings: list[SkippedFile] = field(default_factory=list)
+    files: int = 0  # markdown files found and read (indexed or not)
+
+    @property
+    def module_count(self) -> int:
+        """Number of modules read."""
+        return len(self.modules)
+
+    @property
+    def chunk_count(self) -> int:
+        """Number of chunks cut from the modules."""
+        return len(self.chunks)
+
+    @property
+    def skipped_count(self) -> int:
+        """Number of skipped-file reports."""
+        return len(self.skipped)
+
+
+@dataclass
+class _FileResult:
+    """What reading one file gave: a module and its chunks, or reasons."""
+
+    module: Module | None = None
+    chunks: list[Chunk] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def _is_within(path: Path, root: Path) -> bool:
+    """True when a resolved path lies inside a resolved root."""
+    return path == root or root in path.parents
+
+
+def _relative(path: Path, root: Path) -> str:
+    """POSIX path relative to the library root."""
+    return path.relative_to(root).as_posix()
+
+
+def is_module_file(relative_path: str) -> bool:
+    """True when a relative path names a markdown module (not hidden, not the root README)."""
+    parts = relative_path.split("/")
+    if any(part.startswith(".") for part in parts):
+        return False
+    if not parts[-1].lower().endswith(MARKDOWN_SUFFIXES):
+        return False
+    return not (len(parts) == 1 and parts[0].lower() in ROOT_DOCUMENTATION)
+
+
+def read_module_file(root: Path, relative_path: str, settings: Settings) -> _FileResult:
+    """Read, decode, parse and chunk one library file; never raises for bad content."""
+    result = _FileResult()
+    path = root / relative_path
+    if path.is_symlink():
+        target = Path(os.path.realpath(path))
+        if not target.exists():
+            result.skipped.append(f"broken symlink (points to {os.readlink(path)})")
+            return result
+        if not _is_within(target, root):
+            result.skipped.append(f"symlink pointing outside the library (to {target}); not read")
+            return result
+    try:
+        stat = path.stat()
+    except OSError as error:
+        result.skipped.append(f"cannot read: {error.strerror or error}")
+        return result
+    if not path.is_file():
+        result.skipped.append("not a regular file")
+        return result
+    if stat.st_size > settings.max_file_bytes:
+        result.skipped.append(
+            f"file is {stat.st_size:,} bytes, over the size cap of {settings.max_file_bytes:,} bytes "
+            "(WORKBENCH_MAX_FILE_BYTES)"
+        )
+        return result
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        result.skipped.append(f"cannot read: {error.strerror or error}")
+        return result
+    try:
+        text = decode_text(data)
+    except UndecodableFile as error:
+        result.skipped.append(str(error))
+        return result
+    parsed = parse_module(
+        relative_path,
+        text,
+        modified=datetime.fromtimestamp(stat.st_mtime).date(),
+        content_sha256=hashlib.sha256(data).hexdigest(),
+    )
+    result.module = parsed.module
+    result.skipped.extend(parsed.problems)
+    result.warnings.extend(parsed.warnings)
+    return result
+
+
+def _walk(root: Path, data_dir: Path | None, skipped: list[SkippedFile]) -> list[str]:
+    """Relative paths of candidate module files, sorted; symlinked folders are reported, not followed."""
+    found: list[str] = []
+    for current, dirs, files in os.walk(root, followlinks=False):
+        current_path = Path(current)
+        kept = []
+        for name in sorted(dirs):
+            child = current_path / name
+            if name.startswith("."):
+                continue
+            if data_dir is not None and Path(os.path.realpath(child)) == data_dir:
+                continue
+            if child.is_symlink():
+                target = Path(os.path.realpath(child))
+                where = "outside the library" if not _is_within(target, root) else "inside the library"
+                skipped.append(
+                    SkippedFile(_relative(child, root), f"symlinked folder pointing {where} (to {target}); not followed")
+                )
+                continue
+            kept.append(name)
+        dirs[:] = kept
+        for name in sorted(files):
+            relative = _relative(current_path / name, root)
+            if is_module_file(relative):
+                found.append(relative)
+    return sorted(found)
+
+
+def _unique_module(module: Module, used: dict[str, str], warnings: list[SkippedFile]) -> Module:
+    """The module, with a path-derived id when its id is already used by another file."""
+    if module.id not in used:
+        used[module.id] = module.path
+        return module
+    new_id = module_id_from_path(module.path)
+    suffix = 2
+    while new_id in used:
+        new_id = f"{module_id_from_path(module.path)}-{suffix}"
+        suffix += 1
+    warnings.append(
+        SkippedFile(module.path, f"module id '{module.id}' is already used by {used[module.id]}; indexed as '{new_id}'")
+    )
+    used[new_id] = module.path
+    return replace(module, id=new_id)
+
+
+def library_root(library_dir: Path) -> Path:
+    """The resolved library folder, or a ConfigurationError naming the setting to fix."""
+    root = Path(os.path.realpath(library_dir))
+    if not root.is_dir():
+        raise ConfigurationError(
+            f"library folder {library_dir} does not exist or is not a folder "
+            "(set --library or WORKBENCH_LIBRARY_DIR)"
+        )
+    return root
+
+
+def load_library(library_dir: Path, settings: Settings, paths: list[str] | None = None) -> LibraryScan:
+    """Read every module of the library (or only `paths`, relative to it) into modules and chunks."""
+    root = library_root(library_dir)
+    data_dir = Path(os.path.realpath(settings.data_dir))
+    scan = LibraryScan(library_dir=root)
+    if paths is None:
+        candidates = _walk(root, data_dir, scan.skipped)
+    else:
+        candidates = sorted({path.replace(os.sep, "/").lstrip("/") for path in paths if is_module_file(path)})
+    used_ids: dict[str, str] = {}
+    for relative in candidates:
+        if paths is not None and not (root / relative).exists() and not (root / relative).is_symlink():
+            continue
+        scan.files += 1
+        try:
+            result = read_module_file(root, relative, settings)
+            chunks = (
+                chunk_module(result.module, settings.chunk_max_chars, settings.chunk_overlap_chars)
+                if result.module is not None
+                else []
+            )
+        except Exception as error:  # noqa: BLE001 - one unreadable file must not stop the run
+            scan.skipped.append(SkippedFile(relative, f"could not be read: {type(error).__name__}: {error}"))
+            continue
+        scan.skipped.extend(SkippedFile(relative, reason) for reason in result.skipped)
+        scan.warnings.extend(SkippedFile(relative, reason) for reason in result.warnings)
+        if result.module is None:
+            continue
+        module = _unique_module(result.module, used_ids, scan.warnings)
+        if module.id != result.module.id:
+            chunks = chunk_module(module, settings.chunk_max_chars, settings.chunk_overlap_chars)
+        scan.modules.append(module)
+        scan.chunks.extend(chunks)
+    return scan
+
+
+def newest_date(module: Module) -> date | None:
+    """The date a module was last looked at: last_reviewed, else the file's modification date."""
+    return module.last_reviewed or module.modified

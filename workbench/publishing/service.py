@@ -1,0 +1,239 @@
+"""Publisher: approved draft → library file (atomic, crash-safe) → index; unpublish; repair after a crash.
+
+Order of a publish: inside the review transaction (draft locked, lead and approval re-checked) the file
+is rendered, staged next to its final name and fsynced; the transaction records the exact file text and
+commits; only then is the staged file renamed into place and the folder fsynced; then the file is
+re-indexed. The database commit is the point of no return: `recover()` (run before every publish and
+unpublish, and when the publisher starts) makes the library match the committed records, so a crash at
+any step leaves the old state or the new one.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Callable
+
+import yaml
+
+from review.errors import PublishError
+from review.service import PreparedFile, PublicationRecord, PublishContext, ReviewService
+from sqlalchemy.exc import IntegrityError
+from workbench.publishing import files
+from workbench.publishing.render import render_module
+from workbench.publishing.slug import resolve_inside, slugify_title, unique_relative_path
+from workbench.settings import Settings
+
+log = logging.getLogger(__name__)
+
+PUBLISHED_FOLDER = "published"
+FaultHook = Callable[[str], None]
+# Steps at which a fault hook is called (tests inject crashes there).
+STEPS = ("staged", "before_commit", "committed", "placed", "dir_synced", "indexed")
+UNPUBLISH_STEPS = ("committed", "removed", "unindexed")
+# A staged file this old belongs to a crashed publish; a younger one may be another process's, in flight.
+STALE_TEMP_SECONDS = 600.0
+
+
+@dataclass(frozen=True)
+class PublishResult:
+    """Where the module landed and what was published."""
+
+    path: str
+    module_id: str
+    content_hash: str
+    revision: int
+    indexed: bool = True
+    warning: str = ""
+
+    def to_dict(self) -> dict:
+        """A JSON-ready dict."""
+        return {"path": self.path, "module_id": self.module_id, "content_hash": self.content_hash,
+                "revision": self.revision, "indexed": self.indexed, "warning": self.warning}
+
+
+@dataclass
+class RecoveryReport:
+    """What `recover()` had to repair."""
+
+    rewritten: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    reindexed: list[str] = field(default_factory=list)
+    temp_files_removed: int = 0
+    conflicts: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        """A JSON-ready dict."""
+        return {"rewritten": self.rewritten, "removed": self.removed, "reindexed": self.reindexed,
+                "temp_files_removed": self.temp_files_removed, "conflicts": self.conflicts}
+
+
+class Publisher:
+    """Publishes approved drafts into the library and keeps files, database and index consistent."""
+
+    def __init__(self, settings: Settings, review: ReviewService, index: Any, *, fault_hook: FaultHook | None = None,
+                 clock: Callable[[], datetime] | None = None) -> None:
+        self.settings = settings
+        self.review = review
+        self.index = index
+        self.fault_hook = fault_hook
+        self.clock = clock or (lambda: datetime.now(timezone.utc))
+        self.recover()
+
+    @property
+    def library_dir(self) -> Path:
+        """The library root."""
+        return Path(self.settings.library_dir)
+
+    def _fault(self, step: str) -> None:
+        if self.fault_hook is not None:
+            self.fault_hook(step)
+
+    def _index_call(self, method: str, relative_path: str) -> str:
+        """Run index.reindex_paths/remove_paths; returns an error text instead of raising."""
+        try:
+            getattr(self.index, method)([relative_path])
+            return ""
+        except Exception as error:  # noqa: BLE001 - the library file is in place; the index can catch up later
+            log.warning("index %s failed for %s: %s", method, relative_path, error)
+            return f"{type(error).__name__}: {error}"
+
+    # ------------------------------------------------------------------ publish
+
+    def publish(self, actor: Any, draft_id: int, expected_revision: int) -> PublishResult:
+        """Publish the approved current revision (lead only); re-publishing replaces the module's own file."""
+        self.recover()
+        for attempt in range(3):
+            staged: dict[str, Any] = {}
+            try:
+                record = self.review.publish_transaction(actor, draft_id, expected_revision,
+                                                         lambda context: self._prepare(context, staged))
+            except IntegrityError:
+                # Another draft took the same file name at the same moment: pick the next free name.
+                _discard(staged)
+                if attempt == 2:
+                    raise PublishError("could not find a free file name for the module; try again") from None
+                continue
+            except Exception:
+                _discard(staged)
+                raise
+            break
+        self._fault("committed")
+        final = resolve_inside(self.library_dir, record.path)
+        try:
+            files.place(staged["temp"], final, may_replace=staged["replace"])
+        except FileExistsError:
+            staged["temp"].unlink(missing_ok=True)
+            if files.file_sha256(final) == record.text_sha256:
+                pass  # another process's recovery already put exactly this file in place
+            else:
+                raise PublishError(
+                    f"a file appeared at {record.path} while publishing; it was left untouched. "
+                    "Move it away and run `workbench publish --repair`"
+                ) from None
+        except OSError as error:
+            raise PublishError(
+                f"draft {record.draft_id} is published in the database but {record.path} could not be written ({error}); "
+                "fix the cause and run `workbench publish --repair`"
+            ) from None
+        self._fault("placed")
+        files.fsync_dir(final.parent)
+        self._fault("dir_synced")
+        error = self._index_call("reindex_paths", record.path)
+        if not error:
+            self.review.mark_indexed(record.draft_id, record.text_sha256)
+        self._fault("indexed")
+        return PublishResult(
+            record.path, record.module_id, record.content_hash, record.revision, indexed=not error,
+            warning=f"published, but re-indexing failed ({error}); run `workbench publish --repair`" if error else "",
+        )
+
+    def _prepare(self, context: PublishContext, staged: dict[str, Path]) -> PreparedFile:
+        """Inside the publish transaction: choose the path, render, stage and fsync the file."""
+        _discard(staged)  # a retried transaction stages afresh
+        if context.existing_path:
+            relative, module_id = context.existing_path, context.existing_module_id or Path(context.existing_path).stem
+        else:
+            relative = unique_relative_path(self.library_dir, PUBLISHED_FOLDER, slugify_title(context.draft.title), context.taken_paths)
+            module_id = Path(relative).stem
+        final = resolve_inside(self.library_dir, relative)
+        now = self.clock()
+        text = render_module(context, module_id, now.date(), now)
+        try:
+            staged["temp"] = files.stage(final, text.encode("utf-8"))
+            # Re-publishing replaces the module's own file; a new name must never replace anything.
+            staged["replace"] = bool(context.existing_path) and final.exists()
+            self._fault("staged")
+            self._fault("before_commit")
+        except OSError as error:
+            raise PublishError(f"could not write {relative} ({error}); nothing was published") from None
+        return PreparedFile(relative, module_id, text)
+
+    # ------------------------------------------------------------------ unpublish
+
+    def unpublish(self, actor: Any, draft_id: int, reason: str) -> PublishResult:
+        """Archive a published module and remove its file from the library and the index (lead only)."""
+        self.recover()
+        record = self.review.unpublish_transaction(actor, draft_id, reason)
+        self._fault("committed")
+        final = resolve_inside(self.library_dir, record.path)
+        warning = ""
+        if files.file_sha256(final) in (record.text_sha256, None):
+            files.remove_durably(final)
+        else:
+            warning = f"{record.path} was edited by hand after publishing; it was left in place"
+        self._fault("removed")
+        error = self._index_call("remove_paths", record.path)
+        if not error:
+            self.review.mark_indexed(record.draft_id, record.text_sha256)
+        self._fault("unindexed")
+        return PublishResult(record.path, record.module_id, record.content_hash, record.revision, indexed=not error,
+                             warning=warning or (f"removing from the index failed ({error})" if error else ""))
+
+    # ------------------------------------------------------------------ repair
+
+    def recover(self, stale_temp_seconds: float = STALE_TEMP_SECONDS) -> RecoveryReport:
+        """Make the library and the index match the committed publication records (after a crash)."""
+        report = RecoveryReport()
+        report.temp_files_removed = len(files.sweep_temp_files(self.library_dir / PUBLISHED_FOLDER, stale_temp_seconds))
+        for record in self.review.publications():
+            try:
+                final = resolve_inside(self.library_dir, record.path)
+            except ValueError:
+                report.conflicts.append(f"{record.path}: outside the library; ignored")
+                continue
+            on_disk = files.file_sha256(final)
+            if record.present and on_disk != record.text_sha256:
+                if on_disk is None or self._is_older_publication(final, record):
+                    files.write_atomically(final, record.text.encode("utf-8"), may_replace=on_disk is not None)
+                    report.rewritten.append(record.path)
+                else:
+                    report.conflicts.append(f"{record.path}: edited by hand since publishing; left as it is")
+            elif not record.present and on_disk == record.text_sha256:
+                files.remove_durably(final)
+                report.removed.append(record.path)
+            if not record.indexed or record.path in report.rewritten or record.path in report.removed:
+                method = "reindex_paths" if record.present else "remove_paths"
+                if not self._index_call(method, record.path):
+                    self.review.mark_indexed(record.draft_id, record.text_sha256)
+                    report.reindexed.append(record.path)
+        return report
+
+    @staticmethod
+    def _is_older_publication(path: Path, record: PublicationRecord) -> bool:
+        """True when the file is an earlier publication of the same draft (safe to replace)."""
+        try:
+            text = path.read_text(encoding="utf-8")
+            header = text.split("\n---\n", 1)[0].removeprefix("---\n")
+            provenance = (yaml.safe_load(header) or {}).get("provenance") or {}
+        except (OSError, UnicodeDecodeError, yaml.YAMLError, AttributeError):
+            return False
+        return provenance.get("draft_id") == record.draft_id and provenance.get("content_hash") != record.content_hash
+
+
+def _discard(staged: dict[str, Any]) -> None:
+    """Remove a staged file whose transaction did not commit."""
+    if "temp" in staged:
+        staged["temp"].unlink(missing_ok=True)
