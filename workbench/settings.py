@@ -32,6 +32,10 @@ class Settings(BaseSettings):
     skills_file: Path | None = None  # default: <library_dir>/skills.yaml
     stale_after_days: int = 548  # about 18 months
 
+    # Drafting checks: inclusive-language word list (default: the library's own
+    # inclusive_language.yaml if present, else the list shipped with the workbench)
+    inclusive_language_file: Path | None = None
+
     # Database (review queue, audit log, generation log)
     database_url: str | None = None  # default: sqlite:///<data_dir>/workbench.db
 

@@ -1,13 +1,15 @@
 """The workbench in a real browser: headless Chromium against `workbench serve` on 127.0.0.1.
 
-Sign in, visit every page, complete one review (three sign-offs by three people, then publish),
-and check that a library file full of XSS payloads renders inert: no script runs, no dialog
-opens, and no request leaves the machine.
+An author drafts a module from a gap (the model is a scripted OpenAI-compatible endpoint on
+127.0.0.1), submits it, three reviewers sign it off, and the lead visits every page and publishes
+it. A library file full of XSS payloads, and hostile markdown in the model's reply, render inert:
+no script runs, no dialog opens, and no request leaves the machine.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -17,6 +19,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+
+from tests.e2e.scripted_llm import CRITIQUE_NOTE, ScriptedLLM
 
 CHROMIUM = Path("/usr/bin/chromium")
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -93,11 +97,9 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _seed(library: Path, data_dir: Path) -> int:
-    """Users, the index and one submitted draft (its model content scripted, with hostile markdown)."""
-    from tests.app.replies import assessment_reply, module_reply
+def _seed(library: Path, data_dir: Path) -> None:
+    """The accounts (one lead, one author, three reviewers) and the library index; no draft yet."""
     from workbench.bootstrap import bootstrap
-    from workbench.domain.drafts import Brief
     from workbench.settings import Settings
 
     services = bootstrap(Settings(library_dir=library, data_dir=data_dir, llm_provider="fake"))
@@ -106,56 +108,56 @@ def _seed(library: Path, data_dir: Path) -> int:
     for name, role in (("ann", "author"), ("sam", "accuracy_reviewer"), ("cam", "cultural_reviewer"), ("eve", "ethics_reviewer")):
         review.add_user(name, PASSWORD, [role], actor="lee")
     services.index.build()
-    brief = Brief(topic="Giving feedback to team members", skill_ids=["fb-giving"], question_count=2)
-    chunk_ids = services.drafting.ground(brief).chunk_ids
-    hostile = module_reply(chunk_ids)
-    hostile["sections"][1]["body"] += ' <img src="y" onerror="window.__xss=\'draft\'"> ![p](http://example.invalid/d.png)'
-    services.llm.fake.enqueue(hostile)
-    services.llm.fake.enqueue(assessment_reply(chunk_ids))
-    result = services.drafting.create_draft("ann", brief, submit=True)
     services.database.dispose()
-    return result.draft_id
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    """`workbench serve` on a free loopback port, over a seeded tmp library and data dir, with the fake LLM."""
+    """`workbench serve` on a free loopback port, over a seeded tmp library and data dir, drafting through
+    the `openai` provider against a scripted OpenAI-compatible endpoint on another loopback port."""
     root = tmp_path_factory.mktemp("browser")
     library, data_dir = root / "library", root / "data"
     (library / "feedback").mkdir(parents=True)
     (library / "feedback" / "giving-feedback.md").write_text(FEEDBACK, encoding="utf-8")
     (library / "a-hostile-module.md").write_text(XSS_MODULE, encoding="utf-8")
     (library / "skills.yaml").write_text(SKILLS, encoding="utf-8")
-    draft_id = _seed(library, data_dir)
+    _seed(library, data_dir)
 
-    port = _free_port()
-    env = {**os.environ, "WORKBENCH_LLM_PROVIDER": "fake", "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
-    log = (root / "serve.log").open("w")
-    command = [str(Path(sys.executable).parent / "workbench"), "--library", str(library), "--data-dir", str(data_dir),
-               "serve", "--port", str(port), "--host", "127.0.0.1"]
-    process = subprocess.Popen(command, cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as response:
-                    if response.read().strip() == b"ok":
-                        break
-            except OSError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                log.flush()
-                pytest.fail(f"workbench serve did not start:\n{(root / 'serve.log').read_text()}")
-            time.sleep(0.5)
-        yield {"base": base, "library": library, "draft_id": draft_id, "root": root}
-    finally:
-        process.terminate()
+    # The model: canned, schema-valid replies from a loopback endpoint, reached through the real openai provider.
+    with ScriptedLLM() as scripted:
+        port = _free_port()
+        env = {
+            **os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1",
+            "WORKBENCH_LLM_PROVIDER": "openai", "WORKBENCH_LLM_BASE_URL": scripted.base_url, "WORKBENCH_LLM_MODEL": "scripted",
+            "WORKBENCH_LLM_API_KEY": "test-key", "WORKBENCH_LLM_STRUCTURED_MODE": "json_schema", "WORKBENCH_LLM_MAX_RETRIES": "0",
+        }
+        env.pop("OPENAI_API_KEY", None)
+        log = (root / "serve.log").open("w")
+        command = [str(Path(sys.executable).parent / "workbench"), "--library", str(library), "--data-dir", str(data_dir),
+                   "serve", "--port", str(port), "--host", "127.0.0.1"]
+        process = subprocess.Popen(command, cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        base = f"http://127.0.0.1:{port}"
         try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        log.close()
+            deadline = time.monotonic() + 90
+            while True:
+                try:
+                    with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as response:
+                        if response.read().strip() == b"ok":
+                            break
+                except OSError:
+                    pass
+                if process.poll() is not None or time.monotonic() > deadline:
+                    log.flush()
+                    pytest.fail(f"workbench serve did not start:\n{(root / 'serve.log').read_text()}")
+                time.sleep(0.5)
+            yield {"base": base, "library": library, "root": root, "llm": scripted}
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+            log.close()
 
 
 @pytest.fixture
@@ -192,12 +194,14 @@ def _idle(page) -> None:
 
 
 def _sign_in(page, base: str, name: str) -> None:
+    started = time.monotonic()
     page.goto(base)
     page.get_by_role("textbox", name="User name").fill(name)
     page.get_by_role("textbox", name="Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     page.get_by_role("heading", name="My work").wait_for()
     _idle(page)
+    print(f"signed in {name} in {time.monotonic() - started:.1f}s")
 
 
 def _sign_out(page) -> None:
@@ -218,9 +222,62 @@ def _external(urls: list[str]) -> list[str]:
     return [url for url in urls if urlsplit(url).scheme not in ("data", "blob", "about") and urlsplit(url).hostname not in allowed_hosts]
 
 
-def test_sign_in_visit_every_page_complete_a_review_and_publish(server, browser_page):
+def _draft_from_a_gap(page, base: str, shots: Path) -> int:
+    """The author's journey: a gap, "Draft this", the brief, generation, the draft and its findings, submission."""
+    from playwright.sync_api import expect
+
+    _sign_in(page, base, "ann")
+    _open(page, "Gaps")
+    page.get_by_text("Ranked gaps").first.wait_for()
+    page.screenshot(path=str(shots / "author-gaps.png"), full_page=True)
+    page.get_by_role("button", name="Draft this").click()
+    page.get_by_text("Brief filled in from the gap you chose").wait_for()
+    _idle(page)
+    # The brief is the gap's skill (the form may render a moment before its values arrive).
+    expect(page.get_by_role("textbox", name="Topic")).to_have_value("Writing prompts for AI assistants")
+    expect(page.get_by_role("textbox", name="Skill ids (comma-separated)")).to_have_value("ai-prompting")
+    page.get_by_text("Model in use: openai · scripted").wait_for()
+    page.screenshot(path=str(shots / "author-brief.png"), full_page=True)
+
+    started = time.monotonic()
+    page.get_by_role("button", name="Draft module and assessment").click()
+    ready = page.get_by_text(re.compile(r"Draft #\d+ is ready"))
+    ready.wait_for(timeout=90_000)
+    print(f"drafted in {time.monotonic() - started:.1f}s")
+    draft_id = int(re.search(r"Draft #(\d+)", ready.inner_text()).group(1))
+    _idle(page)
+    page.screenshot(path=str(shots / "author-generated.png"), full_page=True)
+
+    page.get_by_role("tab", name="My drafts").click()
+    _idle(page)
+    page.get_by_text("State: drafting · revision 1 · author ann").wait_for()
+    page.get_by_role("heading", name="Giving feedback that helps").wait_for()
+    page.get_by_text("Section s1 · Situation, behaviour, impact").wait_for()
+    page.get_by_role("heading", name="Sources").wait_for()
+    page.get_by_text(CRITIQUE_NOTE).first.wait_for()  # the advisory critiques are shown with the draft
+    # The model's hostile markdown in section s2 is shown as text: no image, no handler, no request.
+    hostile = page.locator('[data-testid="stHtml"]').filter(has_text="End by agreeing one next step")
+    hostile.first.wait_for()
+    assert hostile.first.locator("img, script, iframe, svg").count() == 0
+    assert "[image: p]" in hostile.first.inner_text()
+    page.screenshot(path=str(shots / "author-draft.png"), full_page=True)
+    page.get_by_role("button", name="Submit for review").click()
+    page.get_by_text(f"Draft #{draft_id} submitted for review.").wait_for()
+    page.screenshot(path=str(shots / "author-submitted.png"), full_page=True)
+    _sign_out(page)
+    return draft_id
+
+
+def test_draft_from_a_gap_review_and_publish_in_the_browser(server, browser_page):
     page, seen, shots = browser_page
-    base, draft_id = server["base"], server["draft_id"]
+    base = server["base"]
+
+    started = time.monotonic()
+    draft_id = _draft_from_a_gap(page, base, shots)
+    print(f"author journey in {time.monotonic() - started:.1f}s")
+    asked = server["llm"].schema_names()
+    assert asked[:2] == ["ModuleReply", "AssessmentReply"], asked
+    assert all(r["json"].get("stream") and r["headers"].get("authorization") == "Bearer test-key" for r in server["llm"].requests)
 
     for reviewer, dimension in (("sam", "accuracy"), ("cam", "cultural"), ("eve", "ethics")):
         _sign_in(page, base, reviewer)
@@ -277,7 +334,7 @@ def test_hostile_library_markdown_renders_inert(server, browser_page):
     _idle(page)
     page.get_by_text("A hostile module › Payloads", exact=False).first.wait_for()
 
-    # The seeded draft carries hostile model output too; the studio shows it beside its sources.
+    # The draft written in the browser carries hostile model output too; the studio shows it beside its sources.
     _open(page, "Draft studio")
     page.get_by_role("tab", name="My drafts").click()
     _idle(page)

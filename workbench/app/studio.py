@@ -70,6 +70,6 @@ def remember_seen(draft_id: int, revision: int) -> None:
 def progress_writer(status: Any) -> Callable[[str], None]:
     """A progress callback that writes each stage into a st.status box as plain text."""
     def write(stage: str) -> None:
-        status.update(label=plain(f"{stage[:1].upper()}{stage[1:]}…"))
+        status.update(label=plain(f"{stage[:1].upper()}{stage[1:]}…"), expanded=True)  # a label-only update collapses the box
         status.text(stage)
     return write

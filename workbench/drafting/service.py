@@ -131,7 +131,7 @@ class DraftingService:
     def inclusive_terms(self) -> list[InclusiveTerm]:
         """The inclusive-language word list: the one given, else the library's own, else the shipped one."""
         if self._inclusive_terms is None:
-            path = self._inclusive_terms_file or getattr(self.settings, "inclusive_language_file", None)
+            path = self._inclusive_terms_file or self.settings.inclusive_language_file
             library_list = Path(self.settings.library_dir) / "inclusive_language.yaml"
             if path is None and library_list.is_file():
                 path = library_list

@@ -96,10 +96,11 @@ class GapService:
     def report(self, skills_file: Path | None = None, progress: Progress | None = None) -> GapReport:
         """Bring the index up to date, then score every skill of the framework against the library."""
         framework = self.load_framework(skills_file)
-        self.index.build(progress=progress)
+        built = self.index.build(progress=progress)
         if progress:
             progress("reading index", 0, 1)
-        scan = self.index.scan()
+        # The build has just read the library; reading it again would only repeat the parse.
+        scan = getattr(built, "scan", None) or self.index.scan()
         chunks, vectors = self.index.chunk_vectors()
         if progress:
             progress("reading index", 1, 1)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import threading
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -26,7 +27,7 @@ from workbench.index.embedder import Embedder
 from workbench.index.errors import IndexEmpty, IndexUnavailable
 from workbench.index.locking import WriterLock, process_lock
 from workbench.index.records import chunk_from_record, chunk_metadata, embedding_input
-from workbench.library.loader import LibraryScan, load_library
+from workbench.library.loader import LibraryScan, ParseCache, load_library
 from workbench.settings import Settings
 
 ProgressCallback = Callable[[str, int, int], None]
@@ -50,6 +51,8 @@ class IndexReport:
     modules: int = 0
     chunks_embedded: int = 0
     chunks_reused: int = 0
+    # The library as read for this build (None for partial builds), so callers need not read it again.
+    scan: LibraryScan | None = field(default=None, repr=False, compare=False)
 
     def to_json(self) -> dict[str, Any]:
         """The report as the JSON object printed by `workbench index --json`."""
@@ -130,6 +133,16 @@ def _batches(items: list, size: int) -> Iterator[list]:
         yield items[start:start + size]
 
 
+def _collection_state(collection) -> tuple | None:
+    """What identifies the collection's content: its id, recorded revision and count (None when unrecorded)."""
+    if collection is None:
+        return None
+    revision = (collection.metadata or {}).get("revision")
+    if not revision:
+        return None
+    return (str(collection.id), revision, collection.count())
+
+
 class LibraryIndex:
     """The library's chunks in a Chroma collection, kept in step with the files incrementally."""
 
@@ -142,6 +155,17 @@ class LibraryIndex:
         # Held while a rebuild swaps collections and while a search reads, so in-process searches
         # never see the moment between dropping the old collection and renaming the new one.
         self._swap_lock = process_lock("swap:" + self._location_key())
+        # Parsed files, reused while unchanged on disk (the freshness check re-reads the whole library).
+        self._parse_cache = ParseCache()
+        # All chunks with their vectors as last read, keyed by the collection's revision; writes from
+        # this instance bump the generation so a read that overlapped a write is never kept.
+        self._vectors_lock = threading.Lock()
+        self._vectors_cache: tuple[tuple, list[Chunk], np.ndarray] | None = None
+        self._generation = 0
+        self._writes_active = 0
+        # The collection state and the exact chunks of this instance's last whole-library sync: while
+        # both are unchanged, a freshness check has nothing to compare.
+        self._synced: tuple[tuple, list[Chunk]] | None = None
 
     # -- Chroma plumbing -------------------------------------------------------------------
 
@@ -245,14 +269,31 @@ class LibraryIndex:
     @contextmanager
     def _writing(self) -> Iterator[None]:
         """Exclusive write access (a file lock on the embedded folder; a Chroma server serialises itself)."""
-        with self._writer.hold(use_file_lock=not self.settings.chroma_url):
-            yield
+        self._note_write(+1)
+        failed = False
+        try:
+            with self._writer.hold(use_file_lock=not self.settings.chroma_url):
+                yield
+        except BaseException:
+            failed = True
+            raise
+        finally:
+            self._note_write(-1, failed)
+
+    def _note_write(self, delta: int, failed: bool = False) -> None:
+        """Track writes in progress; a failed write may have changed the collection without a new revision."""
+        with self._vectors_lock:
+            self._writes_active += delta
+            self._generation += 1
+            if failed:
+                self._vectors_cache = None
+                self._synced = None
 
     # -- reading the library ---------------------------------------------------------------
 
     def scan(self) -> LibraryScan:
         """The current library as parsed (modules, chunks, skipped files); touches no index."""
-        return load_library(self.settings.library_dir, self.settings)
+        return load_library(self.settings.library_dir, self.settings, cache=self._parse_cache)
 
     # -- writing -----------------------------------------------------------------------------
 
@@ -313,8 +354,13 @@ class LibraryIndex:
         for batch in _batches(plan.to_delete, WRITE_BATCH):
             collection.delete(ids=batch)
 
-    def _record_build(self, collection, module_count: int | None = None) -> None:
-        """Store build time and counts in the collection metadata (keeping the model fields)."""
+    def _record_build(self, collection, module_count: int | None = None, changed: bool = True) -> None:
+        """Store build time and counts in the collection metadata (keeping the model fields).
+
+        The revision is renewed only when chunks were written or deleted, so an unchanged library
+        keeps it and readers may keep what they cached.
+        """
+        revision = (collection.metadata or {}).get("revision") if not changed else None
         if module_count is None:
             result = collection.get(include=["metadatas"])
             module_count = len({str((meta or {}).get("module_id")) for meta in result["metadatas"] or []})
@@ -324,6 +370,8 @@ class LibraryIndex:
                 "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
                 "chunk_count": collection.count(),
                 "module_count": module_count,
+                # Changes on every write, so readers can tell whether what they cached is still current.
+                "revision": revision or uuid.uuid4().hex,
             }
         )
 
@@ -331,12 +379,15 @@ class LibraryIndex:
         self,
         collection,
         scan: LibraryScan,
-        existing: dict[str, dict[str, Any]],
+        existing: dict[str, dict[str, Any]] | None,
         progress: ProgressCallback | None,
         whole_library: bool = True,
     ) -> IndexReport:
-        """Bring the collection in line with the scanned chunks; returns the counts."""
-        plan = plan_changes(scan.chunks, existing)
+        """Bring the collection in line with the scanned chunks; returns the counts.
+
+        `existing` None means the collection is known to hold exactly these chunks already.
+        """
+        plan = plan_changes(scan.chunks, existing) if existing is not None else _Plan(unchanged=len(scan.chunks))
         report = IndexReport(
             files=scan.files,
             chunks_added=plan.added,
@@ -348,7 +399,8 @@ class LibraryIndex:
             modules=scan.module_count,
         )
         self._apply(collection, plan, report, progress)
-        self._record_build(collection, scan.module_count if whole_library else None)
+        changed = bool(plan.to_write or plan.to_relabel or plan.to_delete)
+        self._record_build(collection, scan.module_count if whole_library else None, changed=changed)
         return report
 
     def build(self, rebuild: bool = False, progress: ProgressCallback | None = None) -> IndexReport:
@@ -364,9 +416,30 @@ class LibraryIndex:
                 report = self._rebuild(scan, progress)
             else:
                 collection = self._collection(create=True)
-                report = self._sync(collection, scan, self._existing(collection), progress)
+                unchanged = self._unchanged_since_sync(collection, scan)
+                report = self._sync(collection, scan, None if unchanged else self._existing(collection), progress)
+                self._remember_sync(scan)
+        report.scan = scan
         report.seconds = time.perf_counter() - started
         return report
+
+    def _unchanged_since_sync(self, collection, scan: LibraryScan) -> bool:
+        """True when the collection is as this instance last synced it and the scan gave the very same chunks."""
+        synced = self._synced
+        if synced is None or synced[0] != _collection_state(collection):
+            return False
+        previous = synced[1]
+        if len(previous) != len(scan.chunks) or len({chunk.id for chunk in scan.chunks}) != len(scan.chunks):
+            return False
+        # Identity, not equality: the parse cache hands back the same objects for unchanged files.
+        return all(old is new for old, new in zip(previous, scan.chunks))
+
+    def _remember_sync(self, scan: LibraryScan) -> None:
+        """Record the collection state right after a whole-library sync (under the writer lock)."""
+        self._synced = None
+        state = _collection_state(self._get_collection())
+        if state is not None:
+            self._synced = (state, list(scan.chunks))
 
     def _rebuild(self, scan: LibraryScan, progress: ProgressCallback | None) -> IndexReport:
         """Build a fresh collection beside the old one, then swap, so searches keep working meanwhile."""
@@ -473,12 +546,25 @@ class LibraryIndex:
         return hits
 
     def chunk_vectors(self, chunk_ids: list[str] | None = None) -> tuple[list[Chunk], np.ndarray]:
-        """Indexed chunks (all, or the given ids) with their stored vectors, sorted by path and position."""
+        """Indexed chunks (all, or the given ids) with their stored vectors, sorted by path and position.
+
+        Reading every vector is costly on a large library, so the full set is kept in memory while
+        the collection's revision (renewed by every build) and chunk count stay the same.
+        """
+        with self._vectors_lock:
+            generation, writing = self._generation, self._writes_active
         with self._swap_lock:
             collection = self._collection()
             if collection is None or (chunk_ids is not None and not chunk_ids):
                 return [], np.zeros((0, self.embedder.dimension), dtype=np.float32)
+            state = _collection_state(collection)
+            if chunk_ids is None and state is not None:
+                with self._vectors_lock:
+                    cached = self._vectors_cache
+                if cached is not None and cached[0] == state:
+                    return list(cached[1]), cached[2].copy()
             result = collection.get(ids=chunk_ids, include=["documents", "metadatas", "embeddings"])
+            after = _collection_state(self._get_collection()) if chunk_ids is None and state is not None else None
         chunks = [
             chunk_from_record(chunk_id, document, meta)
             for chunk_id, document, meta in zip(result["ids"], result["documents"] or [], result["metadatas"] or [])
@@ -488,7 +574,13 @@ class LibraryIndex:
             return [], np.zeros((0, self.embedder.dimension), dtype=np.float32)
         vectors = np.asarray(embeddings, dtype=np.float32)
         order = sorted(range(len(chunks)), key=lambda i: (chunks[i].path, chunks[i].position))
-        return [chunks[i] for i in order], vectors[order]
+        chunks, vectors = [chunks[i] for i in order], vectors[order]
+        if after is not None and after == state:
+            with self._vectors_lock:
+                # Kept only when no write of this instance ran meanwhile and the revision did not move.
+                if self._generation == generation and writing == 0 and self._writes_active == 0:
+                    self._vectors_cache = (state, list(chunks), vectors.copy())
+        return chunks, vectors
 
     def query_vectors(self, vectors: np.ndarray, k: int, where: dict | None = None) -> dict[str, Any]:
         """Raw Chroma query results (ids, documents, metadatas, distances) for a batch of vectors."""

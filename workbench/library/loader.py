@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import threading
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
@@ -133,6 +134,53 @@ def read_module_file(root: Path, relative_path: str, settings: Settings) -> _Fil
     return result
 
 
+class ParseCache:
+    """Parsed files kept in memory, reused while a file's stat (size, times, inode) is unchanged.
+
+    Parsing markdown is most of the cost of reading a library, and re-reads (an index freshness
+    check, then the gap report) mostly find nothing changed. Any write to a file changes its
+    ctime, so an unchanged stat means unchanged bytes. Safe to share between threads.
+    """
+
+    def __init__(self) -> None:
+        self._entries: dict[str, tuple[tuple, _FileResult, list[Chunk]]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, relative: str, signature: tuple) -> tuple[_FileResult, list[Chunk]] | None:
+        """The cached result for a file when its signature still matches."""
+        with self._lock:
+            entry = self._entries.get(relative)
+        if entry is None or entry[0] != signature:
+            return None
+        return entry[1], entry[2]
+
+    def put(self, relative: str, signature: tuple, result: _FileResult, chunks: list[Chunk]) -> None:
+        """Remember a file's parse result under its signature."""
+        with self._lock:
+            self._entries[relative] = (signature, result, chunks)
+
+    def forget_missing(self, present: set[str]) -> None:
+        """Drop entries for files no longer in the library."""
+        with self._lock:
+            for relative in [key for key in self._entries if key not in present]:
+                del self._entries[relative]
+
+
+def _file_signature(path: Path, settings: Settings) -> tuple | None:
+    """What identifies a file's content and its parse: link and target stat, and the chunking settings."""
+    try:
+        link = path.lstat()
+        target = path.stat() if path.is_symlink() else link
+        where = os.readlink(path) if path.is_symlink() else ""
+    except OSError:
+        return None
+    return (
+        link.st_mtime_ns, link.st_ctime_ns, link.st_size, link.st_ino, link.st_mode, where,
+        target.st_mtime_ns, target.st_ctime_ns, target.st_size, target.st_ino, target.st_dev,
+        settings.max_file_bytes, settings.chunk_max_chars, settings.chunk_overlap_chars,
+    )
+
+
 def _walk(root: Path, data_dir: Path | None, skipped: list[SkippedFile]) -> list[str]:
     """Relative paths of candidate module files, sorted; symlinked folders are reported, not followed."""
     found: list[str] = []
@@ -189,8 +237,13 @@ def library_root(library_dir: Path) -> Path:
     return root
 
 
-def load_library(library_dir: Path, settings: Settings, paths: list[str] | None = None) -> LibraryScan:
-    """Read every module of the library (or only `paths`, relative to it) into modules and chunks."""
+def load_library(
+    library_dir: Path, settings: Settings, paths: list[str] | None = None, cache: ParseCache | None = None
+) -> LibraryScan:
+    """Read every module of the library (or only `paths`, relative to it) into modules and chunks.
+
+    With a `cache`, files whose stat is unchanged since they were last parsed are not read again.
+    """
     root = library_root(library_dir)
     data_dir = Path(os.path.realpath(settings.data_dir))
     scan = LibraryScan(library_dir=root)
@@ -204,12 +257,19 @@ def load_library(library_dir: Path, settings: Settings, paths: list[str] | None 
             continue
         scan.files += 1
         try:
-            result = read_module_file(root, relative, settings)
-            chunks = (
-                chunk_module(result.module, settings.chunk_max_chars, settings.chunk_overlap_chars)
-                if result.module is not None
-                else []
-            )
+            signature = _file_signature(root / relative, settings) if cache is not None else None
+            cached = cache.get(relative, signature) if signature is not None else None
+            if cached is not None:
+                result, chunks = cached
+            else:
+                result = read_module_file(root, relative, settings)
+                chunks = (
+                    chunk_module(result.module, settings.chunk_max_chars, settings.chunk_overlap_chars)
+                    if result.module is not None
+                    else []
+                )
+                if signature is not None:
+                    cache.put(relative, signature, result, chunks)
         except Exception as error:  # noqa: BLE001 - one unreadable file must not stop the run
             scan.skipped.append(SkippedFile(relative, f"could not be read: {type(error).__name__}: {error}"))
             continue
@@ -222,6 +282,8 @@ def load_library(library_dir: Path, settings: Settings, paths: list[str] | None 
             chunks = chunk_module(module, settings.chunk_max_chars, settings.chunk_overlap_chars)
         scan.modules.append(module)
         scan.chunks.extend(chunks)
+    if cache is not None and paths is None:
+        cache.forget_missing(set(candidates))
     return scan
 
 
