@@ -76,7 +76,7 @@ def main() -> None:
     shutil.copytree(PROJECT_ROOT / "content_library", library)
     settings = Settings(library_dir=library, data_dir=work / "data", llm_provider="embedded")
     services = bootstrap(settings)
-    services.review.add_user("bench-author", "bench-password-1234", ["author"])
+    services.accounts.add_user("bench-author", "bench-password-1234", ["author"])
     recorder = RecordingBackend(services.llm.backend)
     services.llm.backend = recorder
 

@@ -126,7 +126,8 @@ def measure(size: int, skills: int, work: Path, embedder: HashingEmbedder) -> di
     vectors = embedder.embed([skill_query(skill) for skill in framework.skills])
     chunks, chunk_vectors = services.index.chunk_vectors()
     view = LibraryView.align(services.index.scan().modules, chunks, chunk_vectors)
-    raw = timed(lambda: services.index.query_vectors(vectors, RAW_K))
+    collection = services.index.store.readable_collection()
+    raw = timed(lambda: collection.query(query_embeddings=vectors, n_results=RAW_K, include=["documents", "metadatas", "distances"]))
     cache = settings.data_dir / "gaps" / CACHE_FILE
 
     def cold() -> None:

@@ -30,10 +30,16 @@ from sqlalchemy.engine import make_url  # noqa: E402
 
 from review.audit import row_hash  # noqa: E402
 from review.db import Database  # noqa: E402
-from review.service import ReviewService, content_hash  # noqa: E402
+from review.audit import AuditTrail  # noqa: E402
+from review.content import content_hash  # noqa: E402
+from review.lifecycle import DraftLifecycle  # noqa: E402
+from review.publications import PublicationLedger  # noqa: E402
+from review.queries import ReviewQueries  # noqa: E402
 from review.tables import drafts, revisions, sign_offs, user_roles, users  # noqa: E402
 
 DRAFTS = 10_000
+# A real module and assessment (the export tests' sample), so that publishing renders a real file.
+SAMPLE_CONTENT = json.loads((Path(__file__).resolve().parent.parent / "tests" / "unit" / "exports" / "data" / "sample_draft.json").read_text(encoding="utf-8"))
 POSTGRES_URL = os.environ.get("WORKBENCH_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 MARKDOWN = "# Module\n\n" + "A paragraph of training content about giving feedback. " * 20 + "\n"
 STATES = ["drafting", "in_review", "in_review", "in_review", "changes_requested", "rejected", "archived"]
@@ -66,7 +72,7 @@ def seed(database: Database) -> dict[str, int]:
             connection.execute(insert(user_roles).values(user_id=ids[name], role=role))
         draft_rows, revision_rows, sign_off_rows = [], [], []
         for number in range(1, DRAFTS + 1):
-            content = {"module": {"title": f"Module {number}", "summary": "Feedback"}}
+            content = {**SAMPLE_CONTENT, "module": {**SAMPLE_CONTENT["module"], "title": f"Module {number}"}}
             digest = content_hash(content, MARKDOWN)
             state = STATES[number % len(STATES)]
             stamp = now - timedelta(seconds=number)
@@ -189,30 +195,33 @@ def bench_database(backend: str, database: Database, workdir: Path, index_parts)
     started = time.perf_counter()
     ids = seed(database)
     print(f"{backend:<10} seeded {DRAFTS} drafts in {time.perf_counter() - started:.1f} s", flush=True)
-    service = ReviewService(database)
+    clock = lambda: datetime.now(timezone.utc)  # noqa: E731
+    trail = AuditTrail(database, clock)
+    queries = ReviewQueries(database)
+    lifecycle = DraftLifecycle(trail, queries, clock)
     raw = Raw(database)
     for label, state, reviewer in (("list all 10k drafts", None, None), ("list + filter state=in_review", "in_review", None),
                                    ("list + filter state=approved (derived)", "approved", None), ("list my queue (reviewer sme2)", None, "sme2")):
-        expected = len(service.list_drafts(state=state, queue_for=reviewer))
+        expected = len(queries.list_drafts(state=state, queue_for=reviewer))
         got = raw.list(state, ids[reviewer] if reviewer else None)
         assert expected == got, (label, expected, got)
-        pipeline = median_ms(lambda _: service.list_drafts(state=state, queue_for=reviewer), 5)
+        pipeline = median_ms(lambda _: queries.list_drafts(state=state, queue_for=reviewer), 5)
         baseline = median_ms(lambda _: raw.list(state, ids[reviewer] if reviewer else None), 5)
         report(backend, f"{label} ({expected} rows)", pipeline, baseline)
 
     candidates = drafts_missing(database, 0, 40)
     service_ids, raw_ids = candidates[:20], candidates[20:40]
-    pipeline = median_ms(lambda i: service.sign_off("sam", service_ids[i], "accuracy", 1), len(service_ids))
+    pipeline = median_ms(lambda i: lifecycle.sign_off("sam", service_ids[i], "accuracy", 1), len(service_ids))
     baseline = median_ms(lambda i: raw.sign_off(raw_ids[i], ids["sam"], "sam"), len(raw_ids))
     report(backend, "one sign-off transaction", pipeline, baseline)
-    assert service.audit_verify().ok
+    assert trail.verify().ok
 
     if index_parts is None:
         return
     settings, index = index_parts
     from workbench.publishing.service import Publisher
 
-    publisher = Publisher(settings, service, index)
+    publisher = Publisher(settings, PublicationLedger(database, trail, queries, clock), index)
     approved = drafts_missing(database, 3, 10)
     to_publish, raw_publish = approved[:5], approved[5:10]
     pipeline = median_ms(lambda i: publisher.publish("lena", to_publish[i], 1), len(to_publish))

@@ -1,17 +1,23 @@
-"""The hash-chained, append-only audit log: append, verify, export."""
+"""The hash-chained, append-only audit log: append, verify, export, and the AuditTrail service over it."""
 
 from __future__ import annotations
 
 import csv
 import hashlib
 import json
+import logging
 from dataclasses import dataclass
 from datetime import datetime
-from typing import IO, Any, Iterator
+from typing import IO, Any, Callable, Iterator, TypeVar
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, Row, select
 
+from review.db import Database
+from review.errors import InvalidTransition, NotApproved, PermissionDenied, ReviewError
 from review.tables import audit_head, audit_log
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 GENESIS_HASH = "0" * 64
 HASHED_FIELDS = ("seq", "at", "actor", "action", "draft_id", "revision", "content_hash", "dimension", "comment", "details", "prev_hash")
@@ -144,3 +150,70 @@ def export_csv(connection: Connection, stream: IO[str]) -> int:
         writer.writerow([_csv_safe(row[name]) for name in CSV_FIELDS])
         count += 1
     return count
+
+
+class AuditTrail:
+    """Everything that changes the workbench leaves a row here; denials too, in their own transaction."""
+
+    def __init__(self, database: Database, clock: Callable[[], datetime]) -> None:
+        self.database = database
+        self.clock = clock
+
+    def record(self, connection: Connection, actor: str, action: str, draft: Row | None = None, *,
+               draft_id: int | None = None, revision: int | None = None, content_hash: str | None = None,
+               dimension: str | None = None, comment: str | None = None, details: dict | None = None) -> int:
+        """Append one row inside the caller's transaction (draft id and revision default to the draft row's)."""
+        if draft is not None:
+            draft_id = draft.id
+            revision = draft.current_revision if revision is None else revision
+        return append(
+            connection, at=self.clock(), actor=actor, action=action, draft_id=draft_id,
+            revision=revision, content_hash=content_hash, dimension=dimension, comment=comment, details=details,
+        )
+
+    def run_write(self, work: Callable[[Connection], T], *, actor: str, action: str,
+                  draft_id: int | None = None, revision: int | None = None) -> T:
+        """Run a write transaction; a denial is audited after the rollback, then re-raised."""
+        try:
+            return self.database.run_write(work)
+        except (PermissionDenied, InvalidTransition, NotApproved) as error:
+            self._record_denial(actor, action, draft_id, revision, error)
+            raise
+
+    def _record_denial(self, actor: str, action: str, draft_id: int | None, revision: int | None, error: ReviewError) -> None:
+        def work(connection: Connection) -> None:
+            append(
+                connection, at=self.clock(), actor=actor, action="denied", draft_id=draft_id, revision=revision,
+                comment=str(error), details={"attempted": action, "error": type(error).__name__},
+            )
+
+        try:
+            self.database.run_write(work)
+        except Exception:  # noqa: BLE001 - the denial itself must still reach the user
+            log.exception("could not audit a denial of %s by %s", action, actor)
+
+    def verify(self) -> AuditVerification:
+        """Recompute the hash chain; the result names the first edited, inserted or missing row."""
+        with self.database.read() as connection:
+            return verify(connection)
+
+    def export_csv(self, stream: IO[str]) -> int:
+        """Write the audit log as CSV; returns the number of rows."""
+        with self.database.read() as connection:
+            return export_csv(connection, stream)
+
+    def rows(self, draft_id: int | None = None, limit: int | None = None, action: str | None = None) -> list[dict]:
+        """Audit rows, oldest first (the newest `limit` when given), optionally for one draft or action."""
+        query = select(audit_log)
+        if draft_id is not None:
+            query = query.where(audit_log.c.draft_id == int(draft_id))
+        if action is not None:
+            query = query.where(audit_log.c.action == action)
+        if limit is not None:
+            query = query.order_by(audit_log.c.seq.desc()).limit(limit)
+        with self.database.read() as connection:
+            rows = [dict(r._mapping) for r in connection.execute(query.order_by(audit_log.c.seq))]
+        rows.sort(key=lambda r: r["seq"])
+        for row in rows:
+            row["details"] = json.loads(row["details"])
+        return rows

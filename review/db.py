@@ -1,4 +1,8 @@
-"""The workbench database: engine set-up (SQLite or PostgreSQL), migrations and transactions."""
+"""The workbench database: engine set-up (SQLite or PostgreSQL), migrations, transactions, shared column types.
+
+One database and one Alembic history (review/migrations) hold the tables of every package that keeps
+records: the review queue's (review/tables.py) and the LLM generation log (workbench/llm/generation_log.py).
+"""
 
 from __future__ import annotations
 
@@ -8,10 +12,13 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Callable, Iterator, TypeVar
 
-from sqlalchemy import Connection, create_engine, event, text
+from datetime import datetime, timezone
+
+from sqlalchemy import Connection, DateTime, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.pool import StaticPool
+from sqlalchemy.types import TypeDecorator
 
 from review.errors import DatabaseBusy
 
@@ -21,6 +28,36 @@ SQLITE_BUSY_TIMEOUT_MS = 30_000
 _MIGRATION_LOCK_KEY = 7_320_118_001
 
 T = TypeVar("T")
+
+# Every table of the workbench database names its constraints the same way (the migrations rely on it).
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(TypeDecorator):
+    """A timezone-aware UTC datetime on every backend (SQLite drops the zone otherwise)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect):  # noqa: ANN001
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetimes are not stored; pass an aware UTC datetime")
+        return value.astimezone(timezone.utc)
+
+    def process_result_value(self, value: datetime | None, dialect):  # noqa: ANN001
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=timezone.utc)
+        return value.astimezone(timezone.utc)
+
 
 
 class Database:

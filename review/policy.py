@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Iterable
+from typing import Iterable, Mapping
 
 from review.errors import (
     InvalidInput,
@@ -52,7 +52,6 @@ class DraftState(StrEnum):
 class Action(StrEnum):
     """Everything that changes a draft."""
 
-    CREATE = "create"
     REVISE = "revise"
     UPDATE_FINDINGS = "update_findings"
     SUBMIT = "submit"
@@ -74,43 +73,46 @@ REVIEWER_ROLES = frozenset(REVIEWER_ROLE.values())
 ALL_DIMENSIONS = tuple(Dimension)
 
 S = DraftState
-_EDITABLE = frozenset({S.DRAFTING, S.CHANGES_REQUESTED, S.IN_REVIEW, S.APPROVED, S.PUBLISHED})
+EDITABLE_STATES = frozenset({S.DRAFTING, S.CHANGES_REQUESTED, S.IN_REVIEW, S.APPROVED, S.PUBLISHED})
 _ANY_LIVE = frozenset({S.DRAFTING, S.CHANGES_REQUESTED, S.IN_REVIEW, S.APPROVED, S.PUBLISHED, S.REJECTED})
+# Who may start a draft (there is no state to start from).
+CREATOR_ROLES = frozenset({Role.AUTHOR, Role.LEAD})
 
 
 def _reviewers(states: frozenset[DraftState]) -> dict[Role, frozenset[DraftState]]:
     return {role: states for role in REVIEWER_ROLES}
 
 
-# For each action: which role may perform it from which (effective) states.  Anything absent is denied.
-TRANSITIONS: dict[Action, dict[Role, frozenset[DraftState]]] = {
-    Action.REVISE: {Role.AUTHOR: _EDITABLE, Role.LEAD: _EDITABLE},
-    Action.UPDATE_FINDINGS: {Role.AUTHOR: _ANY_LIVE, Role.LEAD: _ANY_LIVE, **_reviewers(_ANY_LIVE)},
-    Action.SUBMIT: {Role.AUTHOR: frozenset({S.DRAFTING}), Role.LEAD: frozenset({S.DRAFTING})},
-    Action.SIGN_OFF: _reviewers(frozenset({S.IN_REVIEW})),
-    Action.REQUEST_CHANGES: {**_reviewers(frozenset({S.IN_REVIEW})), Role.LEAD: frozenset({S.IN_REVIEW})},
-    Action.REJECT: {**_reviewers(frozenset({S.IN_REVIEW})), Role.LEAD: frozenset({S.IN_REVIEW, S.APPROVED})},
-    Action.ARCHIVE: {
-        Role.AUTHOR: frozenset({S.DRAFTING, S.CHANGES_REQUESTED, S.REJECTED}),
-        Role.LEAD: frozenset({S.DRAFTING, S.CHANGES_REQUESTED, S.IN_REVIEW, S.APPROVED, S.REJECTED}),
-    },
-    Action.PUBLISH: {Role.LEAD: frozenset({S.APPROVED})},
-    Action.UNPUBLISH: {Role.LEAD: frozenset({S.PUBLISHED})},
-    Action.COMMENT: {role: _ANY_LIVE | {S.ARCHIVED} for role in Role},
-}
+@dataclass(frozen=True)
+class Transition:
+    """One action: which role may perform it from which (effective) states, and the stored state it leaves."""
 
-# The stored state an action leaves behind (None: unchanged).
-TARGET_STATE: dict[Action, DraftState | None] = {
-    Action.REVISE: S.DRAFTING,
-    Action.UPDATE_FINDINGS: None,
-    Action.SUBMIT: S.IN_REVIEW,
-    Action.SIGN_OFF: None,
-    Action.REQUEST_CHANGES: S.CHANGES_REQUESTED,
-    Action.REJECT: S.REJECTED,
-    Action.ARCHIVE: S.ARCHIVED,
-    Action.PUBLISH: S.PUBLISHED,
-    Action.UNPUBLISH: S.ARCHIVED,
-    Action.COMMENT: None,
+    allowed: Mapping[Role, frozenset[DraftState]]
+    target: DraftState | None  # None: the stored state is unchanged
+
+
+# The single source of who may do what from where, and where it leads. Anything absent is denied.
+TRANSITIONS: dict[Action, Transition] = {
+    Action.REVISE: Transition({Role.AUTHOR: EDITABLE_STATES, Role.LEAD: EDITABLE_STATES}, S.DRAFTING),
+    Action.UPDATE_FINDINGS: Transition({Role.AUTHOR: _ANY_LIVE, Role.LEAD: _ANY_LIVE, **_reviewers(_ANY_LIVE)}, None),
+    Action.SUBMIT: Transition({Role.AUTHOR: frozenset({S.DRAFTING}), Role.LEAD: frozenset({S.DRAFTING})}, S.IN_REVIEW),
+    Action.SIGN_OFF: Transition(_reviewers(frozenset({S.IN_REVIEW})), None),
+    Action.REQUEST_CHANGES: Transition(
+        {**_reviewers(frozenset({S.IN_REVIEW})), Role.LEAD: frozenset({S.IN_REVIEW})}, S.CHANGES_REQUESTED
+    ),
+    Action.REJECT: Transition(
+        {**_reviewers(frozenset({S.IN_REVIEW})), Role.LEAD: frozenset({S.IN_REVIEW, S.APPROVED})}, S.REJECTED
+    ),
+    Action.ARCHIVE: Transition(
+        {
+            Role.AUTHOR: frozenset({S.DRAFTING, S.CHANGES_REQUESTED, S.REJECTED}),
+            Role.LEAD: frozenset({S.DRAFTING, S.CHANGES_REQUESTED, S.IN_REVIEW, S.APPROVED, S.REJECTED}),
+        },
+        S.ARCHIVED,
+    ),
+    Action.PUBLISH: Transition({Role.LEAD: frozenset({S.APPROVED})}, S.PUBLISHED),
+    Action.UNPUBLISH: Transition({Role.LEAD: frozenset({S.PUBLISHED})}, S.ARCHIVED),
+    Action.COMMENT: Transition({role: _ANY_LIVE | {S.ARCHIVED} for role in Role}, None),
 }
 
 
@@ -145,18 +147,28 @@ def parse_dimension(dimension: str | Dimension) -> Dimension:
         raise InvalidInput(f"unknown dimension {dimension!r}; valid dimensions: {valid}") from None
 
 
+def is_approved(signed_dimensions: Iterable[Dimension]) -> bool:
+    """The approval rule: the current revision carries a sign-off on every dimension."""
+    return set(signed_dimensions) >= set(ALL_DIMENSIONS)
+
+
 def effective_state(stored: DraftState, signed_dimensions: Iterable[Dimension]) -> DraftState:
     """The state users see: IN_REVIEW with all three sign-offs on the current revision is APPROVED."""
-    if stored == S.IN_REVIEW and set(signed_dimensions) >= set(ALL_DIMENSIONS):
+    if stored == S.IN_REVIEW and is_approved(signed_dimensions):
         return S.APPROVED
     return stored
+
+
+def holds_approval(state: DraftState, signed_dimensions: Iterable[Dimension]) -> bool:
+    """True when the draft is approved, or published, on the strength of a full set of sign-offs."""
+    return state in (S.APPROVED, S.PUBLISHED) and is_approved(signed_dimensions)
 
 
 def allowed_actions(actor: Actor, state: DraftState) -> list[Action]:
     """The actions this actor's roles allow from this state (before separation-of-duties checks)."""
     if actor.disabled:
         return []
-    return [action for action, table in TRANSITIONS.items() if any(state in table.get(r, ()) for r in actor.roles)]
+    return [action for action, rule in TRANSITIONS.items() if any(state in rule.allowed.get(r, ()) for r in actor.roles)]
 
 
 def authorize(actor: Actor, action: Action, state: DraftState, draft_id: int | None = None) -> None:
@@ -164,7 +176,7 @@ def authorize(actor: Actor, action: Action, state: DraftState, draft_id: int | N
     where = f"draft {draft_id}" if draft_id is not None else "the draft"
     if actor.disabled:
         raise PermissionDenied(f"user {actor.name!r} is disabled")
-    table = TRANSITIONS[action]
+    table = TRANSITIONS[action].allowed
     roles_for_action = [role for role in table if role in actor.roles]
     if not roles_for_action:
         needed = ", ".join(sorted(role.value for role in table))
@@ -175,6 +187,23 @@ def authorize(actor: Actor, action: Action, state: DraftState, draft_id: int | N
             f"cannot {action.value.replace('_', ' ')} {where}: it is {state.value}; "
             f"as {', '.join(sorted(r.value for r in roles_for_action))} you may only do that when it is {' or '.join(allowed_from)}"
         )
+
+
+def authorize_create(actor: Actor) -> None:
+    """Raise PermissionDenied unless the actor may start a draft (an author or a lead)."""
+    if actor.disabled or not (CREATOR_ROLES & actor.roles):
+        raise PermissionDenied(f"user {actor.name!r} may not create drafts: needs the role author or lead")
+
+
+def may_archive(actor: Actor, author_id: int) -> bool:
+    """Only a lead archives other people's drafts."""
+    return Role.LEAD in actor.roles or author_id == actor.id
+
+
+def check_archive(actor: Actor, author_id: int) -> None:
+    """Raise PermissionDenied when the actor may not archive a draft by this author."""
+    if not may_archive(actor, author_id):
+        raise PermissionDenied(f"user {actor.name!r} may only archive their own drafts; ask a lead")
 
 
 def check_sign_off(
@@ -202,3 +231,67 @@ def check_sign_off(
             f"user {actor.name!r} already signed off {signer_dimension.value} on revision {revision} of draft {draft_id}; "
             f"one person signs at most one dimension, ask another {role.value.replace('_', ' ')}"
         )
+
+
+@dataclass(frozen=True)
+class DraftActions:
+    """What one person may do to one draft right now: the controls a page shows (each is checked again when used)."""
+
+    draft_id: int
+    revision: int
+    state: DraftState
+    actions: frozenset[Action]
+    sign_off_dimensions: tuple[Dimension, ...]
+
+    def can(self, action: Action) -> bool:
+        """True when the action is open to this person now."""
+        return action in self.actions
+
+    @property
+    def can_edit(self) -> bool:
+        """Editing (or regenerating a part) makes a new revision."""
+        return Action.REVISE in self.actions
+
+    @property
+    def edit_voids_sign_offs(self) -> bool:
+        """True when an edit now would void sign-offs and send the draft back to drafting."""
+        return self.can_edit and self.state in (S.IN_REVIEW, S.APPROVED, S.PUBLISHED)
+
+    @property
+    def decides(self) -> bool:
+        """True when any review decision (sign off, request changes, reject) is open."""
+        return bool(self.actions & {Action.SIGN_OFF, Action.REQUEST_CHANGES, Action.REJECT})
+
+
+def draft_actions(
+    actor: Actor,
+    state: DraftState,
+    *,
+    draft_id: int,
+    revision: int,
+    author_id: int,
+    contributors: set[int],
+    signers: Mapping[Dimension, int],
+) -> DraftActions:
+    """Derive DraftActions from the transition table and the sign-off rules.
+
+    `signers` maps each dimension signed on the current revision to the signer's user id.
+    """
+    actions = set(allowed_actions(actor, state))
+    if not may_archive(actor, author_id):
+        actions.discard(Action.ARCHIVE)
+    dimensions: list[Dimension] = []
+    if Action.SIGN_OFF in actions:
+        mine = next((dimension for dimension, user_id in signers.items() if user_id == actor.id), None)
+        for dimension in ALL_DIMENSIONS:
+            if dimension in signers:
+                continue
+            try:
+                check_sign_off(actor, dimension, draft_id=draft_id, revision=revision,
+                               contributors=contributors, signer_dimension=mine)
+            except PermissionDenied:
+                continue
+            dimensions.append(dimension)
+        if not dimensions:
+            actions.discard(Action.SIGN_OFF)
+    return DraftActions(draft_id, revision, state, frozenset(actions), tuple(dimensions))

@@ -1,14 +1,10 @@
-"""The workbench database schema (SQLAlchemy Core); created only by the Alembic migrations."""
+"""The review queue's tables (SQLAlchemy Core); created only by the Alembic migrations in review/migrations."""
 
 from __future__ import annotations
-
-from datetime import datetime, timezone
 
 from sqlalchemy import (
     Boolean,
     Column,
-    DateTime,
-    Float,
     ForeignKey,
     Index,
     Integer,
@@ -19,37 +15,10 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.sql.expression import false
-from sqlalchemy.types import TypeDecorator
 
-metadata = MetaData(
-    naming_convention={
-        "ix": "ix_%(column_0_label)s",
-        "uq": "uq_%(table_name)s_%(column_0_name)s",
-        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-        "pk": "pk_%(table_name)s",
-    }
-)
+from review.db import NAMING_CONVENTION, UTCDateTime
 
-
-class UTCDateTime(TypeDecorator):
-    """A timezone-aware UTC datetime on every backend (SQLite drops the zone otherwise)."""
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect):  # noqa: ANN001
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("naive datetimes are not stored; pass an aware UTC datetime")
-        return value.astimezone(timezone.utc)
-
-    def process_result_value(self, value: datetime | None, dialect):  # noqa: ANN001
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            return value.replace(tzinfo=timezone.utc)
-        return value.astimezone(timezone.utc)
+metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
 users = Table(
@@ -178,23 +147,4 @@ audit_head = Table(
     Column("id", Integer, primary_key=True, autoincrement=False),
     Column("last_seq", Integer, nullable=False),
     Column("last_hash", String(64), nullable=False),
-)
-
-generation_log = Table(
-    "generation_log",
-    metadata,
-    Column("id", Integer, primary_key=True),
-    Column("at", UTCDateTime, nullable=False),
-    Column("prompt_name", String(200), nullable=False),
-    Column("prompt_version", Integer, nullable=True),
-    Column("prompt_sha256", String(64), nullable=False),
-    Column("provider", String(100), nullable=False),
-    Column("model", String(300), nullable=False),
-    Column("parameters", Text, nullable=False),
-    Column("prompt_tokens", Integer, nullable=True),
-    Column("completion_tokens", Integer, nullable=True),
-    Column("latency_ms", Float, nullable=True),
-    Column("outcome", String(40), nullable=False),
-    Column("error", Text, nullable=True),
-    Index("ix_generation_log_at", "at"),
 )

@@ -8,10 +8,13 @@ from pathlib import Path
 
 import pytest
 
-# Nothing may download a model at run time.
+# Nothing may download a model at run time (set before the support modules import anything).
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+
+# Real databases (SQLite and PostgreSQL) and the review services on them, for every test that asks.
+from tests.support.review_db import _postgres_schema, _sqlite_team_template, _sqlite_template, database, review, team  # noqa: E402,F401
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_LIBRARY = PROJECT_ROOT / "content_library"
@@ -65,3 +68,28 @@ def postgres_url() -> str:
             raise
         pytest.skip(f"PostgreSQL at {url} is not reachable: {error}")
     return url
+
+
+@pytest.fixture(scope="session")
+def embedder():
+    """The packaged all-MiniLM-L6-v2, loaded once for the whole test session."""
+    from workbench.index.embedder import build_embedder
+    from workbench.settings import Settings
+
+    built = build_embedder(Settings())
+    built.embed(["warm up"])  # load the model now, not inside the first test that uses it
+    return built
+
+
+@pytest.fixture(scope="session")
+def indexed_sample(tmp_path_factory, embedder):
+    """(settings, services) for a private copy of the sample library, indexed once per session (read it, never change it)."""
+    from workbench.bootstrap import bootstrap
+    from workbench.settings import Settings
+
+    root = tmp_path_factory.mktemp("indexed-sample")
+    shutil.copytree(SAMPLE_LIBRARY, root / "library")
+    settings = Settings(library_dir=root / "library", data_dir=root / "data", llm_provider="fake")
+    services = bootstrap(settings, embedder=embedder)
+    services.index.build()
+    return settings, services

@@ -1,12 +1,14 @@
 """The composition root: builds every service from one Settings object.
 
-Entry points (CLI, app, benchmarks) call `bootstrap()`; tests pass fakes through `overrides`
-(for example `bootstrap(settings, llm=LLMClient.for_chat_model(FakeChatModel()))`). Services are
-built lazily so that a command that only lists users never loads torch or a model.
+This is the only place that knows the whole set of services; each service names the collaborators
+it uses in its constructor. Entry points (CLI, app, benchmarks) call `bootstrap()`; tests pass
+fakes through `overrides` (for example `bootstrap(settings, llm=LLMClient.for_chat_model(FakeChatModel()))`).
+Services are built lazily so that a command that only lists users never loads torch or a model.
 """
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -17,15 +19,23 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 PROMPTS_DIR = PROJECT_ROOT / "prompts"
 
 
+def utc_now() -> datetime:
+    """The clock every service shares (tests may override `clock`)."""
+    return datetime.now(timezone.utc)
+
+
 class Services:
     """Lazily built services sharing one Settings object."""
 
     def __init__(self, settings: Settings, **overrides: Any) -> None:
         self.settings = settings
+        self.clock = overrides.pop("clock", None) or utc_now
         for name, value in overrides.items():
             if value is not None:
                 # cached_property reads the instance dict first, so an override wins.
                 self.__dict__[name] = value
+
+    # -- library and index -----------------------------------------------------------------
 
     @cached_property
     def embedder(self):
@@ -41,6 +51,8 @@ class Services:
 
         return LibraryIndex(self.settings, self.embedder)
 
+    # -- the database and the review queue -------------------------------------------------
+
     @cached_property
     def database(self):
         """The workbench database (review queue, audit log, generation log), migrated to head."""
@@ -51,18 +63,55 @@ class Services:
         return database
 
     @cached_property
-    def review(self):
-        """The human review queue."""
-        from review.service import ReviewService
+    def audit_trail(self):
+        """The hash-chained audit log."""
+        from review.audit import AuditTrail
 
-        return ReviewService(self.database)
+        return AuditTrail(self.database, self.clock)
+
+    @cached_property
+    def password_hasher(self):
+        """argon2id with its default (costly) parameters; tests hand in cheap ones."""
+        from argon2 import PasswordHasher
+
+        return PasswordHasher()
+
+    @cached_property
+    def accounts(self):
+        """Users, roles and credentials."""
+        from review.accounts import Accounts
+
+        return Accounts(self.database, self.audit_trail, self.clock, self.password_hasher)
+
+    @cached_property
+    def review_queries(self):
+        """Reading the review queue: drafts, lists, allowed actions, revisions, diffs."""
+        from review.queries import ReviewQueries
+
+        return ReviewQueries(self.database)
+
+    @cached_property
+    def lifecycle(self):
+        """Every change to a draft: create, revise, submit, sign off, request changes, reject, archive, comment."""
+        from review.lifecycle import DraftLifecycle
+
+        return DraftLifecycle(self.audit_trail, self.review_queries, self.clock)
+
+    @cached_property
+    def publication_ledger(self):
+        """The records of what is published where."""
+        from review.publications import PublicationLedger
+
+        return PublicationLedger(self.database, self.audit_trail, self.review_queries, self.clock)
+
+    # -- the LLM ---------------------------------------------------------------------------
 
     @cached_property
     def generation_log(self):
         """Where every LLM call is recorded."""
-        from review.generation_log import GenerationLog
+        from workbench.llm.generation_log import DatabaseGenerationLog
 
-        return GenerationLog(self.database)
+        return DatabaseGenerationLog(self.database, self.clock)
 
     @cached_property
     def prompts(self):
@@ -78,6 +127,8 @@ class Services:
 
         return build_llm(self.settings, generation_log=self.generation_log)
 
+    # -- the product's services ------------------------------------------------------------
+
     @cached_property
     def gaps(self):
         """Gap detection against a skills framework."""
@@ -86,25 +137,56 @@ class Services:
         return GapService(self.settings, self.index)
 
     @cached_property
+    def coverage_history(self):
+        """Coverage over time, one point per changed gap report."""
+        from workbench.gaps.history import CoverageHistory
+
+        return CoverageHistory(self.settings.data_dir / "coverage_history.jsonl", self.clock)
+
+    @cached_property
+    def framework_uploads(self):
+        """Skills frameworks uploaded in the app."""
+        from workbench.skills.uploads import FrameworkUploads
+
+        return FrameworkUploads(self.settings.data_dir / "uploads")
+
+    @cached_property
+    def library_reader(self):
+        """What drafting reads from the library: search, chunks, vectors."""
+        from workbench.drafting.library_reader import LibraryReader
+
+        return LibraryReader(self.index, self.embedder)
+
+    @cached_property
+    def draft_checker(self):
+        """The pre-review checks of a draft."""
+        from workbench.drafting.checking import DraftChecker
+
+        return DraftChecker(self.library_reader, self.settings.library_dir, self.settings.inclusive_language_file)
+
+    @cached_property
     def drafting(self):
         """Drafting of modules and assessments, with pre-review checks."""
         from workbench.drafting.service import DraftingService
 
-        return DraftingService(self)
+        return DraftingService(
+            settings=self.settings, llm=self.llm, prompts=self.prompts, library=self.library_reader,
+            checker=self.draft_checker, lifecycle=self.lifecycle, queries=self.review_queries,
+        )
 
     @cached_property
     def publisher(self):
         """Publishing approved drafts into the library."""
         from workbench.publishing.service import Publisher
 
-        return Publisher(self.settings, self.review, self.index)
+        return Publisher(self.settings, self.publication_ledger, self.index, clock=self.clock)
 
     @cached_property
     def exports(self):
         """LMS exports (GIFT, Moodle XML, QTI, SCORM) and question-bank import."""
-        from workbench.exports.service import build_export_service
+        from workbench.exports.service import ExportService
 
-        return build_export_service(self)
+        return ExportService(self.settings, self.review_queries)
 
 
 def bootstrap(settings: Settings | None = None, **overrides: Any) -> Services:

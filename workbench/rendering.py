@@ -20,7 +20,6 @@ LINK_REL = "nofollow noopener noreferrer"
 _SCHEME = re.compile(r"^([a-z][a-z0-9+.\-]*):")
 # Browsers ignore ASCII control characters and whitespace inside a scheme ("java\tscript:").
 _IGNORED_IN_SCHEME = re.compile(r"[\x00-\x20\x7f]+")
-_FRONT_MATTER = re.compile(r"\A\ufeff?---[ \t]*\r?\n(.*?\r?\n)?(?:---|\.\.\.)[ \t]*(?:\r?\n|\Z)", re.DOTALL)
 
 
 def is_safe_url(url: str) -> bool:
@@ -77,12 +76,6 @@ def render_markdown_safe(text: str) -> str:
 def render_inline_markdown_safe(text: str) -> str:
     """Render one line of untrusted markdown (an answer option, a feedback) without a <p> wrapper."""
     return _PARSER.renderInline(text or "")
-
-
-def strip_front_matter(text: str) -> str:
-    """The markdown body without a leading YAML front matter block."""
-    match = _FRONT_MATTER.match(text or "")
-    return text[match.end():] if match else (text or "")
 
 
 class _TextCollector(HTMLParser):

@@ -8,8 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.libraries import DELEGATION, FEEDBACK, SKILLS, write_library
+from tests.support.people import FAST_HASHER, PASSWORD, add_people
+
 MAIN_SCRIPT = Path(__file__).resolve().parents[2] / "workbench" / "app" / "main.py"
-PASSWORD = "correct horse battery"
 USERS = {
     "lee": ["lead"],
     "ann": ["author"],
@@ -19,70 +21,11 @@ USERS = {
 }
 
 
-FEEDBACK = """---
-id: giving-feedback
-title: Giving feedback with SBI
-skills: [fb-giving]
-level: foundation
-status: published
-last_reviewed: 2020-01-15
----
-
-# Giving feedback with SBI
-
-## Situation, behaviour, impact
-
-Describe the situation, the behaviour you saw and its impact. Keep it specific and timely, and talk
-about the work rather than the person.
-
-## Agreeing next steps
-
-End the conversation by agreeing one next step and a date to check in.
-"""
-
-DELEGATION = """# Delegating effectively
-
-## How to hand over a task
-
-Explain the outcome you need, the deadline, the decisions the person can take alone and when you
-will check in. Offer support without taking the task back.
-"""
-
-SKILLS = """framework:
-  id: test
-  name: Test framework
-skills:
-  - id: fb-giving
-    name: Giving feedback
-    level: foundation
-    priority: high
-    group: Feedback
-  - id: ai-prompting
-    name: Writing prompts for AI assistants
-    level: intermediate
-    priority: critical
-    group: Data and AI
-"""
-
-
-@pytest.fixture(scope="session")
-def shared_embedder():
-    """One embedding model for the whole session (loading it is the slow part)."""
-    from workbench.index.embedder import build_embedder
-    from workbench.settings import Settings
-
-    return build_embedder(Settings())
-
-
 @pytest.fixture
 def small_library(tmp_path: Path) -> Path:
     """A two-module library with a skills framework: enough for every page, fast to index."""
-    root = tmp_path / "small_library"
-    (root / "feedback").mkdir(parents=True)
-    (root / "feedback" / "giving-feedback.md").write_text(FEEDBACK, encoding="utf-8")
-    (root / "delegating.md").write_text(DELEGATION, encoding="utf-8")
-    (root / "skills.yaml").write_text(SKILLS, encoding="utf-8")
-    return root
+    return write_library(tmp_path / "small_library", {"feedback/giving-feedback.md": FEEDBACK, "delegating.md": DELEGATION,
+                                                      "skills.yaml": SKILLS})
 
 
 @pytest.fixture
@@ -94,20 +37,12 @@ def app_settings(tmp_path: Path, small_library: Path):
 
 
 @pytest.fixture
-def app_services(app_settings, shared_embedder):
+def app_services(app_settings, embedder):
     """The composition root the pages use, built on tmp_path and injected into the app."""
     from workbench.app.services import use_services
     from workbench.bootstrap import bootstrap
 
-    settings = app_settings
-
-    from argon2 import PasswordHasher
-
-    from review.service import ReviewService
-
-    services = bootstrap(settings, embedder=shared_embedder)
-    # Cheap hashing parameters keep the tests fast; the algorithm and the checks are the real ones.
-    services.review = ReviewService(services.database, password_hasher=PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+    services = bootstrap(app_settings, embedder=embedder, password_hasher=FAST_HASHER)
     use_services(services)
     yield services
     use_services(None)
@@ -116,11 +51,7 @@ def app_services(app_settings, shared_embedder):
 @pytest.fixture
 def people(app_services):
     """One lead, one author and one reviewer per dimension, all with the same test password."""
-    review = app_services.review
-    review.add_user("lee", PASSWORD, USERS["lee"])
-    for name, roles in USERS.items():
-        if name != "lee":
-            review.add_user(name, PASSWORD, roles, actor="lee")
+    add_people(app_services.accounts, USERS)
     return USERS
 
 
@@ -155,9 +86,9 @@ def texts(at) -> str:
 @pytest.fixture
 def submitted_draft(app_services, people) -> int:
     """A draft by the author, drafted with scripted model replies and submitted for review."""
-    from tests.app.replies import queue_draft
+    from tests.support.replies import queue_draft
     from workbench.domain.drafts import Brief
 
     brief = Brief(topic="Giving feedback to team members", skill_ids=["fb-giving"], question_count=2)
-    queue_draft(app_services, brief)
+    queue_draft(app_services, brief, build_index=True)
     return app_services.drafting.create_draft("ann", brief, submit=True).draft_id

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import re
 
+import yaml
+
 from tests.app.conftest import PASSWORD, open_page, texts
+from workbench.library.format import body_of, split_front_matter
 
 
 def test_the_audit_log_verifies_and_exports_as_csv(people, app_services):
@@ -36,7 +39,7 @@ def test_the_lead_adds_a_user_whose_password_is_shown_once(people, app_services)
     assert not at.exception, at.exception
     password = at.code[-1].value
     assert re.fullmatch(r"[A-Za-z0-9_-]{20,}", password)
-    assert app_services.review.authenticate("nia", password).name == "nia"
+    assert app_services.accounts.authenticate("nia", password).name == "nia"
     at.run()
     assert password not in [c.value for c in at.code], "the password is not shown again"
 
@@ -47,9 +50,9 @@ def test_roles_are_changed_and_accounts_disabled_from_the_page(people, app_servi
     at.multiselect(key="wb_roles_sam").select("cultural_reviewer").run()
     at.button(key="wb_save_roles_sam").click().run()
     assert not at.exception, at.exception
-    assert {r.value for r in app_services.review.get_user("sam").roles} == {"accuracy_reviewer", "cultural_reviewer"}
+    assert {r.value for r in app_services.accounts.get_user("sam").roles} == {"accuracy_reviewer", "cultural_reviewer"}
     at.button(key="wb_disable_sam").click().run()
-    assert app_services.review.get_user("sam").disabled
+    assert app_services.accounts.get_user("sam").disabled
     assert "sam is disabled." in texts(at)
 
 
@@ -62,18 +65,31 @@ def test_removing_the_last_lead_is_refused_with_the_reason(people, app_services)
 
 
 def test_publish_then_unpublish_with_a_reason(submitted_draft, app_services):
-    review = app_services.review
+    """A draft made by the real drafting path is published with one header, shown cleanly in the Library, then withdrawn."""
     for name, dimension in (("sam", "accuracy"), ("cam", "cultural"), ("eve", "ethics")):
-        review.sign_off(name, submitted_draft, dimension, 1)
+        app_services.lifecycle.sign_off(name, submitted_draft, dimension, 1)
     at = open_page("lee", "audit")
     at.button(key=f"wb_publish_{submitted_draft}").click().run()
     assert not at.exception, at.exception
-    path = app_services.settings.library_dir / review.get_draft(submitted_draft).published_path
-    assert path.is_file()
+    draft = app_services.review_queries.get_draft(submitted_draft)
+    path = app_services.settings.library_dir / draft.published_path
+    text = path.read_text(encoding="utf-8")
+    header, body = split_front_matter(text)
+    assert yaml.safe_load(header)["status"] == "published" and split_front_matter(body.lstrip("\n"))[0] is None
+    assert "status: draft" not in text and "version: '0.1'" not in text
+    assert body.lstrip("\n") == body_of(draft.markdown).lstrip("\n")  # what the reviewers signed
     assert any(f"#{submitted_draft}" in e.label for e in at.expander), "provenance of the published module is listed"
+
+    library = open_page("ann", "library")
+    library.selectbox(key="wb_library_module").select(yaml.safe_load(header)["id"]).run()
+    html = "\n".join(element.value for element in library.html)
+    assert "<h1>Giving feedback that helps</h1>" in html and "status: draft" not in html and "status: published" not in html
+    first_chunk = app_services.index.chunk_vectors()[0]
+    published_chunks = [chunk for chunk in first_chunk if chunk.path == draft.published_path]
+    assert published_chunks and not any("status:" in chunk.text for chunk in published_chunks)
 
     at.text_input(key=f"wb_unpublish_reason_{submitted_draft}").input("Superseded by the 2027 course.")
     at.button(key=f"wb_unpublish_{submitted_draft}").click().run()
     assert not at.exception, at.exception
-    assert review.get_draft(submitted_draft).state.value == "archived"
+    assert app_services.review_queries.get_draft(submitted_draft).state.value == "archived"
     assert not path.exists()

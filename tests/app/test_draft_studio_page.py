@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from tests.app.conftest import open_page, texts
-from tests.app.replies import queue_draft, section_reply
+from tests.support.replies import queue_draft, section_reply
 from workbench.domain.drafts import Brief
 
 BRIEF = Brief(topic="Giving feedback to team members", skill_ids=["fb-giving"], question_count=2)
 
 
 def _draft(services, submit: bool = False) -> int:
-    queue_draft(services, BRIEF)
+    queue_draft(services, BRIEF, build_index=True)
     return services.drafting.create_draft("ann", BRIEF, submit=submit).draft_id
 
 
@@ -27,7 +27,7 @@ def test_editing_a_section_stores_a_new_revision_and_reruns_the_checks(people, a
     _form_button(at, "Save section", f"wb_sec_{draft_id}_1_s2").click()
     at.run()
     assert not at.exception, at.exception
-    view = app_services.review.get_draft(draft_id)
+    view = app_services.review_queries.get_draft(draft_id)
     assert view.revision == 2 and "jane.doe@acme-corp.co.uk" in view.content["module"]["sections"][1]["body"]
     # The checks ran again on the new revision and their finding sits beside the section it concerns.
     assert any(f["location"] == "section:s2" and "personal" in f["check"] for f in view.findings), view.findings
@@ -36,7 +36,7 @@ def test_editing_a_section_stores_a_new_revision_and_reruns_the_checks(people, a
 
 def test_regenerating_one_section_keeps_the_rest(people, app_services):
     draft_id = _draft(app_services)
-    before = app_services.review.get_draft(draft_id).content
+    before = app_services.review_queries.get_draft(draft_id).content
     chunk_ids = before["provenance"]["retrieved_chunk_ids"]
     at = open_page("ann", "draft_studio")
     app_services.llm.fake.enqueue(section_reply(chunk_ids))
@@ -44,7 +44,7 @@ def test_regenerating_one_section_keeps_the_rest(people, app_services):
     at.button(key=f"wb_regen_sec_{draft_id}_s2").click().run()
     assert not at.exception, at.exception
     assert "Section s2 regenerated" in texts(at)
-    after = app_services.review.get_draft(draft_id).content
+    after = app_services.review_queries.get_draft(draft_id).content
     assert after["module"]["sections"][1]["heading"] == "Agreeing next steps, revisited"
     assert after["module"]["sections"][0] == before["module"]["sections"][0]
     assert after["assessment"] == before["assessment"]
@@ -55,12 +55,12 @@ def test_submitting_sends_the_draft_to_review(people, app_services):
     at = open_page("ann", "draft_studio")
     at.button(key=f"wb_submit_{draft_id}").click().run()
     assert not at.exception, at.exception
-    assert app_services.review.get_draft(draft_id).state.value == "in_review"
+    assert app_services.review_queries.get_draft(draft_id).state.value == "in_review"
     assert f"Draft #{draft_id} submitted for review." in texts(at).replace("\\", "")
 
 
 def test_model_markdown_in_a_draft_renders_inert(people, app_services):
-    from tests.app.replies import assessment_reply, module_reply
+    from tests.support.replies import assessment_reply, module_reply
 
     app_services.index.build()
     chunk_ids = app_services.drafting.ground(BRIEF).chunk_ids
@@ -85,7 +85,7 @@ def test_a_model_reply_that_stays_invalid_is_reported_and_nothing_is_stored(peop
     assert not at.exception, at.exception
     errors = [e.value.replace("\\", "") for e in at.error]
     assert len(errors) == 1 and "Nothing was stored as a draft" in errors[0], errors
-    assert app_services.review.list_drafts() == []
+    assert app_services.review_queries.list_drafts() == []
 
 
 def test_a_brief_without_a_topic_is_refused_before_any_model_call(people, app_services):

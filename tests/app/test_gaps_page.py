@@ -24,12 +24,12 @@ def test_gaps_rank_the_framework_and_draft_this_fills_the_brief(people, app_serv
     assert at.selectbox(key="wb_brief_level").value == "intermediate"
 
 
-def test_each_gap_report_adds_a_point_to_coverage_over_time(people, app_services):
-    from workbench.app.audit_view import coverage_history_file, read_coverage
-
+def test_a_gap_report_adds_a_point_to_coverage_over_time_once(people, app_services):
     open_page("lee", "gaps")
-    history = read_coverage(coverage_history_file(app_services.settings.data_dir))
+    history = app_services.coverage_history.entries()
     assert len(history) == 1 and history[0]["skills"] == 2 and history[0]["gap"] >= 1
+    open_page("lee", "gaps")  # another visit, nothing changed: no new point
+    assert len(app_services.coverage_history.entries()) == 1
 
 
 def test_an_uploaded_esco_export_is_compared_with_the_library(people, app_services, shared_dir):

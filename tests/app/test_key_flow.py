@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tests.app.conftest import open_page, texts
-from tests.app.replies import queue_draft
+from tests.support.replies import queue_draft
 from workbench.domain.drafts import Brief
 
 BRIEF = Brief(topic="Giving feedback to team members", skill_ids=["fb-giving"], question_count=2)
@@ -15,7 +15,7 @@ def _click(at, label: str):
 
 def draft_through_the_studio(services) -> int:
     """The author writes a brief, drafts with the (scripted) model and submits for review."""
-    queue_draft(services, BRIEF)
+    queue_draft(services, BRIEF, build_index=True)
     at = open_page("ann", "draft_studio", timeout=120)
     at.text_input(key="wb_brief_topic").input(BRIEF.topic)
     at.text_input(key="wb_brief_skills").input("fb-giving")
@@ -24,13 +24,13 @@ def draft_through_the_studio(services) -> int:
     assert not at.exception, at.exception
     assert not at.error, [e.value for e in at.error]
     draft_id = at.session_state["wb_studio_draft"]
-    assert services.review.get_draft(draft_id).state.value == "drafting"
+    assert services.review_queries.get_draft(draft_id).state.value == "drafting"
 
     at.run()  # "My drafts" shows the new draft with its findings and sources
     assert not at.exception
     at.button(key=f"wb_submit_{draft_id}").click().run()
     assert not at.exception
-    assert services.review.get_draft(draft_id).state.value == "in_review"
+    assert services.review_queries.get_draft(draft_id).state.value == "in_review"
     return draft_id
 
 
@@ -42,7 +42,7 @@ def sign_off_through_the_queue(services, reviewer: str, draft_id: int, dimension
     at.button(key=f"wb_sign_{draft_id}").click().run()
     assert not at.exception
     assert f"Signed off {dimension}" in texts(at)
-    signed = {s.dimension.value: s.user for s in services.review.get_draft(draft_id).sign_offs}
+    signed = {s.dimension.value: s.user for s in services.review_queries.get_draft(draft_id).sign_offs}
     assert signed[dimension] == reviewer
 
 
@@ -52,13 +52,13 @@ def test_draft_submit_three_sign_offs_and_publish_through_the_pages(people, app_
 
     for reviewer, dimension in (("sam", "accuracy"), ("cam", "cultural"), ("eve", "ethics")):
         sign_off_through_the_queue(services, reviewer, draft_id, dimension)
-    assert services.review.get_draft(draft_id).approved
+    assert services.review_queries.get_draft(draft_id).approved
 
     at = open_page("lee", "audit")
     assert not at.exception, at.exception
     at.button(key=f"wb_publish_{draft_id}").click().run()
     assert not at.exception, at.exception
     assert "Published draft" in texts(at), texts(at)
-    published = services.review.get_draft(draft_id)
+    published = services.review_queries.get_draft(draft_id)
     assert published.state.value == "published"
     assert (services.settings.library_dir / published.published_path).is_file()

@@ -7,7 +7,7 @@ from workbench.domain.drafts import DraftContent
 
 
 def _edit_title(services, draft_id: int, title: str) -> None:
-    view = services.review.get_draft(draft_id)
+    view = services.review_queries.get_draft(draft_id)
     content = DraftContent.model_validate(view.content)
     content.module.title = title
     services.drafting.edit("ann", draft_id, view.revision, content, note="retitled", submit=True)
@@ -25,7 +25,7 @@ def test_a_reviewer_sees_the_draft_beside_its_sources_and_findings(submitted_dra
 
 
 def test_the_author_has_nothing_to_sign_in_their_own_draft(submitted_draft, app_services):
-    app_services.review.set_roles("lee", "ann", ["author", "accuracy_reviewer"])
+    app_services.accounts.set_roles("lee", "ann", ["author", "accuracy_reviewer"])
     at = open_page("ann", "review_queue")
     assert not at.exception, at.exception
     assert "Nothing waiting for you." in texts(at)
@@ -38,20 +38,20 @@ def test_a_sign_off_on_a_stale_revision_is_refused_with_the_conflict_message(sub
     assert not at.exception, at.exception
     errors = [e.value.replace("\\", "") for e in at.error]
     assert any("is at revision 2, you acted on revision 1" in e and "revision 2 by ann" in e for e in errors), errors
-    assert app_services.review.get_draft(submitted_draft).sign_offs == []
+    assert app_services.review_queries.get_draft(submitted_draft).sign_offs == []
 
 
 def test_request_changes_needs_a_comment_and_then_sends_the_draft_back(submitted_draft, app_services):
     at = open_page("eve", "review_queue")
     at.button(key=f"wb_changes_{submitted_draft}").click().run()
     assert any("needs a comment" in e.value.replace("\\", "") for e in at.error)
-    assert app_services.review.get_draft(submitted_draft).state.value == "in_review"
+    assert app_services.review_queries.get_draft(submitted_draft).state.value == "in_review"
 
     at.text_area(key=f"wb_reason_{submitted_draft}").input("The second question gives the answer away.")
     at.button(key=f"wb_changes_{submitted_draft}").click().run()
     assert not at.exception, at.exception
     assert "Changes requested" in texts(at)
-    assert app_services.review.get_draft(submitted_draft).state.value == "changes_requested"
+    assert app_services.review_queries.get_draft(submitted_draft).state.value == "changes_requested"
 
 
 def test_comments_anchor_to_a_part_and_the_diff_shows_the_change(submitted_draft, app_services):
@@ -62,7 +62,7 @@ def test_comments_anchor_to_a_part_and_the_diff_shows_the_change(submitted_draft
     at.selectbox(key=f"{key}_comment_anchor").select("section:s1")
     next(b for b in at.button if b.label == "Comment").click().run()
     assert not at.exception, at.exception
-    comments = app_services.review.get_draft(submitted_draft).comments
+    comments = app_services.review_queries.get_draft(submitted_draft).comments
     assert [(c.user, c.anchor, c.text) for c in comments] == [("sam", "section:s1", "Cite the SBI source here.")]
     diff = "\n".join(c.value for c in at.code)
     assert "-title: Giving feedback that helps" in diff or "Giving feedback that helps" in diff
@@ -75,7 +75,7 @@ def test_the_lead_sees_all_drafts_and_can_reject_with_a_reason(submitted_draft, 
     at.text_area(key=f"wb_reason_{submitted_draft}").input("Out of scope for this quarter.")
     at.button(key=f"wb_reject_{submitted_draft}").click().run()
     assert not at.exception, at.exception
-    assert app_services.review.get_draft(submitted_draft).state.value == "rejected"
+    assert app_services.review_queries.get_draft(submitted_draft).state.value == "rejected"
 
 
 def test_a_draft_exports_from_the_review_queue(submitted_draft, app_services):

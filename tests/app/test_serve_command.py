@@ -53,7 +53,7 @@ def test_first_run_without_users_tells_how_to_create_the_first_lead(small_librar
 
 def test_create_lead_prints_a_generated_password_once_and_it_signs_in(small_library, tmp_path):
     from review.db import Database
-    from review.service import ReviewService
+    from tests.support.review_db import ReviewStack
     from workbench.settings import Settings
 
     data_dir = tmp_path / "data"
@@ -63,7 +63,7 @@ def test_create_lead_prints_a_generated_password_once_and_it_signs_in(small_libr
     password = match.group(1)
 
     database = Database(Settings(library_dir=small_library, data_dir=data_dir).resolved_database_url)
-    user = ReviewService(database).authenticate("lena", password)
+    user = ReviewStack.on(database).accounts.authenticate("lena", password)
     assert [role.value for role in user.roles] == ["lead"]
 
     again = _serve_until(small_library, data_dir, "--create-lead", "other", expect="Workbench at")

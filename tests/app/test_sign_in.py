@@ -51,7 +51,7 @@ def test_an_idle_session_times_out(people, app_services):
 
 def test_a_disabled_account_is_signed_out_on_its_next_click(people, app_services):
     at = open_app("sam")
-    app_services.review.disable_user("lee", "sam")
+    app_services.accounts.disable_user("lee", "sam")
     at.run()
     assert "wb_user" not in at.session_state
     assert "disabled" in texts(at)
@@ -61,7 +61,7 @@ def test_a_revoked_role_closes_its_pages_at_once(people, app_services):
     at = open_app("ann")
     at.switch_page("views/draft_studio.py").run()
     assert [t.value for t in at.title] == ["Draft studio"]
-    app_services.review.set_roles("lee", "ann", ["accuracy_reviewer"])
+    app_services.accounts.set_roles("lee", "ann", ["accuracy_reviewer"])
     at.run()
     # The studio is gone from the menu: the router falls back to the first page the new role opens.
     assert "Draft studio" not in [t.value for t in at.title]
@@ -85,10 +85,10 @@ def test_an_unknown_oidc_identity_gets_no_role_until_a_lead_grants_one(people, a
     assert not at.exception
     assert [t.value for t in at.title] == ["No access yet"]
     assert "subject-123" in "\n".join(c.value for c in at.code)
-    registered = [u for u in app_services.review.list_users() if u.oidc_subject == "subject-123"]
+    registered = [u for u in app_services.accounts.list_users() if u.oidc_subject == "subject-123"]
     assert len(registered) == 1 and not registered[0].roles
 
-    app_services.review.set_roles("lee", registered[0].name, ["cultural_reviewer"])
+    app_services.accounts.set_roles("lee", registered[0].name, ["cultural_reviewer"])
     at.run()
     assert [t.value for t in at.title] == ["My work"]
     assert at.session_state["wb_user"] == registered[0].name
@@ -102,7 +102,7 @@ def test_the_sign_in_page_offers_the_identity_provider_when_auth_is_configured(p
 
 
 def test_an_account_left_without_roles_sees_no_page_but_can_sign_out(people, app_services):
-    app_services.review.set_roles("lee", "sam", [])
+    app_services.accounts.set_roles("lee", "sam", [])
     at = open_app("sam")
     assert [t.value for t in at.title] == ["No access yet"]
     at.button(key="wb_no_access_sign_out").click().run()

@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 
 from workbench.app.access import PAGES, pages_for_roles
-from workbench.app.audit_view import ai_share, read_coverage, record_coverage, throughput, time_in_review
+from workbench.app.audit_view import ai_share, throughput, time_in_review
 from workbench.app.gaps_view import heatmap_cells
 from workbench.app.library_view import LibraryFilters, apply_filters, is_stale
 from workbench.app.ui import plain
@@ -75,14 +75,8 @@ def test_throughput_and_time_in_review_from_audit_rows():
     assert [(d["draft"], d["outcome"], d["hours"]) for d in durations] == [(1, "publish", 6.0), (2, "still in review", 24.0)]
 
 
-def test_ai_share_and_coverage_history(tmp_path):
+def test_ai_share():
     assert ai_share(LIBRARY) == {"AI-drafted": 1, "human-written": 2}
-    history = tmp_path / "coverage.jsonl"
-    record_coverage(history, "fw", ["gap", "covered", "gap"], [0.1, 0.9, 0.2])
-    history.write_text(history.read_text() + "not json\n")
-    record_coverage(history, "fw", ["covered"], [1.0])
-    entries = read_coverage(history)
-    assert [(e["gap"], e["covered"], e["mean_coverage"]) for e in entries] == [(2, 1, 0.4), (0, 1, 1.0)]
 
 
 @pytest.mark.parametrize("text", ["![x](http://example.invalid/x.png)", "[a](javascript:alert(1))", "**bold** <b>x</b>", "http://example.invalid"])

@@ -2,7 +2,7 @@
 
 It answers POST /v1/chat/completions the way the workbench asks (streamed, structured output with
 `response_format` of type `json_schema`) with canned, schema-valid content: the module and the
-assessment of tests/app/replies.py and one advisory critique note. The citations and objective
+assessment of tests/support/replies.py and one advisory critique note. The citations and objective
 ids it uses are read from the enums of the schema it was sent, so the reply cites exactly the
 passages the drafting service retrieved.
 """
@@ -15,7 +15,7 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from tests.app.replies import assessment_reply, module_reply
+from tests.support.replies import assessment_reply, module_reply
 
 # Hostile model output: the studio and the review queue must show it as inert text.
 HOSTILE_TAIL = ' <img src="y" onerror="window.__xss=\'draft\'"> ![p](http://example.invalid/d.png)'

@@ -21,10 +21,13 @@ from urllib.parse import urlsplit
 import pytest
 
 from tests.e2e.scripted_llm import CRITIQUE_NOTE, ScriptedLLM
+from tests.support.libraries import SKILLS
+from tests.support.people import FAST_HASHER, add_people
 
 CHROMIUM = Path("/usr/bin/chromium")
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "browser test password"
+PEOPLE = {"lee": ["lead"], "ann": ["author"], "sam": ["accuracy_reviewer"], "cam": ["cultural_reviewer"], "eve": ["ethics_reviewer"]}
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--no-first-run", "--disable-sync"]
 
@@ -74,21 +77,6 @@ Describe the situation, the behaviour you saw and its impact. Keep it specific a
 End the conversation by agreeing one next step and a date to check in.
 """
 
-SKILLS = """framework:
-  id: browser
-  name: Browser test framework
-skills:
-  - id: fb-giving
-    name: Giving feedback
-    level: foundation
-    priority: high
-    group: Feedback
-  - id: ai-prompting
-    name: Writing prompts for AI assistants
-    level: intermediate
-    priority: critical
-    group: Data and AI
-"""
 
 
 def _free_port() -> int:
@@ -102,11 +90,8 @@ def _seed(library: Path, data_dir: Path) -> None:
     from workbench.bootstrap import bootstrap
     from workbench.settings import Settings
 
-    services = bootstrap(Settings(library_dir=library, data_dir=data_dir, llm_provider="fake"))
-    review = services.review
-    review.add_user("lee", PASSWORD, ["lead"])
-    for name, role in (("ann", "author"), ("sam", "accuracy_reviewer"), ("cam", "cultural_reviewer"), ("eve", "ethics_reviewer")):
-        review.add_user(name, PASSWORD, [role], actor="lee")
+    services = bootstrap(Settings(library_dir=library, data_dir=data_dir, llm_provider="fake"), password_hasher=FAST_HASHER)
+    add_people(services.accounts, PEOPLE, PASSWORD)
     services.index.build()
     services.database.dispose()
 

@@ -28,7 +28,7 @@ def _stored_drafts(server) -> list:
 
     services = bootstrap(Settings(library_dir=server["library"], data_dir=server["root"] / "data", llm_provider="fake"))
     try:
-        return services.review.list_drafts()
+        return services.review_queries.list_drafts()
     finally:
         services.database.dispose()
 

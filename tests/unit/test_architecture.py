@@ -13,7 +13,7 @@ PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_import_contracts_hold():
-    """review/ never imports workbench; the domain imports no frameworks."""
+    """review/ never imports workbench; the domain imports no frameworks; pages import no persistence."""
     lint_imports = Path(sys.executable).with_name("lint-imports")
     result = subprocess.run(
         [str(lint_imports), "--no-cache"], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=300

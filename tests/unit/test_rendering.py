@@ -12,7 +12,6 @@ from workbench.rendering import (
     is_safe_url,
     render_markdown_safe,
     render_text_safe,
-    strip_front_matter,
 )
 
 
@@ -132,11 +131,6 @@ def test_tables_and_code_render() -> None:
 )
 def test_is_safe_url(url: str, safe: bool) -> None:
     assert is_safe_url(url) is safe
-
-
-def test_strip_front_matter() -> None:
-    assert strip_front_matter("---\nid: a\ntitle: B\n---\n# Heading\n") == "# Heading\n"
-    assert strip_front_matter("# No front matter\n---\n") == "# No front matter\n---\n"
 
 
 def test_html_text_is_reduced_to_visible_text() -> None:

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import json
-from collections import Counter, defaultdict
+from collections import Counter
 from datetime import datetime, timezone
-from pathlib import Path
 from typing import Any, Iterable, Mapping
 
 DECISIONS = ("publish", "reject", "request_changes")
@@ -68,52 +66,3 @@ def ai_share(modules: Iterable[Any]) -> dict[str, int]:
     for module in modules:
         counts["AI-drafted" if getattr(module, "ai_drafted", False) else "human-written"] += 1
     return counts
-
-
-def record_coverage(history_file: Path, framework: str, statuses: Iterable[str], coverages: Iterable[float]) -> None:
-    """Append one gap-report summary (counts per status, mean coverage) to the coverage history."""
-    statuses, coverages = list(statuses), list(coverages)
-    entry = {
-        "at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "framework": framework,
-        "skills": len(statuses),
-        **{status: statuses.count(status) for status in ("covered", "partial", "stale", "gap")},
-        "mean_coverage": round(sum(coverages) / len(coverages), 4) if coverages else 0.0,
-    }
-    history_file.parent.mkdir(parents=True, exist_ok=True)
-    with history_file.open("a", encoding="utf-8") as stream:
-        stream.write(json.dumps(entry) + "\n")
-
-
-def read_coverage(history_file: Path) -> list[dict]:
-    """Every recorded gap-report summary, oldest first (unreadable lines are skipped)."""
-    if not history_file.is_file():
-        return []
-    entries = []
-    for line in history_file.read_text(encoding="utf-8").splitlines():
-        try:
-            entries.append(json.loads(line))
-        except json.JSONDecodeError:
-            continue
-    return entries
-
-
-def coverage_history_file(data_dir: Path) -> Path:
-    """Where the app keeps its coverage history."""
-    return Path(data_dir) / "coverage_history.jsonl"
-
-
-def publish_rows(drafts: Iterable[Any]) -> list[dict]:
-    """Provenance rows of published drafts for the audit table."""
-    rows = []
-    for draft in drafts:
-        rows.append({key: _field(draft, key) for key in ("id", "title", "revision", "author", "published_path")})
-    return rows
-
-
-def group_by_draft(rows: Iterable[Any]) -> dict[Any, list[Any]]:
-    """Audit rows per draft id, in order."""
-    grouped: dict[Any, list[Any]] = defaultdict(list)
-    for row in rows:
-        grouped[_field(row, "draft_id")].append(row)
-    return grouped

@@ -7,7 +7,15 @@ from typing import Any, Callable
 import pandas as pd
 import streamlit as st
 
+from review.errors import ReviewError
+from review.lifecycle import DraftLifecycle
+from review.queries import ReviewQueries
+from review.views import DraftView
 from workbench.app.ui import errors_shown, plain, show_markdown
+from workbench.domain.drafts import DraftContent
+from workbench.drafting.service import DraftingService
+from workbench.errors import WorkbenchError
+from workbench.library.format import body_of
 
 FLASH_KEY = "wb_flash"
 
@@ -27,21 +35,12 @@ def show_flash() -> None:
 
 def run_action(action: Callable[[], Any], success: str) -> None:
     """Run one service call from a button callback, turning a named error into the flash message."""
-    from review.errors import ReviewError
-    from workbench.errors import WorkbenchError
-
     try:
         action()
     except (ReviewError, WorkbenchError) as error:
         flash("error", str(error))
     else:
         flash("success", success)
-
-
-def _markdown_body(markdown: str) -> str:
-    from workbench.rendering import strip_front_matter
-
-    return strip_front_matter(markdown or "")
 
 
 def finding_rows(findings: list) -> list[dict]:
@@ -85,13 +84,11 @@ def citing_parts(content: dict) -> dict[str, list[str]]:
     return cited
 
 
-def show_sources(services: Any, draft: Any) -> None:
+def show_sources(drafting: DraftingService, draft: DraftView) -> None:
     """The library passages the draft cites or was drafted from, each rendered safely."""
-    from workbench.domain.drafts import DraftContent
-
     with errors_shown():
         content = DraftContent.model_validate(draft.content)
-        sources = services.drafting.sources_for(content)
+        sources = drafting.sources_for(content)
         if not sources:
             st.info("This draft cites no library passage (it is labelled ungrounded when the library had nothing).")
         cited = citing_parts(draft.content or {})
@@ -103,18 +100,18 @@ def show_sources(services: Any, draft: Any) -> None:
                 show_markdown(chunk.text)
 
 
-def show_draft_side_by_side(services: Any, draft: Any) -> None:
+def show_draft_side_by_side(drafting: DraftingService, draft: DraftView) -> None:
     """The draft's markdown on the left, the passages it cites on the right."""
     left, right = st.columns([3, 2])
     with left:
         st.subheader("Draft")
-        show_markdown(_markdown_body(draft.markdown))
+        show_markdown(body_of(draft.markdown))
     with right:
         st.subheader("Cited sources")
-        show_sources(services, draft)
+        show_sources(drafting, draft)
 
 
-def show_diff(services: Any, draft: Any, key: str) -> None:
+def show_diff(queries: ReviewQueries, draft: DraftView, key: str) -> None:
     """The readable diff between two revisions (by default the previous and the current)."""
     if draft.revision < 2:
         st.caption("This is the first revision: nothing to compare yet.")
@@ -124,10 +121,10 @@ def show_diff(services: Any, draft: Any, key: str) -> None:
     rev_a = columns[0].selectbox("From revision", numbers, index=len(numbers) - 2, key=f"{key}_a")
     rev_b = columns[1].selectbox("To revision", numbers, index=len(numbers) - 1, key=f"{key}_b")
     with errors_shown():
-        st.code(services.review.diff(draft.id, rev_a, rev_b), language="diff")
+        st.code(queries.diff(draft.id, rev_a, rev_b), language="diff")
 
 
-def anchors_of(draft: Any) -> list[str]:
+def anchors_of(draft: DraftView) -> list[str]:
     """Anchors a comment may point at: the draft's sections, items and objectives."""
     content = draft.content or {}
     module = content.get("module", {}) or {}
@@ -137,7 +134,7 @@ def anchors_of(draft: Any) -> list[str]:
     return anchors
 
 
-def show_comments(services: Any, draft: Any, user_name: str, key: str) -> None:
+def show_comments(lifecycle: DraftLifecycle, draft: DraftView, user_name: str, key: str) -> None:
     """The draft's comments and a form to add one, optionally anchored to a part."""
     for comment in draft.comments:
         where = f" on {comment.anchor}" if comment.anchor else ""
@@ -149,19 +146,18 @@ def show_comments(services: Any, draft: Any, user_name: str, key: str) -> None:
         anchor = st.selectbox("About", ["(the whole draft)", *anchors_of(draft)], key=f"{key}_comment_anchor")
         if st.form_submit_button("Comment"):
             run_action(
-                lambda: services.review.comment(user_name, draft.id, text, None if anchor.startswith("(") else anchor),
+                lambda: lifecycle.comment(user_name, draft.id, text, None if anchor.startswith("(") else anchor),
                 "Comment added.",
             )
             st.rerun()
 
 
-def sign_off_rows(draft: Any) -> list[dict]:
+def sign_off_rows(draft: DraftView) -> list[dict]:
     """Who signed which dimension of the current revision, and what is still missing."""
     rows = [
-        {"dimension": str(getattr(s.dimension, "value", s.dimension)), "signed by": s.user,
-         "revision": s.revision, "at": f"{s.signed_at:%Y-%m-%d %H:%M}"}
+        {"dimension": s.dimension.value, "signed by": s.user, "revision": s.revision, "at": f"{s.signed_at:%Y-%m-%d %H:%M}"}
         for s in draft.sign_offs
     ]
-    rows += [{"dimension": str(getattr(d, "value", d)), "signed by": "(missing)", "revision": draft.revision, "at": ""}
+    rows += [{"dimension": d.value, "signed by": "(missing)", "revision": draft.revision, "at": ""}
              for d in draft.missing_dimensions]
     return rows

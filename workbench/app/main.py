@@ -30,7 +30,7 @@ else:
     navigation = st.navigation(pages)
     with st.sidebar:
         # Names come from users and identity providers: shown as plain text, never as markdown.
-        st.text(f"Signed in as {user.display_name}\nRoles: {', '.join(sorted(user.roles))}")
+        st.text(f"Signed in as {user.display_name}\nRoles: {', '.join(sorted(role.value for role in user.roles))}")
         if st.button("Sign out", key="wb_sign_out", icon=":material/logout:"):
             session.sign_out("You signed out.")
             st.rerun()

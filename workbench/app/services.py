@@ -7,15 +7,16 @@ LLM and a temporary library); the app itself builds one from the environment on 
 from __future__ import annotations
 
 import threading
-from typing import Any
 
 import streamlit as st
 
+from workbench.bootstrap import Services, bootstrap
+
 _lock = threading.Lock()
-_injected: Any = None
+_injected: Services | None = None
 
 
-def use_services(services: Any) -> None:
+def use_services(services: Services | None) -> None:
     """Make every page use these services (tests and embedding callers); None restores the default."""
     global _injected
     with _lock:
@@ -23,14 +24,12 @@ def use_services(services: Any) -> None:
 
 
 @st.cache_resource(show_spinner=False)
-def _services_from_environment() -> Any:
+def _services_from_environment() -> Services:
     """The composition root built from WORKBENCH_* settings, shared by every session of the server."""
-    from workbench.bootstrap import bootstrap
-
     return bootstrap()
 
 
-def get_services() -> Any:
+def get_services() -> Services:
     """The services for this run: the injected ones, else those built from the environment."""
     with _lock:
         injected = _injected

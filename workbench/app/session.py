@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Any
 
 import streamlit as st
 
+from review.errors import AuthenticationFailed, UnknownUser
+from review.policy import Role
+from review.views import User
 from workbench.app.services import get_services
 
 USER_KEY = "wb_user"
@@ -22,36 +24,24 @@ class CurrentUser:
 
     name: str
     display_name: str
-    roles: frozenset[str]
+    roles: frozenset[Role]
     via: str  # "password" or "oidc"
 
-    def has(self, *roles: str) -> bool:
+    def has(self, *roles: Role) -> bool:
         """True when the user holds one of these roles."""
         return bool(self.roles & set(roles))
 
 
-def _role_names(roles: Any) -> frozenset[str]:
-    return frozenset(str(getattr(role, "value", role)) for role in (roles or ()))
-
-
-def _as_current_user(record: Any, via: str) -> CurrentUser | None:
-    if record is None or getattr(record, "disabled", False):
+def _as_current_user(record: User | None, via: str) -> CurrentUser | None:
+    if record is None or record.disabled:
         return None
-    name = str(record.name)
-    return CurrentUser(
-        name=name,
-        display_name=str(getattr(record, "display_name", "") or name),
-        roles=_role_names(getattr(record, "roles", ())),
-        via=via,
-    )
+    return CurrentUser(name=record.name, display_name=record.display_name or record.name, roles=frozenset(record.roles), via=via)
 
 
-def _load_user(name: str) -> Any:
+def _load_user(name: str) -> User | None:
     """The user record by name, read fresh so that revoked roles and disabled accounts apply at once."""
-    from review.errors import UnknownUser
-
     try:
-        return get_services().review.get_user(name)
+        return get_services().accounts.get_user(name)
     except UnknownUser:
         return None
 
@@ -105,11 +95,9 @@ def sign_out(notice: str | None = None) -> None:
 
 def sign_in_with_password(name: str, password: str) -> CurrentUser:
     """Check a local account's password and remember the user; raises AuthenticationFailed."""
-    record = get_services().review.authenticate(name.strip(), password)
+    record = get_services().accounts.authenticate(name.strip(), password)
     user = _as_current_user(record, "password")
     if user is None:
-        from review.errors import AuthenticationFailed
-
         raise AuthenticationFailed()
     st.session_state[USER_KEY] = user.name
     st.session_state[VIA_KEY] = "password"
@@ -145,7 +133,7 @@ def _current_oidc_user(now: float) -> CurrentUser | None:
     if identity is None:
         return None
     # First sight of an identity registers it without any role: a lead grants roles later.
-    record = get_services().review.user_for_identity(*identity, _oidc_display_name())
+    record = get_services().accounts.user_for_identity(*identity, _oidc_display_name())
     user = _as_current_user(record, "oidc")
     if user is None:
         return None

@@ -1,4 +1,4 @@
-"""Draft-studio helpers: the brief form's values, streaming output, and the revision the user saw."""
+"""Draft-studio helpers: streaming output, progress, and the revision the user saw."""
 
 from __future__ import annotations
 
@@ -8,34 +8,9 @@ from typing import Any, Callable
 import streamlit as st
 
 from workbench.app.ui import plain
-from workbench.domain.drafts import Brief
 
 BRIEF_KEY = "wb_studio_brief"
-SKILLS_FILE_KEY = "wb_studio_skills_file"
 OPEN_DRAFT_KEY = "wb_studio_draft"
-
-
-def lines(text: str) -> list[str]:
-    """Non-empty stripped lines (for list fields typed one per line)."""
-    return [line.strip() for line in (text or "").splitlines() if line.strip()]
-
-
-def brief_from_form(values: dict[str, Any]) -> Brief:
-    """A Brief from the form's values (pydantic validates ranges and levels)."""
-    return Brief(
-        topic=values["topic"].strip(),
-        skill_ids=[s.strip() for s in values["skill_ids"].split(",") if s.strip()],
-        audience=values["audience"].strip() or "all employees",
-        level=values["level"],
-        duration_minutes=int(values["duration_minutes"]),
-        locale=values["locale"].strip() or "en-GB",
-        cultural_context=values["cultural_context"].strip(),
-        tone=values["tone"].strip() or "practical and friendly",
-        must_include=lines(values["must_include"]),
-        prefer_sources=lines(values["prefer_sources"]),
-        avoid_sources=lines(values["avoid_sources"]),
-        question_count=int(values["question_count"]),
-    )
 
 
 class StreamView:

@@ -6,7 +6,9 @@ import sys
 from pathlib import Path
 from typing import Optional
 
+import click
 import typer
+from typer.core import TyperGroup
 
 from workbench.cli import (
     app_cmds,
@@ -17,12 +19,24 @@ from workbench.cli import (
     llm_cmds,
     review_cmds,
 )
+from review.errors import ReviewError
 from workbench.cli.common import CliState, fail
 from workbench.errors import WorkbenchError
-from review.errors import ReviewError
 from workbench.settings import Settings
 
+class WorkbenchGroup(TyperGroup):
+    """The root command: the one place where a named error becomes one line on stderr and exit code 1."""
+
+    def invoke(self, ctx: click.Context):
+        """Run the chosen command; commands never catch named errors themselves."""
+        try:
+            return super().invoke(ctx)
+        except (WorkbenchError, ReviewError) as error:
+            fail(str(error))
+
+
 app = typer.Typer(
+    cls=WorkbenchGroup,
     name="workbench",
     help="Generative-AI content authoring workbench with human review for L&D teams.",
     no_args_is_help=True,
@@ -59,8 +73,6 @@ def main() -> None:
     except KeyboardInterrupt:
         fail("interrupted")
     except Exception as error:  # click usage errors and the like
-        import click
-
         if isinstance(error, click.ClickException):
             error.show()
             sys.exit(error.exit_code)

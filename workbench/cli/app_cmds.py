@@ -27,7 +27,7 @@ def _first_run_message() -> str:
 def _create_lead(services, name: str) -> str:
     """Create the first lead with a generated password and return the password."""
     password = secrets.token_urlsafe(18)
-    services.review.add_user(name, roles=[LEAD_ROLE], password=password)
+    services.accounts.add_user(name, roles=[LEAD_ROLE], password=password)
     return password
 
 
@@ -56,7 +56,7 @@ def serve(
     cli_state = state(ctx)
     settings = cli_state.settings
     services = cli_state.services
-    if not services.review.list_users():
+    if not services.accounts.list_users():
         if create_lead:
             password = _create_lead(services, create_lead)
             typer.echo(f"Created lead {create_lead!r}. Password (shown once, store it now): {password}")

@@ -5,11 +5,14 @@ from __future__ import annotations
 import json
 import sys
 from dataclasses import dataclass, field
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import typer
 
 from workbench.settings import Settings
+
+if TYPE_CHECKING:
+    from workbench.bootstrap import Services
 
 
 @dataclass
@@ -17,10 +20,10 @@ class CliState:
     """What the global options decided, plus the services built from it."""
 
     settings: Settings
-    _services: Any = field(default=None, repr=False)
+    _services: Services | None = field(default=None, repr=False)
 
     @property
-    def services(self):
+    def services(self) -> Services:
         """The composition root for this command, built on first use."""
         if self._services is None:
             from workbench.bootstrap import bootstrap
@@ -60,12 +63,7 @@ def read_password(password_stdin: bool, prompt: str, *, confirm: bool = False) -
 
 def acting_user(ctx: typer.Context, name: str | None, password_stdin: bool):
     """The user named by --as, authenticated with a prompted password or one read from stdin."""
-    from review.errors import ReviewError
-
     if not name:
         fail("say who is acting with --as NAME")
     password = read_password(password_stdin, f"Password for {name}")
-    try:
-        return state(ctx).services.review.authenticate(name, password)
-    except ReviewError as error:
-        fail(str(error))
+    return state(ctx).services.accounts.authenticate(name, password)

@@ -7,21 +7,9 @@ from typing import Optional
 
 import typer
 
-from workbench.cli.common import fail, print_json, state
-from workbench.errors import WorkbenchError
+from workbench.cli.common import print_json, state
 
 FORMAT_HELP = "gift | moodle-xml | qti21 | qti12 | scorm12"
-
-
-def _export_service(ctx: typer.Context):
-    """The export service of the composition root (built here when the root does not offer one)."""
-    services = state(ctx).services
-    exports = getattr(services, "exports", None)
-    if exports is not None:
-        return exports
-    from workbench.exports.service import ExportService
-
-    return ExportService.from_services(services)
 
 
 def register(app: typer.Typer) -> None:
@@ -38,10 +26,7 @@ def register(app: typer.Typer) -> None:
         as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
     ) -> None:
         """Export a draft or a published module as GIFT, Moodle XML, QTI 2.1, QTI 1.2 (Canvas) or SCORM 1.2."""
-        try:
-            path = _export_service(ctx).export_id(ref, fmt, output, passing_score=passing_score)
-        except WorkbenchError as error:
-            fail(str(error))
+        path = state(ctx).services.exports.export_id(ref, fmt, output, passing_score=passing_score)
         if as_json:
             print_json({"id": ref, "format": fmt, "path": str(path), "bytes": path.stat().st_size})
         else:
@@ -56,10 +41,7 @@ def register(app: typer.Typer) -> None:
         as_json: bool = typer.Option(False, "--json", help="Print the import report as JSON."),
     ) -> None:
         """Import a question bank into the library as an assessment; unsupported questions are listed."""
-        try:
-            report = _export_service(ctx).import_questions(file, module_id=module, skill_id=skill)
-        except WorkbenchError as error:
-            fail(str(error))
+        report = state(ctx).services.exports.import_questions(file, module_id=module, skill_id=skill)
         if as_json:
             print_json(report.as_dict())
             return

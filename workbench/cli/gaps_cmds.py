@@ -9,8 +9,7 @@ from typing import Optional
 
 import typer
 
-from workbench.cli.common import fail, print_json, state
-from workbench.errors import WorkbenchError
+from workbench.cli.common import print_json, state
 
 STAGE_LABELS = {
     "reading": "Reading library",
@@ -75,11 +74,7 @@ def gaps_command(
     output: OutputFormat = typer.Option(OutputFormat.TABLE, "--format", help="table, json (one object per skill) or csv."),
 ) -> None:
     """Find the skills the library does not teach, teaches at the wrong level, or teaches with stale content."""
-    services = state(ctx).services
-    try:
-        report = services.gaps.report(skills_file=skills, progress=_stderr_progress)
-    except WorkbenchError as error:
-        fail(str(error))
+    report = state(ctx).services.gaps.report(skills_file=skills, progress=_stderr_progress)
     for warning in report.warnings if output is not OutputFormat.TABLE else ():
         typer.echo(f"warning: {warning}", err=True)
     if output is OutputFormat.JSON:

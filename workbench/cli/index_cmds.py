@@ -9,7 +9,6 @@ from typing import Iterator
 import typer
 
 from workbench.cli.common import fail, print_json, state
-from workbench.errors import WorkbenchError
 
 STAGE_LABELS = {
     "reading": "Reading library",
@@ -70,12 +69,8 @@ def index_command(
     as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
 ) -> None:
     """Index the content library for search; only new or changed text is embedded."""
-    services = state(ctx).services
-    try:
-        with _terminal_progress(enabled=True) as progress:
-            report = services.index.build(rebuild=rebuild, progress=progress)
-    except WorkbenchError as error:
-        fail(str(error))
+    with _terminal_progress(enabled=True) as progress:
+        report = state(ctx).services.index.build(rebuild=rebuild, progress=progress)
     if as_json:
         print_json(report.to_json())
     else:
@@ -91,11 +86,7 @@ def search_command(
     """Search the indexed library by meaning; prints the closest chunks, best first."""
     if not query.strip():
         fail("the search query is empty")
-    services = state(ctx).services
-    try:
-        hits = services.index.search(query, k=k)
-    except WorkbenchError as error:
-        fail(str(error))
+    hits = state(ctx).services.index.search(query, k=k)
     if as_json:
         print_json(
             [

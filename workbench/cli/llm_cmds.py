@@ -6,8 +6,7 @@ from typing import Optional
 
 import typer
 
-from workbench.cli.common import fail, print_json, state
-from workbench.errors import WorkbenchError
+from workbench.cli.common import print_json, state
 
 llm_app = typer.Typer(help="Check the configured language model.", no_args_is_help=True)
 prompts_app = typer.Typer(help="List and show the versioned prompt files.", no_args_is_help=True)
@@ -30,10 +29,7 @@ def llm_check(
     from workbench.llm.check import run_check
 
     services = state(ctx).services
-    try:
-        report = run_check(services.llm, services.prompts)
-    except WorkbenchError as error:
-        fail(f"llm check failed: {error}")
+    report = run_check(services.llm, services.prompts)
     if as_json:
         print_json(report)
         return
@@ -88,10 +84,7 @@ def prompts_show(
     as_json: bool = typer.Option(False, "--json", help="Print the prompt as JSON."),
 ) -> None:
     """Show one prompt file: metadata, system message, template and few-shot examples."""
-    try:
-        prompt = state(ctx).services.prompts.get(name, version)
-    except WorkbenchError as error:
-        fail(str(error))
+    prompt = state(ctx).services.prompts.get(name, version)
     if as_json:
         print_json(
             {
@@ -135,11 +128,8 @@ def models_prepare(
 
     settings = state(ctx).settings
     progress = (lambda message: typer.echo(message, err=True)) if as_json else typer.echo
-    try:
-        prepared = prepare_embedded_model(settings, progress=progress, force=force)
-        embedder = "skipped" if skip_embedder else check_embedder(settings, progress=progress, force=force)
-    except WorkbenchError as error:
-        fail(str(error))
+    prepared = prepare_embedded_model(settings, progress=progress, force=force)
+    embedder = "skipped" if skip_embedder else check_embedder(settings, progress=progress, force=force)
     if not skip_embedder:
         progress(embedder)
     if as_json:

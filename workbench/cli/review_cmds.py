@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import sys
 import unicodedata
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator, List, Optional
+from typing import List, Optional
 
 import typer
 
-from review.errors import ReviewError
+from review.actors import SHELL
 from workbench.cli.common import acting_user, fail, print_json, read_password, state
-from workbench.errors import WorkbenchError
 
 AS_HELP = "Acting user (asked for their password, or give it on stdin with --password-stdin)."
 STDIN_HELP = "Read the password from the first line of stdin instead of prompting."
@@ -21,15 +19,6 @@ REVISION_HELP = "The revision you reviewed (default: the current one, as `workbe
 users_app = typer.Typer(help="Manage users and roles (a shell-level operation for whoever runs the server).", no_args_is_help=True)
 review_app = typer.Typer(help="The review queue: list, show, submit, sign off, request changes, reject, comment, diff.", no_args_is_help=True)
 audit_app = typer.Typer(help="The hash-chained audit log: verify it, export it as CSV.", no_args_is_help=True)
-
-
-@contextmanager
-def _errors() -> Iterator[None]:
-    """Turn a named error into one line and a non-zero exit."""
-    try:
-        yield
-    except (ReviewError, WorkbenchError) as error:
-        fail(str(error))
 
 
 _BIDI_CONTROLS = {chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A))}
@@ -45,12 +34,12 @@ def _safe(text: str, *, multiline: bool = False) -> str:
     )
 
 
-def _review(ctx: typer.Context):
-    return state(ctx).services.review
+def _services(ctx: typer.Context):
+    return state(ctx).services
 
 
 def _revision(ctx: typer.Context, draft_id: int, revision: Optional[int]) -> int:
-    return revision if revision is not None else _review(ctx).get_draft(draft_id).revision
+    return revision if revision is not None else _services(ctx).review_queries.get_draft(draft_id).revision
 
 
 def _user_line(user) -> str:
@@ -71,19 +60,15 @@ def users_add(
     display_name: str = typer.Option("", "--display-name", help="Name shown in the app."),
 ) -> None:
     """Add a user with one or more roles (there are no default passwords)."""
-    from review.service import SHELL
-
     password = read_password(password_stdin, f"Password for {name}", confirm=True)
-    with _errors():
-        user = _review(ctx).add_user(name, password, role, actor=SHELL, display_name=display_name)
+    user = _services(ctx).accounts.add_user(name, password, role, actor=SHELL, display_name=display_name)
     typer.echo(f"added {_user_line(user)}")
 
 
 @users_app.command("list")
 def users_list(ctx: typer.Context, as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
     """List users and their roles."""
-    with _errors():
-        users = _review(ctx).list_users()
+    users = _services(ctx).accounts.list_users()
     if as_json:
         print_json([u.to_dict() for u in users])
         return
@@ -98,10 +83,7 @@ def users_set_roles(
     role: List[str] = typer.Option([], "--role", help="The complete new set of roles; repeat for several (none: no roles)."),
 ) -> None:
     """Replace a user's roles (the last active lead cannot lose the lead role)."""
-    from review.service import SHELL
-
-    with _errors():
-        user = _review(ctx).set_roles(SHELL, name, role)
+    user = _services(ctx).accounts.set_roles(SHELL, name, role)
     typer.echo(f"roles of {_user_line(user)}")
 
 
@@ -112,10 +94,7 @@ def users_disable(
     enable: bool = typer.Option(False, "--enable", help="Re-enable instead."),
 ) -> None:
     """Disable a user: they can no longer log in or act (their past actions stay in the audit log)."""
-    from review.service import SHELL
-
-    with _errors():
-        user = _review(ctx).disable_user(SHELL, name, disabled=not enable)
+    user = _services(ctx).accounts.disable_user(SHELL, name, disabled=not enable)
     typer.echo(f"{'enabled' if enable else 'disabled'} {user.name}")
 
 
@@ -133,8 +112,7 @@ def review_list(
 ) -> None:
     """List drafts, newest first."""
     queue_for = acting_user(ctx, as_, password_stdin) if mine else None
-    with _errors():
-        drafts = _review(ctx).list_drafts(state=state_, queue_for=queue_for)
+    drafts = _services(ctx).review_queries.list_drafts(state=state_, queue_for=queue_for)
     if as_json:
         print_json([d.to_dict() for d in drafts])
         return
@@ -152,9 +130,8 @@ def review_show(
     as_json: bool = typer.Option(False, "--json", help="Print JSON (the draft, its revisions)."),
 ) -> None:
     """Show a draft's current revision, sign-offs, comments and history."""
-    with _errors():
-        draft = _review(ctx).get_draft(draft_id)
-        history = _review(ctx).revisions(draft_id)
+    draft = _services(ctx).review_queries.get_draft(draft_id)
+    history = _services(ctx).review_queries.revisions(draft_id)
     if as_json:
         print_json({**draft.to_dict(), "revisions": [r.to_dict() for r in history]})
         return
@@ -179,8 +156,7 @@ def review_show(
 
 def _act(ctx: typer.Context, as_: Optional[str], password_stdin: bool, action) -> None:
     user = acting_user(ctx, as_, password_stdin)
-    with _errors():
-        typer.echo(action(user))
+    typer.echo(action(user))
 
 
 def _summary(draft) -> str:
@@ -197,7 +173,7 @@ def review_submit(
     password_stdin: bool = typer.Option(False, "--password-stdin", help=STDIN_HELP),
 ) -> None:
     """Send a draft to review."""
-    _act(ctx, as_, password_stdin, lambda user: _summary(_review(ctx).submit(user, draft_id, _revision(ctx, draft_id, revision))))
+    _act(ctx, as_, password_stdin, lambda user: _summary(_services(ctx).lifecycle.submit(user, draft_id, _revision(ctx, draft_id, revision))))
 
 
 @review_app.command("sign-off")
@@ -211,7 +187,7 @@ def review_sign_off(
 ) -> None:
     """Sign off one dimension of the current revision."""
     _act(ctx, as_, password_stdin,
-         lambda user: _summary(_review(ctx).sign_off(user, draft_id, dimension, _revision(ctx, draft_id, revision))))
+         lambda user: _summary(_services(ctx).lifecycle.sign_off(user, draft_id, dimension, _revision(ctx, draft_id, revision))))
 
 
 @review_app.command("request-changes")
@@ -225,7 +201,7 @@ def review_request_changes(
 ) -> None:
     """Send the draft back to its author with a comment."""
     _act(ctx, as_, password_stdin,
-         lambda user: _summary(_review(ctx).request_changes(user, draft_id, _revision(ctx, draft_id, revision), comment)))
+         lambda user: _summary(_services(ctx).lifecycle.request_changes(user, draft_id, _revision(ctx, draft_id, revision), comment)))
 
 
 @review_app.command("reject")
@@ -239,7 +215,7 @@ def review_reject(
 ) -> None:
     """Reject the draft for good, with a comment."""
     _act(ctx, as_, password_stdin,
-         lambda user: _summary(_review(ctx).reject(user, draft_id, _revision(ctx, draft_id, revision), comment)))
+         lambda user: _summary(_services(ctx).lifecycle.reject(user, draft_id, _revision(ctx, draft_id, revision), comment)))
 
 
 @review_app.command("comment")
@@ -254,7 +230,7 @@ def review_comment(
     """Comment on the current revision, optionally anchored to a section or an item."""
 
     def add(user) -> str:
-        made = _review(ctx).comment(user, draft_id, comment, anchor=anchor)
+        made = _services(ctx).lifecycle.comment(user, draft_id, comment, anchor=anchor)
         return f"comment {made.id} added to draft {draft_id} (revision {made.revision})"
 
     _act(ctx, as_, password_stdin, add)
@@ -268,8 +244,7 @@ def review_diff(
     rev2: int = typer.Argument(..., metavar="REV2", help="Newer revision."),
 ) -> None:
     """A unified diff of the markdown between two revisions."""
-    with _errors():
-        typer.echo(_safe(_review(ctx).diff(draft_id, rev1, rev2), multiline=True), nl=False)
+    typer.echo(_safe(_services(ctx).review_queries.diff(draft_id, rev1, rev2), multiline=True), nl=False)
 
 
 # ---------------------------------------------------------------------- publish
@@ -286,8 +261,7 @@ def publish(
 ) -> None:
     """Publish an approved draft into the library (lead only) and re-index its file."""
     if repair:
-        with _errors():
-            report = state(ctx).services.publisher.recover()
+        report = _services(ctx).publisher.recover()
         print_json(report.to_dict()) if as_json else typer.echo(
             f"rewritten {len(report.rewritten)}, removed {len(report.removed)}, re-indexed {len(report.reindexed)}, "
             f"temp files removed {report.temp_files_removed}, conflicts {len(report.conflicts)}"
@@ -298,8 +272,7 @@ def publish(
     if draft_id is None:
         fail("give the draft ID to publish (or --repair)")
     user = acting_user(ctx, as_, password_stdin)
-    with _errors():
-        result = state(ctx).services.publisher.publish(user, draft_id, _revision(ctx, draft_id, revision))
+    result = _services(ctx).publisher.publish(user, draft_id, _revision(ctx, draft_id, revision))
     if as_json:
         print_json(result.to_dict())
     else:
@@ -317,8 +290,7 @@ def unpublish(
 ) -> None:
     """Withdraw a published module: archive the draft, remove the file from the library and the index (lead only)."""
     user = acting_user(ctx, as_, password_stdin)
-    with _errors():
-        result = state(ctx).services.publisher.unpublish(user, draft_id, reason)
+    result = _services(ctx).publisher.unpublish(user, draft_id, reason)
     typer.echo(f"unpublished draft {draft_id}: removed {result.path}")
     if result.warning:
         typer.echo(f"warning: {result.warning}", err=True)
@@ -330,8 +302,7 @@ def unpublish(
 @audit_app.command("verify")
 def audit_verify(ctx: typer.Context, as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
     """Recompute the hash chain; fails naming the first edited, inserted or deleted row."""
-    with _errors():
-        result = _review(ctx).audit_verify()
+    result = _services(ctx).audit_trail.verify()
     if as_json:
         print_json(result.to_dict())
         if not result.ok:
@@ -348,14 +319,13 @@ def audit_export(
     output: Optional[Path] = typer.Option(None, "-o", "--output", help="CSV file to write (default: stdout)."),
 ) -> None:
     """Export the audit log as CSV."""
-    with _errors():
-        if output is None:
-            _review(ctx).export_audit_csv(sys.stdout)
-            return
-        temp = output.with_name(f".{output.name}.part")
-        with temp.open("w", encoding="utf-8", newline="") as stream:
-            count = _review(ctx).export_audit_csv(stream)
-        temp.replace(output)
+    if output is None:
+        _services(ctx).audit_trail.export_csv(sys.stdout)
+        return
+    temp = output.with_name(f".{output.name}.part")
+    with temp.open("w", encoding="utf-8", newline="") as stream:
+        count = _services(ctx).audit_trail.export_csv(stream)
+    temp.replace(output)
     typer.echo(f"wrote {count} rows to {output}", err=True)
 
 

@@ -46,6 +46,7 @@ class Module:
     status: str = ""
     version: str = ""
     last_reviewed: date | None = None
+    prerequisites: tuple[str, ...] = ()  # ids of modules to take first
     provenance: dict = field(default_factory=dict)
     has_front_matter: bool = False
     modified: date | None = None  # file modification date, the freshness fallback

@@ -19,7 +19,7 @@ from workbench.domain.drafts import (
     Provenance,
     Section,
 )
-from workbench.drafting.render import slugify
+from workbench.library.draft_file import draft_module_id
 
 
 def clean_text(text: str, *, multiline: bool = False) -> str:
@@ -111,7 +111,7 @@ def assessment_from_reply(reply: BaseModel, module: ModuleDraft) -> Assessment:
     """A domain assessment from an assessment reply."""
     items = [item_from_reply(item, f"q{number}") for number, item in enumerate(reply.items, start=1)]
     return Assessment(
-        id=f"{slugify(module.title)}-assessment",
+        id=f"{draft_module_id(module.title)}-assessment",
         title=f"{module.title}: check your understanding",
         skill_ids=list(module.skill_ids),
         items=items,

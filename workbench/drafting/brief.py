@@ -14,6 +14,7 @@ from workbench.domain.drafts import Brief
 from workbench.domain.library import Level
 from workbench.domain.skills import SkillsFramework
 from workbench.drafting.errors import BriefInvalid
+from workbench.drafting.edits import lines
 from workbench.errors import UnknownSkill
 
 
@@ -87,3 +88,21 @@ def load_brief_file(path: Path, base: Brief | None = None) -> Brief:
     if "topic" not in data:
         raise BriefInvalid(f"brief file {path} needs a 'topic' (or use --skill to start from a skill of the framework)")
     return _validate(path, data)
+
+
+def brief_from_form(values: dict[str, Any]) -> Brief:
+    """A Brief from the draft studio's form fields (pydantic validates ranges and levels)."""
+    return Brief(
+        topic=values["topic"].strip(),
+        skill_ids=[s.strip() for s in values["skill_ids"].split(",") if s.strip()],
+        audience=values["audience"].strip() or "all employees",
+        level=values["level"],
+        duration_minutes=int(values["duration_minutes"]),
+        locale=values["locale"].strip() or "en-GB",
+        cultural_context=values["cultural_context"].strip(),
+        tone=values["tone"].strip() or "practical and friendly",
+        must_include=lines(values["must_include"]),
+        prefer_sources=lines(values["prefer_sources"]),
+        avoid_sources=lines(values["avoid_sources"]),
+        question_count=int(values["question_count"]),
+    )

@@ -25,3 +25,7 @@ class DraftGenerationFailed(LLMOutputInvalid):
     def __init__(self, message: str, raw_output: str | None = None, saved_to: Path | None = None) -> None:
         super().__init__(message, raw_output)
         self.saved_to = saved_to
+
+
+class DraftEditInvalid(WorkbenchError):
+    """An edit typed into a form does not make a valid draft; the message says which field and why."""

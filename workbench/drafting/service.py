@@ -1,35 +1,49 @@
 """DraftingService: brief → grounding → module and assessment drafts → checks → review queue.
 
-Used by the CLI (`workbench draft`, `workbench checks`) and the app. It takes what it needs from
-the composition root lazily, so building it loads no model.
+Used by the CLI (`workbench draft`, `workbench checks`) and the app. Building it loads no model:
+the LLM client, the index and the embedder load theirs on first use.
 """
 
 from __future__ import annotations
 
-import re
 import threading
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
-from workbench.domain.assessment import Item
-from workbench.domain.checks import CheckContext, InclusiveTerm, run_checks
-from workbench.domain.drafts import Brief, DraftContent, PromptUse, Provenance
-from workbench.domain.findings import Finding, Severity
-from workbench.domain.library import Chunk, SearchHit
+from review.actors import ActorRef
+from review.lifecycle import DraftLifecycle
+from review.queries import ReviewQueries
+from review.views import DraftView
+from workbench.domain.drafts import Brief, DraftContent, Provenance
+from workbench.domain.findings import Finding
+from workbench.domain.library import Chunk
 from workbench.drafting import assemble
 from workbench.drafting.brief import brief_from_framework, load_brief_file
+from workbench.drafting.checking import DraftChecker, as_hit
+from workbench.drafting.critique import critique_draft
 from workbench.drafting.errors import DraftContentInvalid, DraftGenerationFailed, DraftPartNotFound
+from workbench.drafting.failures import FailedGenerations
 from workbench.drafting.grounding import Grounding, format_passages, format_prerequisites, retrieve, scan_passages
-from workbench.drafting.library_view import LibraryView
-from workbench.drafting.render import render_draft_markdown
-from workbench.drafting.schemas import CAPABLE_SIZE, DEMO_SIZE, CritiqueReply, DraftSize, assessment_schema, item_schema, module_schema, section_schema
-from workbench.drafting.wordlist import load_inclusive_terms
+from workbench.drafting.library_reader import LibraryReader
+from workbench.drafting.prompt_text import (
+    describe_brief,
+    describe_item,
+    describe_objectives,
+    describe_outline,
+    module_size_text,
+    question_count,
+)
+from workbench.drafting.provenance import generated_by, record_regeneration
+from workbench.drafting.schemas import CAPABLE_SIZE, DEMO_SIZE, DraftSize, assessment_schema, item_schema, module_schema, section_schema
 from workbench.errors import LLMOutputInvalid
+from workbench.library.draft_file import render_draft_file
+from workbench.llm.client import LLMClient
+from workbench.llm.prompts import PromptRegistry
+from workbench.settings import Settings
 
 Progress = Callable[[str], None]
 TokenCallback = Callable[[str], None]
@@ -40,11 +54,6 @@ PROMPT_VERSIONS = {
     "regenerate_section": 1,
     "regenerate_item": 1,
     "critique": 1,
-}
-CRITIQUE_DIMENSIONS = {
-    "accuracy": "claims the passages do not support, wrong or ambiguous answer keys, misleading feedback",
-    "cultural": "examples, names, currency and idioms that do not fit the locale and cultural context; stereotypes",
-    "ethics": "bias, exclusion, privacy, manipulation or advice that could harm learners or others",
 }
 
 
@@ -81,44 +90,27 @@ class DraftingService:
 
     def __init__(
         self,
-        services: Any,
         *,
-        inclusive_terms_file: Path | str | None = None,
+        settings: Settings,
+        llm: LLMClient,
+        prompts: PromptRegistry,
+        library: LibraryReader,
+        checker: DraftChecker,
+        lifecycle: DraftLifecycle,
+        queries: ReviewQueries,
         size: DraftSize | None = None,
         critiques: bool | None = None,
     ) -> None:
-        self._services = services
-        self._inclusive_terms_file = inclusive_terms_file
-        self._inclusive_terms: list[InclusiveTerm] | None = None
+        self.settings = settings
+        self.llm = llm
+        self.prompts = prompts
+        self.library = library
+        self.checker = checker
+        self.lifecycle = lifecycle
+        self.queries = queries
+        self.failures = FailedGenerations(Path(settings.data_dir) / "failed_generations")
         self._size = size
         self._critiques = critiques
-        self._library: LibraryView | None = None
-        self._lock = threading.Lock()
-
-    # ------------------------------------------------------------------ collaborators (lazy)
-
-    @property
-    def settings(self):
-        """The shared settings."""
-        return self._services.settings
-
-    @property
-    def llm(self):
-        """The configured LLM client."""
-        return self._services.llm
-
-    @property
-    def review(self):
-        """The review queue."""
-        return self._services.review
-
-    @property
-    def library(self) -> LibraryView:
-        """Chunks, vectors and search over the library."""
-        with self._lock:
-            if self._library is None:
-                self._library = LibraryView(self._services)
-            return self._library
 
     @property
     def size(self) -> DraftSize:
@@ -127,19 +119,8 @@ class DraftingService:
             return self._size
         return DEMO_SIZE if self.llm.is_demo_model else CAPABLE_SIZE
 
-    @property
-    def inclusive_terms(self) -> list[InclusiveTerm]:
-        """The inclusive-language word list: the one given, else the library's own, else the shipped one."""
-        if self._inclusive_terms is None:
-            path = self._inclusive_terms_file or self.settings.inclusive_language_file
-            library_list = Path(self.settings.library_dir) / "inclusive_language.yaml"
-            if path is None and library_list.is_file():
-                path = library_list
-            self._inclusive_terms = load_inclusive_terms(path)
-        return self._inclusive_terms
-
     def _prompt(self, name: str):
-        return self._services.prompts.get(name, PROMPT_VERSIONS[name])
+        return self.prompts.get(name, PROMPT_VERSIONS[name])
 
     # ------------------------------------------------------------------ briefs
 
@@ -165,7 +146,7 @@ class DraftingService:
 
     def create_draft(
         self,
-        actor: Any,
+        actor: ActorRef,
         brief: Brief,
         *,
         submit: bool = True,
@@ -204,8 +185,8 @@ class DraftingService:
 
         progress("storing the draft in the review queue")
         mark = time.perf_counter()
-        markdown = render_draft_markdown(content)
-        view = self.review.create_draft(
+        markdown = render_draft_file(content)
+        view = self.lifecycle.create_draft(
             actor,
             title=content.module.title,
             content=content.model_dump(mode="json"),
@@ -215,7 +196,7 @@ class DraftingService:
             generated_by=generated_by(content.provenance),
         )
         if submit:
-            view = self.review.submit(actor, view.id, view.revision)
+            view = self.lifecycle.submit(actor, view.id, view.revision)
         timings["persistence"] = time.perf_counter() - mark
         timings["total"] = time.perf_counter() - started
         progress(f"draft {view.id} stored ({_state(view)}) with {len(findings)} findings")
@@ -275,56 +256,26 @@ class DraftingService:
         try:
             return self.llm.structured(prompt, variables, schema, max_tokens=max_tokens, on_token=on_token, cancel=cancel)
         except LLMOutputInvalid as error:
-            saved = self._save_failed(prompt.label, error.raw_output or "", str(error))
+            saved = self.failures.save(prompt.label, error.raw_output or "", str(error))
             raise DraftGenerationFailed(
                 f"{error}. Nothing was stored as a draft; the model's raw reply was saved to {saved}",
                 raw_output=error.raw_output,
                 saved_to=saved,
             ) from None
 
-    def _save_failed(self, label: str, raw_output: str, message: str) -> Path:
-        folder = Path(self.settings.data_dir) / "failed_generations"
-        folder.mkdir(parents=True, exist_ok=True)
-        stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
-        path = folder / f"{stamp}-{re.sub(r'[^A-Za-z0-9_.-]', '_', label)}.txt"
-        path.write_text(f"# {message}\n{raw_output}", encoding="utf-8")
-        return path
-
     # ------------------------------------------------------------------ checks
 
     def check_content(self, content: DraftContent, *, suspicious: list | None = None, own_module_ids: set[str] | None = None) -> list[Finding]:
-        """Run every deterministic check on a draft, with what the library and the embedder tell about it.
+        """Run every deterministic check on a draft (see DraftChecker.check)."""
+        return self.checker.check(content, suspicious=suspicious, own_module_ids=own_module_ids)
 
-        `own_module_ids`: library modules that are this draft itself (once published), left out of
-        the near-duplicate comparison.
-        """
-        library = self.library
-        known = library.chunks()
-        cited = {chunk_id for section in content.module.sections for chunk_id in section.citations}
-        cited |= {chunk_id for item in content.assessment.items for chunk_id in item.citations}
-        if suspicious is None:
-            # Re-check the passages the draft came from and those it cites (the library may have changed since).
-            looked_at = [known[chunk_id] for chunk_id in (set(content.provenance.retrieved_chunk_ids) | cited) if chunk_id in known]
-            suspicious = scan_passages([_hit(chunk) for chunk in looked_at])
-        context = CheckContext(
-            known_chunk_ids=set(known),
-            retrieved_chunk_ids=set(content.provenance.retrieved_chunk_ids),
-            suspicious_passages=list(suspicious),
-            inclusive_terms=self.inclusive_terms,
-            grounded=content.provenance.grounded,
-        )
-        scores = library.similarity_scores(content, known)
-        context.section_grounding = scores.section_grounding
-        context.module_similarities = [pair for pair in scores.module_similarities if pair[0] not in (own_module_ids or set())]
-        return run_checks(content, context)
-
-    def run_checks(self, draft_id: int, actor: Any = None) -> list[Finding]:
+    def run_checks(self, draft_id: int, actor: ActorRef | None = None) -> list[Finding]:
         """Re-run the checks on a stored draft's current revision (and store the findings when an actor is given)."""
-        view = self.review.get_draft(draft_id)
-        content = _content_of(view)
-        findings = self.check_content(content, own_module_ids=_own_modules(view))
+        view = self.queries.get_draft(draft_id)
+        findings = self.check_content(_content_of(view), own_module_ids=_own_modules(view))
         if actor is not None:
-            self.review.update_findings(actor, draft_id, expected_revision=view.revision, findings=[f.model_dump(mode="json") for f in findings])
+            self.lifecycle.update_findings(actor, draft_id, expected_revision=view.revision,
+                                           findings=[f.model_dump(mode="json") for f in findings])
         return findings
 
     def _critiques_wanted(self, critique: bool | None) -> bool:
@@ -336,133 +287,89 @@ class DraftingService:
 
     def critique(self, content: DraftContent, dimensions: list[str] | None = None, cancel: threading.Event | None = None) -> list[Finding]:
         """Advisory LLM critiques per review dimension: never blocking, never a sign-off."""
-        findings: list[Finding] = []
-        markdown = render_draft_markdown(content)
         known = self.library.chunks()
-        hits = [_hit(known[chunk_id]) for chunk_id in content.provenance.retrieved_chunk_ids if chunk_id in known]
+        hits = [as_hit(known[chunk_id]) for chunk_id in content.provenance.retrieved_chunk_ids if chunk_id in known]
         passages = format_passages(Grounding(passages=hits, suspicious=scan_passages(hits)), max_chars=self.size.passage_chars)
-        prompt = self._prompt("critique")
-        for dimension in dimensions or list(CRITIQUE_DIMENSIONS):
-            try:
-                result = self.llm.structured(
-                    prompt,
-                    {"dimension": dimension, "guidance": CRITIQUE_DIMENSIONS[dimension], "draft": markdown, "passages": passages},
-                    CritiqueReply,
-                    cancel=cancel,
-                )
-            except LLMOutputInvalid as error:
-                findings.append(_advisory(dimension, Severity.INFO, "module", f"the {dimension} critique could not be produced: {error}"))
-                continue
-            for item in result.value.findings:
-                findings.append(_advisory(dimension, Severity(item.severity), item.location, item.message))
-        return findings
+        return critique_draft(self.llm, self._prompt("critique"), render_draft_file(content), passages, dimensions, cancel)
 
     # ------------------------------------------------------------------ edits and regeneration
 
-    def edit(self, actor: Any, draft_id: int, expected_revision: int, content: DraftContent, *, note: str = "edited", submit: bool = False) -> DraftResult:
+    def edit(self, actor: ActorRef, draft_id: int, expected_revision: int, content: DraftContent, *, note: str = "edited",
+             submit: bool = False) -> DraftResult:
         """Store an edited draft as a new revision, with the checks re-run."""
         content = DraftContent.model_validate(content.model_dump(mode="json"))  # edits arrive from forms: re-validate
         return self._store_revision(actor, draft_id, expected_revision, content, note, submit)
 
-    def regenerate_section(
-        self,
-        actor: Any,
-        draft_id: int,
-        section_id: str,
-        expected_revision: int,
-        *,
-        note: str = "",
-        on_token: TokenCallback | None = None,
-        cancel: threading.Event | None = None,
-        submit: bool = False,
-    ) -> DraftResult:
+    def regenerate_section(self, actor: ActorRef, draft_id: int, section_id: str, expected_revision: int, *, note: str = "",
+                           on_token: TokenCallback | None = None, cancel: threading.Event | None = None,
+                           submit: bool = False) -> DraftResult:
         """Regenerate one section (same id), keeping every other part of the draft; a new revision."""
-        view = self.review.get_draft(draft_id)
-        content = _content_of(view)
-        index = next((number for number, section in enumerate(content.module.sections) if section.id == section_id), None)
-        if index is None:
-            known = ", ".join(section.id for section in content.module.sections)
-            raise DraftPartNotFound(f"draft {draft_id} has no section '{section_id}' (sections: {known})")
-        old = content.module.sections[index]
-        brief = content.provenance.brief
-        grounding = retrieve(self.library, brief.model_copy(update={"topic": f"{old.heading}: {brief.topic}", "must_include": []}), max_passages=self.size.passages)
-        result = self._generate(
-            "regenerate_section",
-            {
-                "brief": describe_brief(brief),
-                "outline": describe_outline(content),
-                "section": f"Heading: {old.heading}\nBody: {old.body}",
-                "note": note.strip() or "(none)",
-                "passages": format_passages(grounding, max_chars=self.size.passage_chars),
-            },
-            section_schema(self.size, tuple(grounding.chunk_ids)),
-            self.size.section_max_tokens,
-            on_token,
-            cancel,
-        )
-        content.module.sections[index] = assemble.section_from_reply(result.value, section_id)
-        _record_generation(content, result, grounding, f"regenerate_section:{section_id}")
-        return self._store_revision(actor, draft_id, expected_revision, content, f"regenerated section {section_id}", submit)
+        part = lambda content: self._section_part(content, draft_id, section_id)  # noqa: E731
+        return self._regenerate(actor, draft_id, expected_revision, part, note, on_token, cancel, submit)
 
-    def regenerate_item(
-        self,
-        actor: Any,
-        draft_id: int,
-        item_id: str,
-        expected_revision: int,
-        *,
-        note: str = "",
-        on_token: TokenCallback | None = None,
-        cancel: threading.Event | None = None,
-        submit: bool = False,
-    ) -> DraftResult:
+    def regenerate_item(self, actor: ActorRef, draft_id: int, item_id: str, expected_revision: int, *, note: str = "",
+                        on_token: TokenCallback | None = None, cancel: threading.Event | None = None,
+                        submit: bool = False) -> DraftResult:
         """Regenerate one assessment item (same id and objective), keeping the rest; a new revision."""
-        view = self.review.get_draft(draft_id)
-        content = _content_of(view)
+        part = lambda content: self._item_part(content, draft_id, item_id)  # noqa: E731
+        return self._regenerate(actor, draft_id, expected_revision, part, note, on_token, cancel, submit)
+
+    def _section_part(self, content: DraftContent, draft_id: int, section_id: str) -> "_Part":
+        """What to ask the model for one section, and where its reply goes."""
+        sections = content.module.sections
+        index = _position([s.id for s in sections], section_id, f"draft {draft_id} has no section")
+        old, brief = sections[index], content.provenance.brief
+        return _Part(
+            label=f"section {section_id}", prompt="regenerate_section", topic=f"{old.heading}: {brief.topic}",
+            variables={"brief": describe_brief(brief), "outline": describe_outline(content),
+                       "section": f"Heading: {old.heading}\nBody: {old.body}"},
+            schema=lambda chunk_ids: section_schema(self.size, chunk_ids), max_tokens=self.size.section_max_tokens,
+            apply=lambda reply: sections.__setitem__(index, assemble.section_from_reply(reply, section_id)),
+        )
+
+    def _item_part(self, content: DraftContent, draft_id: int, item_id: str) -> "_Part":
+        """What to ask the model for one item (same objective), and where its reply goes."""
         items = content.assessment.items
-        index = next((number for number, item in enumerate(items) if item.id == item_id), None)
-        if index is None:
-            known = ", ".join(item.id for item in items)
-            raise DraftPartNotFound(f"draft {draft_id} has no item '{item_id}' (items: {known})")
-        old = items[index]
+        index = _position([i.id for i in items], item_id, f"draft {draft_id} has no item")
+        old, brief = items[index], content.provenance.brief
         objective = next((o for o in content.module.objectives if o.id == old.objective_id), None)
         objective_ids = (objective.id,) if objective else tuple(o.id for o in content.module.objectives)
-        brief = content.provenance.brief
-        topic = f"{objective.text}: {brief.topic}" if objective else brief.topic
-        grounding = retrieve(self.library, brief.model_copy(update={"topic": topic, "must_include": []}), max_passages=self.size.passages)
-        result = self._generate(
-            "regenerate_item",
-            {
-                "brief": describe_brief(brief),
-                "objective": f"{objective.id} ({objective.bloom_level.value}): {objective.text}" if objective else describe_objectives(content.module),
-                "item": describe_item(old),
-                "note": note.strip() or "(none)",
-                "passages": format_passages(grounding, max_chars=self.size.passage_chars),
-            },
-            item_schema(self.size, tuple(grounding.chunk_ids), objective_ids),
-            self.size.item_max_tokens,
-            on_token,
-            cancel,
+        return _Part(
+            label=f"item {item_id}", prompt="regenerate_item",
+            topic=f"{objective.text}: {brief.topic}" if objective else brief.topic,
+            variables={"brief": describe_brief(brief), "item": describe_item(old),
+                       "objective": f"{objective.id} ({objective.bloom_level.value}): {objective.text}" if objective
+                       else describe_objectives(content.module)},
+            schema=lambda chunk_ids: item_schema(self.size, chunk_ids, objective_ids), max_tokens=self.size.item_max_tokens,
+            apply=lambda reply: items.__setitem__(index, assemble.item_from_reply(reply, item_id)),
         )
-        items[index] = assemble.item_from_reply(result.value, item_id)
-        _record_generation(content, result, grounding, f"regenerate_item:{item_id}")
-        return self._store_revision(actor, draft_id, expected_revision, content, f"regenerated item {item_id}", submit)
 
-    def _store_revision(self, actor: Any, draft_id: int, expected_revision: int, content: DraftContent, note: str, submit: bool) -> DraftResult:
-        findings = self.check_content(content, own_module_ids=_own_modules(self.review.get_draft(draft_id)))
-        markdown = render_draft_markdown(content)
-        view = self.review.revise(
-            actor,
-            draft_id,
-            expected_revision=expected_revision,
-            content=content.model_dump(mode="json"),
-            markdown=markdown,
-            findings=[finding.model_dump(mode="json") for finding in findings],
-            note=note,
+    def _regenerate(self, actor: ActorRef, draft_id: int, expected_revision: int, part_of: Callable[[DraftContent], "_Part"],
+                    note: str, on_token, cancel, submit: bool) -> DraftResult:
+        """Retrieve passages for one part, ask the model for it, put it in place, note the call, store a new revision."""
+        content = _content_of(self.queries.get_draft(draft_id))
+        part = part_of(content)
+        brief = content.provenance.brief
+        grounding = retrieve(self.library, brief.model_copy(update={"topic": part.topic, "must_include": []}),
+                             max_passages=self.size.passages)
+        variables = {**part.variables, "note": note.strip() or "(none)",
+                     "passages": format_passages(grounding, max_chars=self.size.passage_chars)}
+        result = self._generate(part.prompt, variables, part.schema(tuple(grounding.chunk_ids)), part.max_tokens, on_token, cancel)
+        part.apply(result.value)
+        record_regeneration(content, result, grounding.chunk_ids, f"{part.prompt}:{part.label.split(' ', 1)[1]}")
+        return self._store_revision(actor, draft_id, expected_revision, content, f"regenerated {part.label}", submit)
+
+    def _store_revision(self, actor: ActorRef, draft_id: int, expected_revision: int, content: DraftContent, note: str,
+                        submit: bool) -> DraftResult:
+        findings = self.check_content(content, own_module_ids=_own_modules(self.queries.get_draft(draft_id)))
+        markdown = render_draft_file(content)
+        view = self.lifecycle.revise(
+            actor, draft_id, expected_revision=expected_revision, content=content.model_dump(mode="json"),
+            markdown=markdown, findings=[finding.model_dump(mode="json") for finding in findings], note=note,
             title=content.module.title,
         )
         if submit:
-            view = self.review.submit(actor, view.id, view.revision)
+            view = self.lifecycle.submit(actor, view.id, view.revision)
         return DraftResult(view.id, content, findings, view.revision, _state(view), markdown)
 
     # ------------------------------------------------------------------ sources
@@ -470,118 +377,46 @@ class DraftingService:
     def sources_for(self, content: DraftContent) -> dict[str, Chunk]:
         """The library passages a draft cites or was drafted from, by chunk id (for side-by-side display)."""
         known = self.library.chunks()
-        wanted: list[str] = list(content.provenance.retrieved_chunk_ids)
-        for section in content.module.sections:
-            wanted += section.citations
-        for item in content.assessment.items:
-            wanted += item.citations
+        wanted = list(content.provenance.retrieved_chunk_ids)
+        wanted += [chunk_id for section in content.module.sections for chunk_id in section.citations]
+        wanted += [chunk_id for item in content.assessment.items for chunk_id in item.citations]
         return {chunk_id: known[chunk_id] for chunk_id in dict.fromkeys(wanted) if chunk_id in known}
-
-
-# ---------------------------------------------------------------------- prompt variables
-
-
-def describe_brief(brief: Brief) -> str:
-    """The brief as the model reads it."""
-    lines = [f"Topic: {brief.topic}"]
-    if brief.skill_ids:
-        lines.append(f"Skills: {', '.join(brief.skill_ids)}")
-    lines.append(
-        f"Audience: {brief.audience}. Level: {brief.level.value}. Duration: {brief.duration_minutes} minutes. "
-        f"Locale: {brief.locale}. Tone: {brief.tone}."
-    )
-    if brief.cultural_context:
-        lines.append(f"Cultural context: {brief.cultural_context}")
-    if brief.must_include:
-        lines.append("Must include: " + "; ".join(brief.must_include))
-    return "\n".join(lines)
-
-
-def module_size_text(size: DraftSize, brief: Brief) -> str:
-    """How much to write, in words the model follows."""
-    if size == DEMO_SIZE:
-        objectives, sections = size.objectives, size.sections
-    else:
-        objectives = max(2, min(size.objectives, brief.duration_minutes // 15 + 1))
-        sections = max(2, min(size.sections, brief.duration_minutes // 10))
-    return (
-        f"Write {objectives} objectives, {sections} short sections, {size.activities} activity, {size.takeaways} takeaways, "
-        f"{size.touchpoints} human touchpoint and {size.glossary} glossary term{'s' if size.glossary > 1 else ''}."
-    )
-
-
-def question_count(size: DraftSize, brief: Brief, objectives: int) -> int:
-    """Questions to ask for: the brief's count, at least one per objective, within the size limit."""
-    return max(1, min(size.items, max(brief.question_count, objectives)))
-
-
-def describe_objectives(module) -> str:
-    """The module's objectives, one a line with id and Bloom level."""
-    return "\n".join(f"{objective.id} ({objective.bloom_level.value}): {objective.text}" for objective in module.objectives)
-
-
-def describe_outline(content: DraftContent) -> str:
-    """Title, objectives and section headings of a draft."""
-    lines = [f"Title: {content.module.title}"]
-    lines += [f"Section {section.id}: {section.heading}" for section in content.module.sections]
-    return "\n".join(lines)
-
-
-def describe_item(item: Item) -> str:
-    """One item as the model reads it when asked to rewrite it."""
-    options = "; ".join(f"{option.id}) {option.text}{' (correct)' if option.correct else ''}" for option in item.options)
-    return f"{item.type.value}: {item.stem}\nOptions: {options}"
 
 
 # ---------------------------------------------------------------------- helpers
 
 
-def generated_by(provenance: Provenance) -> dict[str, Any]:
-    """What the review queue records about the generation."""
-    return {
-        "provider": provenance.provider,
-        "model": provenance.model,
-        "prompts": [use.model_dump() for use in provenance.prompts],
-        "grounded": provenance.grounded,
-    }
+@dataclass(frozen=True)
+class _Part:
+    """One part of a draft to regenerate: its prompt, what to retrieve for, the variables and the schema."""
+
+    label: str  # "section s2", "item q3"
+    prompt: str
+    topic: str
+    variables: dict[str, str]
+    schema: Callable[[tuple[str, ...]], type]
+    max_tokens: int
+    apply: Callable[[BaseModel], None]  # puts the model's reply in place of the old part
 
 
-def _record_generation(content: DraftContent, result: Any, grounding: Grounding, what: str) -> None:
-    """Add a regeneration to the draft's provenance (prompt, passages, tokens)."""
-    provenance = content.provenance
-    use: PromptUse = result.prompt_use
-    if all((p.name, p.version, p.sha256) != (use.name, use.version, use.sha256) for p in provenance.prompts):
-        provenance.prompts.append(use)
-    for chunk_id in grounding.chunk_ids:
-        if chunk_id not in provenance.retrieved_chunk_ids:
-            provenance.retrieved_chunk_ids.append(chunk_id)
-    provenance.parameters[what] = result.parameters
-    provenance.prompt_tokens += result.prompt_tokens
-    provenance.completion_tokens += result.completion_tokens
-    provenance.provider, provenance.model = result.provider, result.model
+def _position(ids: Sequence[str], wanted: str, missing: str) -> int:
+    """Where `wanted` stands among the ids; DraftPartNotFound lists the ids there are."""
+    if wanted in ids:
+        return list(ids).index(wanted)
+    raise DraftPartNotFound(f"{missing} '{wanted}' (there are: {', '.join(ids)})")
 
 
-def _content_of(view: Any) -> DraftContent:
+def _content_of(view: DraftView) -> DraftContent:
     try:
         return DraftContent.model_validate(view.content)
     except ValidationError as error:
         raise DraftContentInvalid(f"draft {view.id} does not hold a module and assessment draft: {error.errors()[0]['msg']}") from None
 
 
-def _own_modules(view: Any) -> set[str]:
+def _own_modules(view: DraftView) -> set[str]:
     """The library module a draft became when it was published (not a duplicate of itself)."""
-    module_id = getattr(view, "module_id", None)
-    return {module_id} if module_id else set()
+    return {view.module_id} if view.module_id else set()
 
 
-def _state(view: Any) -> str:
-    state = getattr(view, "state", "")
-    return getattr(state, "value", str(state))
-
-
-def _hit(chunk: Chunk) -> SearchHit:
-    return SearchHit(chunk_id=chunk.id, module_id=chunk.module_id, path=chunk.path, title=chunk.title, heading=chunk.heading, score=0.0, text=chunk.text)
-
-
-def _advisory(dimension: str, severity: Severity, location: str, message: str) -> Finding:
-    return Finding(check=f"critique_{dimension}", severity=severity, location=location, message=message, advisory=True)
+def _state(view: DraftView) -> str:
+    return view.state.value

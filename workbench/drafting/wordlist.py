@@ -35,3 +35,11 @@ def load_inclusive_terms(path: Path | str | None = None) -> list[InclusiveTerm]:
             raise ConfigurationError(f"inclusive-language word list {path}: entry {number} has an unknown severity") from None
         terms.append(InclusiveTerm(term=str(entry["term"]).strip(), suggestion=str(entry.get("suggestion") or ""), severity=severity))
     return terms
+
+
+def inclusive_terms_for(library_dir: Path | str, configured: Path | str | None = None) -> list[InclusiveTerm]:
+    """The word list that applies: the configured file, else the library's own inclusive_language.yaml, else the shipped one."""
+    library_list = Path(library_dir) / "inclusive_language.yaml"
+    if configured is None and library_list.is_file():
+        configured = library_list
+    return load_inclusive_terms(configured)

@@ -11,7 +11,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from workbench.domain.assessment import Assessment
-from workbench.exports.model import slugify
+from workbench.exports.model import ascii_id
 from workbench.exports.packaging import write_atomic
 
 BANKS_FOLDER = "assessments"
@@ -27,7 +27,7 @@ def banks_dir(library_dir: Path) -> Path:
 
 def bank_path(library_dir: Path, assessment: Assessment) -> Path:
     """Where an assessment is stored in the library."""
-    return banks_dir(library_dir) / f"{slugify(assessment.id, 'assessment')}{BANK_SUFFIX}"
+    return banks_dir(library_dir) / f"{ascii_id(assessment.id, 'assessment')}{BANK_SUFFIX}"
 
 
 def save_assessment_bank(library_dir: Path, assessment: Assessment) -> Path:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import asdict, dataclass, field
 
 from workbench.domain.assessment import Item
 from workbench.errors import WorkbenchError
+from workbench.library.format import slugify
 
 
 class UnknownModule(WorkbenchError):
@@ -38,7 +38,6 @@ class ParsedBank:
     title: str = ""
 
 
-def slugify(text: str, fallback: str = "bank") -> str:
-    """A lowercase, dash-separated identifier safe for file names."""
-    slug = re.sub(r"[^a-z0-9]+", "-", (text or "").lower()).strip("-")
-    return slug[:80] or fallback
+def ascii_id(text: str, fallback: str = "bank") -> str:
+    """A lowercase ASCII identifier, safe in LMS packages and file names."""
+    return slugify(text, ascii_only=True, max_bytes=80, fallback=fallback)

@@ -19,7 +19,8 @@ from workbench.exports.packaging import xml_identifier
 from workbench.exports.scoring import general_feedback, option_weights, true_false_answer, true_false_options
 from workbench.exports.scorm_assets import QUIZ_PLAYER_JS, SCORM_RUNTIME_JS, STYLE_CSS
 from workbench.exports.xmlutil import sub, to_xml_bytes
-from workbench.rendering import render_markdown_safe, render_text_safe, strip_front_matter
+from workbench.library.format import body_of
+from workbench.rendering import render_markdown_safe, render_text_safe
 
 DEFAULT_PASSING_SCORE = 80
 CONTENT_SECURITY_POLICY = (
@@ -65,7 +66,7 @@ def pages_from_module(module: ModuleDraft) -> list[Page]:
 
 def pages_from_markdown(markdown: str) -> list[Page]:
     """Pages of a library module file: split at its level-2 headings, front matter removed."""
-    body = strip_front_matter(markdown)
+    body = body_of(markdown)
     pages: list[Page] = []
     heading, lines = "Introduction", []
     in_fence = False

@@ -5,20 +5,23 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
+from review.errors import ReviewError
+from review.queries import ReviewQueries
 from workbench.domain.assessment import Assessment
 from workbench.domain.drafts import DraftContent
 from workbench.errors import ExportError, ImportFileInvalid, UnknownSkill
 from workbench.exports.banks import load_assessment_banks, save_assessment_bank
 from workbench.exports.gift import parse_gift, write_gift
-from workbench.exports.model import ParsedBank, UnknownModule, UnsupportedQuestion, slugify
+from workbench.exports.model import ParsedBank, UnknownModule, UnsupportedQuestion, ascii_id
 from workbench.exports.moodle_xml import parse_moodle_xml, write_moodle_xml
 from workbench.exports.packaging import write_atomic, zip_bytes
 from workbench.exports.qti12 import parse_qti12, parse_qti12_package, qti12_package_files
 from workbench.exports.qti21 import qti21_package_files
 from workbench.exports.scorm12 import DEFAULT_PASSING_SCORE, Page, pages_from_markdown, pages_from_module, scorm12_package_files
 from workbench.exports.xmlutil import local_name, parse_xml
+from workbench.settings import Settings
 
 
 class ExportFormat(StrEnum):
@@ -115,7 +118,7 @@ def source_from_draft(content: DraftContent, source_id: str = "") -> ExportSourc
     """An export source built from a draft's content."""
     module = content.module
     return ExportSource(
-        source_id=source_id or content.assessment.id or slugify(module.title),
+        source_id=source_id or content.assessment.id or ascii_id(module.title),
         title=module.title,
         pages=pages_from_module(module),
         assessment=content.assessment,
@@ -136,7 +139,7 @@ def render_export(source: ExportSource, fmt: ExportFormat | str, passing_score: 
     """Produce one export in memory."""
     fmt = parse_format(fmt) if not isinstance(fmt, ExportFormat) else fmt
     assessment = source.assessment
-    filename = slugify(source.source_id or source.title, "export") + FILE_SUFFIX[fmt]
+    filename = ascii_id(source.source_id or source.title, "export") + FILE_SUFFIX[fmt]
     if fmt != ExportFormat.SCORM12 and (assessment is None or not assessment.items):
         raise ExportError(f"{source.source_id}: there are no questions to export as {fmt.value}; SCORM 1.2 exports the module alone")
     if assessment is not None:
@@ -191,22 +194,9 @@ def read_question_bank(path: Path) -> tuple[str, ParsedBank]:
 class ExportService:
     """Exports drafts and published modules; imports question banks into the library."""
 
-    def __init__(self, settings: Any, review: Any = None, review_factory: Callable[[], Any] | None = None) -> None:
+    def __init__(self, settings: Settings, drafts: ReviewQueries | None = None) -> None:
         self.settings = settings
-        self._review = review
-        self._review_factory = review_factory
-
-    @classmethod
-    def from_services(cls, services: Any) -> "ExportService":
-        """Build from the composition root; the review queue is only opened when a lookup needs it."""
-        return cls(services.settings, review_factory=lambda: services.review)
-
-    @property
-    def review(self) -> Any:
-        """The review queue service (opened on first use)."""
-        if self._review is None and self._review_factory is not None:
-            self._review = self._review_factory()
-        return self._review
+        self.drafts = drafts  # None: only library modules can be exported (no review queue to read drafts from)
 
     # ----------------------------------------------------------------------- export
 
@@ -246,12 +236,10 @@ class ExportService:
         return self._library_source(ref)
 
     def _draft_content(self, draft_id: int) -> DraftContent:
-        if self.review is None:
+        if self.drafts is None:
             raise ExportError("the review queue is not available to look up drafts")
-        from review.errors import ReviewError
-
         try:
-            view = self.review.get_draft(draft_id)
+            view = self.drafts.get_draft(draft_id)
         except ReviewError as error:
             raise ExportError(str(error)) from None
         try:
@@ -267,7 +255,7 @@ class ExportService:
         if module is None:
             raise ExportError(f"no draft or library module with id {module_id!r}; `workbench review list` shows drafts")
         draft_id = (module.provenance or {}).get("draft_id")
-        if draft_id not in (None, "") and self.review is not None:
+        if draft_id not in (None, "") and self.drafts is not None:
             content = self._draft_content(int(draft_id))
             source = source_from_draft(content, module.id)
             return ExportSource(module.id, module.title, source.pages, content.assessment, module.locale or source.locale)
@@ -308,7 +296,7 @@ class ExportService:
         fmt, bank = read_question_bank(path)
         stem = path.name.split(".")[0] or "bank"
         assessment = Assessment(
-            id=slugify(f"{module_id or skill_id or ''}-{stem}" if (module_id or skill_id) else stem, "bank"),
+            id=ascii_id(f"{module_id or skill_id or ''}-{stem}" if (module_id or skill_id) else stem, "bank"),
             title=bank.title or stem.replace("_", " ").replace("-", " ").strip() or "Imported questions",
             module_id=module_id,
             skill_ids=[skill_id] if skill_id else [],
@@ -319,8 +307,3 @@ class ExportService:
         if save and assessment.items:
             report.saved_path = save_assessment_bank(Path(self.settings.library_dir), assessment)
         return report
-
-
-def build_export_service(services: Any) -> ExportService:
-    """Factory for the composition root (`services.exports`)."""
-    return ExportService.from_services(services)

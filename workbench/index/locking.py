@@ -84,3 +84,48 @@ class WriterLock:
                 except OSError:
                     pass
                 file_lock.release()
+
+
+class WriteTracker:
+    """Counts this process's writes to one index, so a reader keeps only what no write overlapped."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.generation = 0
+        self.active = 0
+        self._listeners: list = []
+
+    def on_failed_write(self, listener) -> None:
+        """Call `listener()` whenever a write fails (it may have changed the collection without a new revision)."""
+        self._listeners.append(listener)
+
+    def snapshot(self) -> tuple[int, int]:
+        """(generation, writes in progress) now."""
+        with self._lock:
+            return self.generation, self.active
+
+    def unchanged_since(self, snapshot: tuple[int, int]) -> bool:
+        """True when no write started or ended since the snapshot and none is running."""
+        with self._lock:
+            return snapshot[1] == 0 and self.active == 0 and self.generation == snapshot[0]
+
+    @contextmanager
+    def writing(self) -> Iterator[None]:
+        """Mark a write in progress for as long as the block runs."""
+        self._note(+1)
+        failed = False
+        try:
+            yield
+        except BaseException:
+            failed = True
+            raise
+        finally:
+            self._note(-1)
+            if failed:
+                for listener in self._listeners:
+                    listener()
+
+    def _note(self, delta: int) -> None:
+        with self._lock:
+            self.active += delta
+            self.generation += 1

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import lru_cache
@@ -21,9 +20,12 @@ from markdown_it import MarkdownIt
 from mdit_py_plugins.front_matter import front_matter_plugin
 
 from workbench.domain.library import BloomLevel, Level, Module
+from workbench.library.format import FENCE, slugify, split_front_matter
 
 # Deep enough for any real document (a list level costs two), shallow enough for Python's stack.
 MAX_NESTING = 40
+# Ids taken from file paths are as long as the path needs (file systems cap paths anyway).
+PATH_ID_BYTES = 1_000
 
 
 @dataclass(frozen=True)
@@ -67,9 +69,6 @@ def _markdown() -> MarkdownIt:
 
 
 _MD = _markdown()
-# Finding the front matter needs no other block rule; paragraphs just consume the rest cheaply.
-_FRONT_MATTER_MD = _markdown()
-_FRONT_MATTER_MD.block.ruler.enableOnly(["front_matter", "paragraph"])
 _INLINE_MARKUP = re.compile(r"!?\[([^\]]*)\]\([^)]*\)|[*_`~]+|<[^>]+>")
 _CLOSING_ATX = re.compile(r"\s+#+\s*$")
 
@@ -122,33 +121,21 @@ def outline_body(body: str) -> BodyOutline:
     return BodyOutline(lines, tuple(headings), tuple(problems))
 
 
-def slugify(value: str) -> str:
-    """Lower-case ASCII slug: letters and digits joined by single hyphens."""
-    ascii_text = unicodedata.normalize("NFKD", value).encode("ascii", "ignore").decode("ascii")
-    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
-
-
 def module_id_from_path(relative_path: str) -> str:
     """A module id from a relative path: the slug of the path without its extension."""
     stem = str(PurePosixPath(relative_path).with_suffix(""))
-    slug = slugify(stem.replace("/", "-"))
+    slug = slugify(stem.replace("/", "-"), ascii_only=True, max_bytes=PATH_ID_BYTES, fallback="")
     if slug:
         return slug
     return "module-" + hashlib.sha256(relative_path.encode("utf-8")).hexdigest()[:10]
 
 
 def _split_front_matter(text: str) -> tuple[str | None, str, list[str]]:
-    """(front matter YAML or None, body, problems) using markdown-it's front matter rule."""
-    problems: list[str] = []
-    tokens = _FRONT_MATTER_MD.parse(text)
-    if tokens and tokens[0].type == "front_matter" and tokens[0].map:
-        end = tokens[0].map[1]
-        lines = text.split("\n")
-        return tokens[0].content, "\n".join(lines[end:]), problems
-    first_line = text.split("\n", 1)[0]
-    if first_line.rstrip() == "---":
-        problems.append("front matter opened with '---' on line 1 is never closed; the file is indexed as plain text")
-    return None, text, problems
+    """(front matter YAML or None, body, problems): the file format's split, plus an unclosed header noticed."""
+    raw, body = split_front_matter(text)
+    if raw is None and text.split("\n", 1)[0].rstrip() == FENCE:
+        return None, text, ["front matter opened with '---' on line 1 is never closed; the file is indexed as plain text"]
+    return raw, body, []
 
 
 def _as_str(value: Any) -> str:
@@ -200,12 +187,13 @@ def _fields_from_front_matter(data: dict, warnings: list[str]) -> dict[str, Any]
             fields["id"] = _as_str(value)
         else:
             warnings.append(f"front matter 'id' should be non-empty text, got {value!r}; id taken from the path")
-    if "skills" in data:
-        skills = _as_str_list(data["skills"])
-        if skills is None:
-            warnings.append("front matter 'skills' should be a list of skill ids; ignored")
-        else:
-            fields["skills"] = skills
+    for key in ("skills", "prerequisites"):
+        if key in data:
+            ids = _as_str_list(data[key])
+            if ids is None:
+                warnings.append(f"front matter '{key}' should be a list of ids; ignored")
+            else:
+                fields[key] = ids
     if data.get("level") is not None:
         raw = _as_str(data["level"]).lower()
         try:

@@ -21,7 +21,7 @@ from workbench.errors import (
     WorkbenchError,
 )
 from workbench.llm.errors import LLMCallFailed
-from workbench.llm.generation_log import GenerationLogSink, InMemoryGenerationLog, Outcome
+from workbench.llm.generation_log import GenerationLogSink, GenerationRecord, InMemoryGenerationLog, Outcome
 from workbench.llm.parsing import RawReply, check_finished, is_retryable, parse_structured
 from workbench.llm.prompts import Message, Prompt
 from workbench.llm.redaction import redact
@@ -352,7 +352,7 @@ class LLMClient:
         error: str | None,
     ) -> None:
         try:
-            self.generation_log.record(
+            self.generation_log.record(GenerationRecord(
                 prompt_name=prompt.name,
                 prompt_version=prompt.version,
                 prompt_sha256=prompt.sha256,
@@ -364,6 +364,6 @@ class LLMClient:
                 latency_ms=latency_ms,
                 outcome=str(outcome),
                 error=self._redact(error) if error else None,
-            )
+            ))
         except Exception as failure:  # noqa: BLE001 - a broken log must not lose the user's generation
             logger.warning("could not write the generation log: %s", self._redact(str(failure)))

@@ -9,6 +9,7 @@ from typing import Iterable
 KEY_PATTERNS = (
     re.compile(r"\bsk-[A-Za-z0-9_\-]{6,}"),
     re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._\-]{6,}"),
+    re.compile(r"(?i)(api[_-]?key[\"']?\s*[:=]\s*[\"']?)[^\s\"',]{6,}"),
 )
 MASK = "[redacted]"
 
@@ -21,5 +22,6 @@ def redact(text: str | None, secrets: Iterable[str] = ()) -> str:
         if secret and len(secret) >= 4:
             text = text.replace(secret, MASK)
     text = KEY_PATTERNS[0].sub(MASK, text)
-    text = KEY_PATTERNS[1].sub(lambda match: match.group(1) + MASK, text)
+    for pattern in KEY_PATTERNS[1:]:
+        text = pattern.sub(lambda match: match.group(1) + MASK, text)
     return text

@@ -1,70 +1,57 @@
-"""The published module file: YAML front matter with provenance, then the approved markdown byte for byte."""
+"""The published module file: the approved draft's own body under a published header with its provenance."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
-import yaml
+from pydantic import ValidationError
 
-from review.service import PublishContext
+from review.errors import PublishError
+from review.publications import PublishContext
+from workbench.domain.drafts import DraftContent
+from workbench.library.draft_file import draft_header, render_draft_file
 
-
-def _module_fields(content: dict) -> dict:
-    module = content.get("module") if isinstance(content.get("module"), dict) else content
-    return module if isinstance(module, dict) else {}
-
-
-def _draft_provenance(content: dict, generated_by: dict | None) -> dict:
-    provenance = content.get("provenance") if isinstance(content.get("provenance"), dict) else {}
-    merged: dict[str, Any] = dict(generated_by or {})
-    merged.update({key: value for key, value in provenance.items() if value not in (None, "", [], {})})
-    return merged
+PUBLISHED_STATUS = "published"
 
 
-def front_matter(context: PublishContext, module_id: str, today: date, published_at: datetime) -> dict:
-    """The front matter mapping for a draft being published."""
-    draft = context.draft
-    module = _module_fields(draft.content)
-    generation = _draft_provenance(draft.content, draft.generated_by)
-    prompts = generation.get("prompts") or []
-    fields: dict[str, Any] = {
-        "id": module_id,
-        "title": draft.title,
-        "summary": str(module.get("summary", "")),
-        "skills": list(draft.skill_ids or module.get("skill_ids") or []),
-        "level": module.get("level") or None,
-        "audience": module.get("audience") or None,
-        "locale": module.get("locale") or None,
-        "duration_minutes": module.get("duration_minutes") or None,
-        "status": "published",
-        "version": str(draft.revision),
-        "last_reviewed": today.isoformat(),
-        "provenance": {
-            "draft_id": draft.id,
-            "revision": draft.revision,
-            "content_hash": draft.content_hash,
-            "author": draft.author,
-            "provider": generation.get("provider") or None,
-            "model": generation.get("model") or None,
-            "prompts": [
-                {key: prompt.get(key) for key in ("name", "version", "sha256")} if isinstance(prompt, dict) else str(prompt)
-                for prompt in prompts
-            ],
-            "sources": list(generation.get("retrieved_chunk_ids") or generation.get("sources") or []),
-            "reviewers": [
-                {"dimension": s.dimension.value, "user": s.user, "signed_at": s.signed_at.isoformat()}
-                for s in context.sign_offs
-            ],
-            "published_by": context.actor,
-            "published_at": published_at.isoformat(),
-        },
+def typed_draft(context: PublishContext) -> DraftContent:
+    """The draft being published as a module and assessment; PublishError when it holds something else."""
+    try:
+        return DraftContent.model_validate(context.draft.content)
+    except ValidationError as error:
+        raise PublishError(
+            f"draft {context.draft.id} does not hold a module and assessment draft "
+            f"({error.errors()[0]['msg']}); nothing was published"
+        ) from None
+
+
+def publication_provenance(context: PublishContext, content: DraftContent, published_at: datetime) -> dict[str, Any]:
+    """Who made, reviewed and published this revision, from which model, prompts and passages."""
+    draft, generation = context.draft, content.provenance
+    return {
+        "draft_id": draft.id,
+        "revision": draft.revision,
+        "content_hash": draft.content_hash,
+        "author": draft.author,
+        "provider": generation.provider or None,
+        "model": generation.model or None,
+        "prompts": [{"name": use.name, "version": use.version, "sha256": use.sha256} for use in generation.prompts],
+        "sources": list(generation.retrieved_chunk_ids),
+        "grounded": generation.grounded,
+        "reviewers": [
+            {"dimension": s.dimension.value, "user": s.user, "signed_at": s.signed_at.isoformat()} for s in context.sign_offs
+        ],
+        "published_by": context.actor,
+        "published_at": published_at.isoformat(),
     }
-    return {key: value for key, value in fields.items() if value is not None}
 
 
-def render_module(context: PublishContext, module_id: str, today: date, published_at: datetime) -> str:
-    """The whole file: front matter, a blank line, then the revision's markdown unchanged."""
-    data = front_matter(context, module_id, today, published_at)
-    header = yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=10_000, default_flow_style=False)
-    return f"---\n{header}---\n\n{context.draft.markdown}"
+def render_published(context: PublishContext, module_id: str, published_at: datetime) -> str:
+    """The whole file of a publication, rendered from the typed draft (never from stored markdown)."""
+    content = typed_draft(context)
+    header = draft_header(
+        content, module_id=module_id, status=PUBLISHED_STATUS, version=str(context.draft.revision),
+        provenance=publication_provenance(context, content, published_at), last_reviewed=published_at.date(),
+    )
+    return render_draft_file(content, header)

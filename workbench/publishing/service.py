@@ -17,13 +17,16 @@ from pathlib import Path
 from typing import Any, Callable
 
 import yaml
-
-from review.errors import PublishError
-from review.service import PreparedFile, PublicationRecord, PublishContext, ReviewService
 from sqlalchemy.exc import IntegrityError
+
+from review.actors import ActorRef
+from review.errors import PublishError
+from review.publications import PreparedFile, PublicationLedger, PublicationRecord, PublishContext
+from workbench.index.service import LibraryIndex
 from workbench.publishing import files
-from workbench.publishing.render import render_module
-from workbench.publishing.slug import resolve_inside, slugify_title, unique_relative_path
+from workbench.library.format import file_stem, split_front_matter
+from workbench.publishing.paths import resolve_inside, unique_relative_path
+from workbench.publishing.render import render_published
 from workbench.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -73,10 +76,10 @@ class RecoveryReport:
 class Publisher:
     """Publishes approved drafts into the library and keeps files, database and index consistent."""
 
-    def __init__(self, settings: Settings, review: ReviewService, index: Any, *, fault_hook: FaultHook | None = None,
-                 clock: Callable[[], datetime] | None = None) -> None:
+    def __init__(self, settings: Settings, ledger: PublicationLedger, index: LibraryIndex, *,
+                 fault_hook: FaultHook | None = None, clock: Callable[[], datetime] | None = None) -> None:
         self.settings = settings
-        self.review = review
+        self.ledger = ledger
         self.index = index
         self.fault_hook = fault_hook
         self.clock = clock or (lambda: datetime.now(timezone.utc))
@@ -102,13 +105,13 @@ class Publisher:
 
     # ------------------------------------------------------------------ publish
 
-    def publish(self, actor: Any, draft_id: int, expected_revision: int) -> PublishResult:
+    def publish(self, actor: ActorRef, draft_id: int, expected_revision: int) -> PublishResult:
         """Publish the approved current revision (lead only); re-publishing replaces the module's own file."""
         self.recover()
         for attempt in range(3):
             staged: dict[str, Any] = {}
             try:
-                record = self.review.publish_transaction(actor, draft_id, expected_revision,
+                record = self.ledger.publish_transaction(actor, draft_id, expected_revision,
                                                          lambda context: self._prepare(context, staged))
             except IntegrityError:
                 # Another draft took the same file name at the same moment: pick the next free name.
@@ -143,7 +146,7 @@ class Publisher:
         self._fault("dir_synced")
         error = self._index_call("reindex_paths", record.path)
         if not error:
-            self.review.mark_indexed(record.draft_id, record.text_sha256)
+            self.ledger.mark_indexed(record.draft_id, record.text_sha256)
         self._fault("indexed")
         return PublishResult(
             record.path, record.module_id, record.content_hash, record.revision, indexed=not error,
@@ -156,11 +159,11 @@ class Publisher:
         if context.existing_path:
             relative, module_id = context.existing_path, context.existing_module_id or Path(context.existing_path).stem
         else:
-            relative = unique_relative_path(self.library_dir, PUBLISHED_FOLDER, slugify_title(context.draft.title), context.taken_paths)
+            relative = unique_relative_path(self.library_dir, PUBLISHED_FOLDER, file_stem(context.draft.title), context.taken_paths)
             module_id = Path(relative).stem
         final = resolve_inside(self.library_dir, relative)
         now = self.clock()
-        text = render_module(context, module_id, now.date(), now)
+        text = render_published(context, module_id, now)
         try:
             staged["temp"] = files.stage(final, text.encode("utf-8"))
             # Re-publishing replaces the module's own file; a new name must never replace anything.
@@ -173,10 +176,10 @@ class Publisher:
 
     # ------------------------------------------------------------------ unpublish
 
-    def unpublish(self, actor: Any, draft_id: int, reason: str) -> PublishResult:
+    def unpublish(self, actor: ActorRef, draft_id: int, reason: str) -> PublishResult:
         """Archive a published module and remove its file from the library and the index (lead only)."""
         self.recover()
-        record = self.review.unpublish_transaction(actor, draft_id, reason)
+        record = self.ledger.unpublish_transaction(actor, draft_id, reason)
         self._fault("committed")
         final = resolve_inside(self.library_dir, record.path)
         warning = ""
@@ -187,7 +190,7 @@ class Publisher:
         self._fault("removed")
         error = self._index_call("remove_paths", record.path)
         if not error:
-            self.review.mark_indexed(record.draft_id, record.text_sha256)
+            self.ledger.mark_indexed(record.draft_id, record.text_sha256)
         self._fault("unindexed")
         return PublishResult(record.path, record.module_id, record.content_hash, record.revision, indexed=not error,
                              warning=warning or (f"removing from the index failed ({error})" if error else ""))
@@ -198,7 +201,7 @@ class Publisher:
         """Make the library and the index match the committed publication records (after a crash)."""
         report = RecoveryReport()
         report.temp_files_removed = len(files.sweep_temp_files(self.library_dir / PUBLISHED_FOLDER, stale_temp_seconds))
-        for record in self.review.publications():
+        for record in self.ledger.publications():
             try:
                 final = resolve_inside(self.library_dir, record.path)
             except ValueError:
@@ -217,7 +220,7 @@ class Publisher:
             if not record.indexed or record.path in report.rewritten or record.path in report.removed:
                 method = "reindex_paths" if record.present else "remove_paths"
                 if not self._index_call(method, record.path):
-                    self.review.mark_indexed(record.draft_id, record.text_sha256)
+                    self.ledger.mark_indexed(record.draft_id, record.text_sha256)
                     report.reindexed.append(record.path)
         return report
 
@@ -225,9 +228,8 @@ class Publisher:
     def _is_older_publication(path: Path, record: PublicationRecord) -> bool:
         """True when the file is an earlier publication of the same draft (safe to replace)."""
         try:
-            text = path.read_text(encoding="utf-8")
-            header = text.split("\n---\n", 1)[0].removeprefix("---\n")
-            provenance = (yaml.safe_load(header) or {}).get("provenance") or {}
+            header, _ = split_front_matter(path.read_text(encoding="utf-8"))
+            provenance = (yaml.safe_load(header or "") or {}).get("provenance") or {}
         except (OSError, UnicodeDecodeError, yaml.YAMLError, AttributeError):
             return False
         return provenance.get("draft_id") == record.draft_id and provenance.get("content_hash") != record.content_hash

@@ -6,17 +6,13 @@ from pathlib import Path
 
 import pytest
 
-from drafting_fixtures import DELEGATION, FEEDBACK, POISONED, make_services, write_library
+from tests.support.libraries import DELEGATION, FEEDBACK, POISONED, write_library
+from tests.support.services import services_on
 from workbench.domain.drafts import Brief
 
 
-@pytest.fixture(scope="session")
-def shared_embedder():
-    """One embedding model for the whole session (loading it is the slow part)."""
-    from workbench.index.embedder import build_embedder
-    from workbench.settings import Settings
-
-    return build_embedder(Settings())
+# A lead and an author, as every drafting test acts.
+AUTHORS = {"lena": ["lead"], "ana": ["author"]}
 
 
 @pytest.fixture(scope="module")
@@ -29,9 +25,9 @@ def library(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def services(tmp_path_factory, library: Path, shared_embedder):
+def services(tmp_path_factory, library: Path, embedder):
     """Services over the small library, indexed once (shared by the tests of a file)."""
-    services = make_services(tmp_path_factory.mktemp("data"), library, shared_embedder)
+    services = services_on(tmp_path_factory.mktemp("data") / "data", library, embedder, AUTHORS, llm_max_retries=2)
     services.index.build()
     return services
 

@@ -7,7 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from drafting_fixtures import assessment_reply, make_services, module_reply, queue_draft, write_library
+from tests.support.libraries import write_library
+from tests.support.replies import assessment_reply, module_reply, queue_draft
+from tests.support.services import services_on
+from tests.integration.drafting.conftest import AUTHORS
 from workbench.domain.drafts import Brief
 from workbench.domain.findings import Severity
 from workbench.drafting.errors import BriefInvalid, DraftGenerationFailed
@@ -44,9 +47,9 @@ def test_brief_file_overrides_the_skill_and_bad_files_are_named(services, tmp_pa
         services.drafting.load_brief(bad)
 
 
-def test_empty_library_gives_an_ungrounded_draft_not_a_silent_refusal(tmp_path, shared_embedder):
+def test_empty_library_gives_an_ungrounded_draft_not_a_silent_refusal(tmp_path, embedder):
     """No passages: the draft is still made, labelled ungrounded, with an error finding."""
-    services = make_services(tmp_path, write_library(tmp_path / "empty", {}), shared_embedder)
+    services = services_on(tmp_path / "data", write_library(tmp_path / "empty", {}), embedder, AUTHORS, llm_max_retries=2)
     brief = Brief(topic="Prompt writing for AI assistants", question_count=2)
     services.llm.fake.enqueue(module_reply([]))
     services.llm.fake.enqueue(assessment_reply([]))
@@ -57,7 +60,7 @@ def test_empty_library_gives_an_ungrounded_draft_not_a_silent_refusal(tmp_path, 
     assert result.content.provenance.retrieved_chunk_ids == []
     assert any(f.check == "grounding" and f.severity == Severity.ERROR and "ungrounded" in f.message for f in result.findings)
     assert "no reference passages" in str(services.llm.fake.history[0][-1].content)
-    view = services.review.get_draft(result.draft_id)
+    view = services.review_queries.get_draft(result.draft_id)
     assert view.state.value == "in_review" and "Ungrounded draft" in view.markdown
 
 
@@ -65,7 +68,7 @@ def test_empty_library_gives_an_ungrounded_draft_not_a_silent_refusal(tmp_path, 
 def test_reply_invalid_after_retries_stores_nothing_and_keeps_the_raw_reply(services, brief, failing_call):
     """Three invalid replies: a clear error naming the saved raw reply, and no draft in the queue."""
     chunk_ids = services.drafting.ground(brief).chunk_ids
-    drafts_before = len(services.review.list_drafts())
+    drafts_before = len(services.review_queries.list_drafts())
     fake = services.llm.fake
     if failing_call == "assessment":
         fake.enqueue(module_reply(chunk_ids))
@@ -81,7 +84,7 @@ def test_reply_invalid_after_retries_stores_nothing_and_keeps_the_raw_reply(serv
     assert error.saved_to.parent == services.settings.data_dir / "failed_generations"
     assert '{"title": "x"}' in error.saved_to.read_text(encoding="utf-8")
     assert error.raw_output == '{"title": "x"}'
-    assert len(services.review.list_drafts()) == drafts_before
+    assert len(services.review_queries.list_drafts()) == drafts_before
     assert fake.pending == 0
 
 
@@ -105,9 +108,9 @@ def test_injection_in_a_library_file_is_flagged_and_changes_nothing_else(service
     injection = [f for f in result.findings if f.check == "injection_canary"]
     assert any(f.location == "section:s2" and f.severity == Severity.ERROR for f in injection)
     assert any(f.location == f"source:{poisoned[0].chunk_id}" for f in injection)
-    view = services.review.get_draft(result.draft_id)
+    view = services.review_queries.get_draft(result.draft_id)
     assert view.state.value == "in_review" and view.sign_offs == [] and not view.approved
-    actions = [row["action"] for row in services.review.audit_rows(draft_id=result.draft_id)]
+    actions = [row["action"] for row in services.audit_trail.rows(draft_id=result.draft_id)]
     assert actions == ["create", "submit"]
 
 
@@ -126,7 +129,7 @@ def test_cancelled_generation_stores_nothing(services, brief):
     """Cancelling while the model writes leaves no draft behind."""
     cancel = threading.Event()
     cancel.set()
-    drafts_before = len(services.review.list_drafts())
+    drafts_before = len(services.review_queries.list_drafts())
     with pytest.raises(GenerationCancelled):
         services.drafting.create_draft("ana", brief, cancel=cancel)
-    assert len(services.review.list_drafts()) == drafts_before
+    assert len(services.review_queries.list_drafts()) == drafts_before

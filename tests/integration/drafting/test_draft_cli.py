@@ -8,7 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from drafting_fixtures import PASSWORD, queue_draft
+from tests.support.people import PASSWORD
+from tests.support.replies import queue_draft
 
 WORKBENCH = Path(sys.executable).with_name("workbench")
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from drafting_fixtures import PASSWORD
+from tests.support.people import PASSWORD
 from workbench.domain.drafts import DraftContent
 
 PROJECT_ROOT = Path(__file__).resolve().parents[3]
@@ -43,7 +43,7 @@ def share_model(gguf: Path, data_dir: Path) -> None:
 @pytest.mark.timeout(1800)  # indexes the sample library and runs two CPU generations: minutes on a busy machine
 def test_draft_for_a_gap_on_the_embedded_model_reaches_review(sample_library, tmp_path, prepared_gguf):
     """A schema-valid module and assessment, with findings and provenance, in state in_review."""
-    from review.service import SHELL
+    from review.actors import SHELL
     from workbench.bootstrap import bootstrap
     from workbench.settings import Settings
 
@@ -51,8 +51,8 @@ def test_draft_for_a_gap_on_the_embedded_model_reaches_review(sample_library, tm
     share_model(prepared_gguf, data_dir)
     settings = Settings(library_dir=sample_library, data_dir=data_dir, llm_provider="embedded")
     services = bootstrap(settings)
-    services.review.add_user("lena", PASSWORD, ["lead"])
-    services.review.add_user("ana", PASSWORD, ["author"], actor=SHELL)
+    services.accounts.add_user("lena", PASSWORD, ["lead"])
+    services.accounts.add_user("ana", PASSWORD, ["author"], actor=SHELL)
 
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "WORKBENCH_LLM_PROVIDER": "embedded"}
     env.pop("WORKBENCH_LLM_MODEL", None)
@@ -66,7 +66,7 @@ def test_draft_for_a_gap_on_the_embedded_model_reaches_review(sample_library, tm
     assert set(printed) >= {"draft_id", "findings"}
     assert "drafting the module" in completed.stderr  # progress went to stderr
 
-    view = services.review.get_draft(printed["draft_id"])
+    view = services.review_queries.get_draft(printed["draft_id"])
     assert view.state.value == "in_review"
     content = DraftContent.model_validate(view.content)
     assert content.module.objectives and content.module.sections and content.assessment.items

@@ -6,7 +6,7 @@ import re
 
 import yaml
 
-from drafting_fixtures import assessment_reply, module_reply, queue_draft
+from tests.support.replies import assessment_reply, module_reply, queue_draft
 from workbench.domain.drafts import DraftContent
 from workbench.domain.findings import Severity
 from workbench.drafting.grounding import CLOSE_TAG, OPEN_TAG
@@ -19,7 +19,7 @@ def test_draft_reaches_the_review_queue_with_provenance(services, brief):
 
     result = services.drafting.create_draft("ana", brief, progress=stages.append)
 
-    view = services.review.get_draft(result.draft_id)
+    view = services.review_queries.get_draft(result.draft_id)
     assert view.state.value == "in_review"
     assert view.revision == result.revision == 1
     stored = DraftContent.model_validate(view.content)
@@ -49,7 +49,7 @@ def test_markdown_carries_the_library_front_matter(services, brief):
     """The stored markdown is a library module: front matter keys, objectives, sections, assessment."""
     queue_draft(services, brief)
     result = services.drafting.create_draft("ana", brief)
-    markdown = services.review.get_draft(result.draft_id).markdown
+    markdown = services.review_queries.get_draft(result.draft_id).markdown
     front = yaml.safe_load(markdown.split("---\n")[1])
     assert {"id", "title", "summary", "skills", "audience", "level", "bloom_levels", "locale", "duration_minutes", "status", "version", "provenance"} <= set(front)
     assert front["title"] == "Giving feedback that helps" and front["bloom_levels"] == ["understand", "apply"]
@@ -117,7 +117,7 @@ def test_keep_in_drafting_when_not_submitted(services, brief):
     """submit=False leaves the draft with its author."""
     queue_draft(services, brief)
     result = services.drafting.create_draft("ana", brief, submit=False)
-    assert services.review.get_draft(result.draft_id).state.value == "drafting"
+    assert services.review_queries.get_draft(result.draft_id).state.value == "drafting"
 
 
 def test_sources_for_returns_the_cited_passages(services, brief):
@@ -142,4 +142,4 @@ def test_advisory_critiques_never_block(services, brief):
     advisory = [f for f in result.findings if f.advisory]
     assert [(f.check, f.location, f.severity) for f in advisory if f.severity == Severity.WARNING] == [("critique_accuracy", "section:s1", Severity.WARNING)]
     assert any(f.check == "critique_ethics" and "could not be produced" in f.message for f in advisory)
-    assert services.review.get_draft(result.draft_id).state.value == "in_review"
+    assert services.review_queries.get_draft(result.draft_id).state.value == "in_review"

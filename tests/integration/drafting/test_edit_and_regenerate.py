@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from drafting_fixtures import queue_draft
+from tests.support.replies import queue_draft
 from review.errors import StaleRevision
 from workbench.drafting.errors import DraftPartNotFound
 
@@ -32,7 +32,7 @@ def test_regenerating_a_section_keeps_everything_else(services, drafted):
     assert [p.name for p in after.provenance.prompts] == ["draft_module", "draft_assessment", "regenerate_section"]
     assert "regenerate_section:s2" in after.provenance.parameters
     assert "more concrete" in str(services.llm.fake.history[-1][-1].content)
-    stored = services.review.get_draft(draft.draft_id)
+    stored = services.review_queries.get_draft(draft.draft_id)
     assert stored.revision == result.revision and stored.findings == [f.model_dump(mode="json") for f in result.findings]
 
 
@@ -75,7 +75,7 @@ def test_editing_a_field_is_a_new_revision_with_checks_rerun(services, drafted):
 
     result = services.drafting.edit("ana", draft.draft_id, draft.revision, content)
 
-    view = services.review.get_draft(draft.draft_id)
+    view = services.review_queries.get_draft(draft.draft_id)
     assert view.revision == result.revision == draft.revision + 1
     assert view.title == "Giving feedback that lands" and "title: Giving feedback that lands" in view.markdown
     assert any(f.check == "answer_key" and f.location == "item:q1" for f in result.findings)

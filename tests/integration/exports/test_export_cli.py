@@ -28,9 +28,9 @@ def draft_id(settings, content) -> int:
     """A draft in the review queue holding the sample content."""
     from workbench.bootstrap import bootstrap
 
-    review = bootstrap(settings).review
-    review.add_user("alice", None, ["author"])
-    draft = review.create_draft("alice", title=content.module.title, content=content.model_dump(mode="json"),
+    services = bootstrap(settings)
+    services.accounts.add_user("alice", None, ["author"])
+    draft = services.lifecycle.create_draft("alice", title=content.module.title, content=content.model_dump(mode="json"),
                                 markdown="# Giving feedback\n\nBe specific.\n", findings=[], skill_ids=["feedback-giving"])
     return draft.id
 

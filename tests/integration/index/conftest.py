@@ -1,15 +1,13 @@
-"""Fixtures for the index: the real packaged embedder (loaded once), small libraries, a built sample index."""
+"""Fixtures for the index: small libraries and the session's indexed sample library (tests/conftest.py)."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 
+from tests.support.libraries import write_library
 from workbench.settings import Settings
-
-SAMPLE_LIBRARY = Path(__file__).resolve().parents[3] / "content_library"
 
 SMALL_LIBRARY = {
     "feedback/giving-feedback.md": (
@@ -25,25 +23,6 @@ SMALL_LIBRARY = {
         "# Sleep and performance\n\nRegular sleep improves focus and mood. Keep screens out of the bedroom.\n"
     ),
 }
-
-
-@pytest.fixture(scope="session")
-def embedder():
-    """The packaged all-MiniLM-L6-v2, loaded once for the whole test session."""
-    from workbench.index.embedder import build_embedder
-
-    built = build_embedder(Settings())
-    built.embed(["warm up"])  # load the model now, not inside the first timed test
-    return built
-
-
-def write_library(root: Path, files: dict[str, str]) -> Path:
-    """Write a library of markdown files under root."""
-    for relative, text in files.items():
-        path = root / relative
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    return root
 
 
 @pytest.fixture
@@ -67,15 +46,7 @@ def small_index(small_settings, embedder):
 
 
 @pytest.fixture(scope="session")
-def sample_index(tmp_path_factory, embedder):
-    """The shipped sample library, copied and indexed once for the session."""
-    from workbench.index.service import LibraryIndex
-
-    if not any(SAMPLE_LIBRARY.rglob("*.md")):
-        pytest.skip("content_library/ holds no modules")
-    root = tmp_path_factory.mktemp("sample")
-    shutil.copytree(SAMPLE_LIBRARY, root / "library")
-    settings = Settings(library_dir=root / "library", data_dir=root / "data", llm_provider="fake")
-    index = LibraryIndex(settings, embedder)
-    report = index.build()
-    return index, report
+def sample_index(indexed_sample):
+    """The session's indexed sample library: its index and the report of bringing it up to date."""
+    _, services = indexed_sample
+    return services.index, services.index.build()

@@ -39,19 +39,21 @@ def test_the_sample_library_indexes_without_skipped_files(sample_index):
 
     assert report.files >= 30 and report.skipped == []
     status = index.status()
-    assert status["modules"] == report.modules and status["chunks"] == report.chunks_added
+    assert status["modules"] == report.modules and status["chunks"] == report.chunks_added + report.chunks_unchanged
 
 
 def test_chunk_vectors_and_batched_queries_serve_gap_detection(sample_index):
     index, _ = sample_index
 
     chunks, vectors = index.chunk_vectors()
-    result = index.query_vectors(vectors[:3], k=2)
+    nearest = index.nearest(vectors[:3], k=2)
 
     assert len(chunks) == vectors.shape[0] and vectors.shape[1] == 384
     assert abs(float((vectors[0] ** 2).sum()) - 1.0) < 1e-3
-    # A stored chunk's nearest neighbour is itself.
-    assert [ids[0] for ids in result["ids"]] == [chunk.id for chunk in chunks[:3]]
+    # A stored chunk's nearest neighbour is itself, with a cosine of 1.
+    assert [hits[0].chunk.id for hits in nearest] == [chunk.id for chunk in chunks[:3]]
+    assert all(len(hits) == 2 and abs(hits[0].score - 1.0) < 1e-3 for hits in nearest)
+    assert index.nearest_modules(vectors[0], k=5)[0] == chunks[0].module_id
     some = index.chunk_vectors([chunks[5].id, chunks[1].id])[0]
     assert {chunk.id for chunk in some} == {chunks[5].id, chunks[1].id}
 

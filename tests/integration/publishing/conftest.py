@@ -1,30 +1,13 @@
-"""Fixtures for publishing: the review fixtures (SQLite and PostgreSQL), a small library, a publisher."""
+"""Fixtures for publishing: a small library and a stand-in index (the review fixtures come from tests/conftest.py)."""
 
 from __future__ import annotations
 
 import hashlib
-import importlib.util
-import sys
 from pathlib import Path
 
 import pytest
 
 from workbench.settings import Settings
-
-# Reuse the review queue's database/service/team fixtures (both backends) without copying them.
-_spec = importlib.util.spec_from_file_location(
-    "review_fixtures", Path(__file__).resolve().parent.parent / "review" / "conftest.py"
-)
-_review_fixtures = importlib.util.module_from_spec(_spec)
-sys.modules[_spec.name] = _review_fixtures  # dataclasses look their module up there
-_spec.loader.exec_module(_review_fixtures)
-_sqlite_template = _review_fixtures._sqlite_template
-_postgres_schema = _review_fixtures._postgres_schema
-_sqlite_team_template = _review_fixtures._sqlite_team_template
-database = _review_fixtures.database
-service = _review_fixtures.service
-team = _review_fixtures.team
-FAST_HASHER = _review_fixtures.FAST_HASHER
 
 HAND_WRITTEN = "---\nid: intro\ntitle: Intro\n---\n\n# Intro\n\nWritten by hand; must never be overwritten.\n"
 

@@ -8,7 +8,11 @@ import pytest
 from sqlalchemy import text
 from typer.testing import CliRunner
 
+from tests.support.drafts import clean_draft
+from tests.support.review_db import ReviewStack
 from workbench.cli import app
+from workbench.library.draft_file import render_draft_file
+from workbench.library.format import body_of
 
 PASSWORD = "a long enough password"
 
@@ -48,11 +52,13 @@ def test_submit_three_sign_offs_publish_and_audit_from_the_cli(cli, database, pu
     users = json.loads(_ok(cli("users", "list", "--json")))
     assert {u["name"]: u["roles"] for u in users}["sam"] == ["accuracy_reviewer"]
 
-    from review.service import ReviewService
-
-    draft = ReviewService(database).create_draft(
-        "alice", title="Psychological safety in teams", content={"module": {"summary": "Speak up safely", "level": "foundation"}},
-        markdown="# Psychological safety\n\nTeams learn when people can speak up without fear.\n", findings=[], skill_ids=["teamwork"],
+    typed = clean_draft()
+    typed.module.title, typed.module.summary = "Psychological safety in teams", "Speak up safely"
+    typed.module.sections[0].heading = "Speaking up"
+    typed.module.sections[0].body = "Teams learn when people can speak up without fear of being punished or humiliated."
+    draft = ReviewStack.on(database).lifecycle.create_draft(
+        "alice", title=typed.module.title, content=typed.model_dump(mode="json"), markdown=render_draft_file(typed),
+        findings=[], skill_ids=["teamwork"],
     )
     draft_id = str(draft.id)
     _denied(cli("review", "submit", draft_id, "--as", "alice", "--password-stdin", password="wrong password!"),
@@ -76,7 +82,7 @@ def test_submit_three_sign_offs_publish_and_audit_from_the_cli(cli, database, pu
     _denied(cli("publish", draft_id, "--as", "alice", "--password-stdin", password=PASSWORD), "lead")
     result = json.loads(_ok(cli("publish", draft_id, "--as", "lena", "--password-stdin", "--json", password=PASSWORD)))
     published = publish_settings.library_dir / result["path"]
-    assert published.read_text(encoding="utf-8").endswith(draft.markdown) and result["indexed"] is True
+    assert body_of(published.read_text(encoding="utf-8")) == body_of(draft.markdown) and result["indexed"] is True
 
     from workbench.index.embedder import build_embedder
     from workbench.index.service import LibraryIndex
@@ -106,11 +112,9 @@ def test_every_review_command_has_help(cli):
 
 
 def test_review_show_escapes_terminal_control_characters(cli, database):
-    from review.service import ReviewService
-
-    service = ReviewService(database)
-    service.add_user("alice", PASSWORD, ["author"])
-    draft = service.create_draft("alice", title="Safe \u202etitle", content={}, markdown="# Hi\r\n\x1b[2J\x1b]0;owned\x07text\n",
+    review = ReviewStack.on(database)
+    review.accounts.add_user("alice", PASSWORD, ["author"])
+    draft = review.lifecycle.create_draft("alice", title="Safe \u202etitle", content={}, markdown="# Hi\r\n\x1b[2J\x1b]0;owned\x07text\n",
                                  findings=[], skill_ids=[])
     out = _ok(cli("review", "show", str(draft.id)))
     assert "\x1b" not in out and "\u202e" not in out and "\x07" not in out

@@ -8,7 +8,8 @@ import pytest
 
 from review.errors import PublishError
 from review.policy import DraftState
-from review.service import ReviewService
+from tests.support.drafts import with_section_text
+from tests.support.review_db import ReviewStack
 from workbench.library.loader import is_module_file
 from workbench.publishing.service import STEPS, UNPUBLISH_STEPS, Publisher
 
@@ -28,22 +29,22 @@ def crash_at(step: str):
 
 def _fresh(team, publish_settings, index):
     """A new process: fresh service and publisher on the same database and library (recovery runs)."""
-    service = ReviewService(team.service.database, password_hasher=team.service.hasher)
-    publisher = Publisher(publish_settings, service, index)
+    review = ReviewStack.on(team.review.database)
+    publisher = Publisher(publish_settings, review.ledger, index)
     # A restarted process leaves young temp files alone (another replica may be publishing);
     # by the time it sweeps, the crashed one's is long stale.
     publisher.recover(stale_temp_seconds=0)
-    return service, publisher
+    return review, publisher
 
 
 def _sha(path):
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def _assert_consistent(service, library, index, draft_id, *, recovered: bool = True):
+def _assert_consistent(review, library, index, draft_id, *, recovered: bool = True):
     """Database, library file and index agree; no half-written file is visible to the library."""
-    view = service.get_draft(draft_id)
-    records = {r.draft_id: r for r in service.publications()}
+    view = review.queries.get_draft(draft_id)
+    records = {r.draft_id: r for r in review.ledger.publications()}
     published_dir = library / "published"
     visible = sorted(p.name for p in published_dir.iterdir() if is_module_file(f"published/{p.name}"))
     if recovered:
@@ -66,52 +67,53 @@ def _assert_consistent(service, library, index, draft_id, *, recovered: bool = T
 @pytest.mark.parametrize("step", STEPS)
 def test_crash_during_first_publish(team, publish_settings, index, library, step):
     draft = team.approved()
-    publisher = Publisher(publish_settings, team.service, index, fault_hook=crash_at(step))
+    publisher = Publisher(publish_settings, team.ledger, index, fault_hook=crash_at(step))
     with pytest.raises(SimulatedCrash):
         publisher.publish("lena", draft.id, draft.revision)
     if step in PRE_COMMIT:
         # Even before any repair the library shows the old state: the staged file is hidden.
-        assert _assert_consistent(team.service, library, index, draft.id, recovered=False) == "old"
-        Publisher(publish_settings, team.service, index)  # a young staged file may be another replica's: kept
+        assert _assert_consistent(team.review, library, index, draft.id, recovered=False) == "old"
+        Publisher(publish_settings, team.ledger, index)  # a young staged file may be another replica's: kept
         assert list((library / "published").glob(".*.wbtmp"))
         _fresh(team, publish_settings, index)
-        assert _assert_consistent(team.service, library, index, draft.id) == "old"
+        assert _assert_consistent(team.review, library, index, draft.id) == "old"
         return
-    service, _ = _fresh(team, publish_settings, index)
-    record = _assert_consistent(service, library, index, draft.id)
-    assert record != "old" and record.present and service.get_draft(draft.id).state == DraftState.PUBLISHED
+    review, _ = _fresh(team, publish_settings, index)
+    record = _assert_consistent(review, library, index, draft.id)
+    assert record != "old" and record.present and review.queries.get_draft(draft.id).state == DraftState.PUBLISHED
 
 
 @pytest.mark.parametrize("step", STEPS)
 def test_crash_while_republishing_a_new_revision(team, publish_settings, index, library, step):
     draft = team.approved()
-    first = Publisher(publish_settings, team.service, index).publish("lena", draft.id, draft.revision)
+    first = Publisher(publish_settings, team.ledger, index).publish("lena", draft.id, draft.revision)
     old_text = (library / first.path).read_text(encoding="utf-8")
-    edited = team.service.revise("alice", draft.id, expected_revision=draft.revision, content=draft.content,
-                                 markdown=draft.markdown + "\nSecond revision.\n", findings=[])
-    team.service.submit("alice", draft.id, edited.revision)
+    content = with_section_text(draft.content, "Second revision.")
+    edited = team.lifecycle.revise("alice", draft.id, expected_revision=draft.revision, content=content,
+                                   markdown=draft.markdown.replace("once a year.", "once a year. Second revision.", 1), findings=[])
+    team.lifecycle.submit("alice", draft.id, edited.revision)
     for user, dimension in (("sme2", "accuracy"), ("cult2", "cultural"), ("eth2", "ethics")):
-        team.service.sign_off(user, draft.id, dimension, edited.revision)
+        team.lifecycle.sign_off(user, draft.id, dimension, edited.revision)
     with pytest.raises(SimulatedCrash):
-        Publisher(publish_settings, team.service, index, fault_hook=crash_at(step)).publish("lena", draft.id, edited.revision)
-    service, _ = _fresh(team, publish_settings, index)
-    record = _assert_consistent(service, library, index, draft.id)
+        Publisher(publish_settings, team.ledger, index, fault_hook=crash_at(step)).publish("lena", draft.id, edited.revision)
+    review, _ = _fresh(team, publish_settings, index)
+    record = _assert_consistent(review, library, index, draft.id)
     text = (library / first.path).read_text(encoding="utf-8")
     if step in PRE_COMMIT:
-        assert record.revision == 1 and text == old_text and service.get_draft(draft.id).state == DraftState.APPROVED
+        assert record.revision == 1 and text == old_text and review.queries.get_draft(draft.id).state == DraftState.APPROVED
     else:
-        assert record.revision == 2 and text.endswith("Second revision.\n")
-        assert service.get_draft(draft.id).state == DraftState.PUBLISHED
+        assert record.revision == 2 and "Second revision." in text and "Second revision." not in old_text
+        assert review.queries.get_draft(draft.id).state == DraftState.PUBLISHED
 
 
 @pytest.mark.parametrize("step", UNPUBLISH_STEPS)
 def test_crash_during_unpublish(team, publish_settings, index, library, step):
     draft = team.approved()
-    result = Publisher(publish_settings, team.service, index).publish("lena", draft.id, draft.revision)
+    result = Publisher(publish_settings, team.ledger, index).publish("lena", draft.id, draft.revision)
     with pytest.raises(SimulatedCrash):
-        Publisher(publish_settings, team.service, index, fault_hook=crash_at(step)).unpublish("lena", draft.id, "outdated")
-    service, _ = _fresh(team, publish_settings, index)
-    record = _assert_consistent(service, library, index, draft.id)
+        Publisher(publish_settings, team.ledger, index, fault_hook=crash_at(step)).unpublish("lena", draft.id, "outdated")
+    review, _ = _fresh(team, publish_settings, index)
+    record = _assert_consistent(review, library, index, draft.id)
     assert not record.present and not (library / result.path).exists()
 
 
@@ -122,6 +124,6 @@ def test_disk_error_while_staging_publishes_nothing(team, publish_settings, inde
 
     draft = team.approved()
     with pytest.raises(PublishError, match="nothing was published"):
-        Publisher(publish_settings, team.service, index, fault_hook=disk_full).publish("lena", draft.id, draft.revision)
-    assert _assert_consistent(team.service, library, index, draft.id) == "old"
-    assert [r["action"] for r in team.service.audit_rows(draft_id=draft.id)][-1] == "approved"
+        Publisher(publish_settings, team.ledger, index, fault_hook=disk_full).publish("lena", draft.id, draft.revision)
+    assert _assert_consistent(team.review, library, index, draft.id) == "old"
+    assert [r["action"] for r in team.trail.rows(draft_id=draft.id)][-1] == "approved"

@@ -10,28 +10,28 @@ from sqlalchemy import func, select
 
 from review.errors import InvalidTransition, ReviewError, StaleRevision
 from review.policy import DraftState
-from review.service import SHELL
+from review.actors import SHELL
 from review.tables import comments, sign_offs
 
 
 def test_stale_sign_off_is_refused_and_says_what_changed(team):
     draft = team.in_review()
-    seen = team.service.get_draft(draft.id)
-    team.service.revise("alice", draft.id, expected_revision=seen.revision, content=seen.content,
+    seen = team.queries.get_draft(draft.id)
+    team.lifecycle.revise("alice", draft.id, expected_revision=seen.revision, content=seen.content,
                         markdown=seen.markdown + "\nNew paragraph.\n", findings=[], note="added a paragraph")
     with pytest.raises(StaleRevision, match=r"revision 2 by alice .*added a paragraph"):
-        team.service.sign_off("sam", draft.id, "accuracy", seen.revision)
-    assert team.service.get_draft(draft.id).sign_offs == []
+        team.lifecycle.sign_off("sam", draft.id, "accuracy", seen.revision)
+    assert team.queries.get_draft(draft.id).sign_offs == []
 
 
 def test_same_sign_off_sent_twice_leaves_one_row(team, database):
     draft = team.in_review()
-    team.service.sign_off("sam", draft.id, "accuracy", draft.revision)
-    again = team.service.sign_off("sam", draft.id, "accuracy", draft.revision)
+    team.lifecycle.sign_off("sam", draft.id, "accuracy", draft.revision)
+    again = team.lifecycle.sign_off("sam", draft.id, "accuracy", draft.revision)
     assert [s.user for s in again.sign_offs] == ["sam"]
     with database.read() as connection:
         assert connection.execute(select(func.count()).select_from(sign_offs)).scalar_one() == 1
-    assert len(team.service.audit_rows(draft_id=draft.id, action="sign_off")) == 1
+    assert len(team.trail.rows(draft_id=draft.id, action="sign_off")) == 1
 
 
 def test_same_sign_off_from_two_tabs_at_once_leaves_one_row(team, database):
@@ -40,7 +40,7 @@ def test_same_sign_off_from_two_tabs_at_once_leaves_one_row(team, database):
 
     def click():
         barrier.wait()
-        return team.service.sign_off("sam", draft.id, "accuracy", draft.revision)
+        return team.lifecycle.sign_off("sam", draft.id, "accuracy", draft.revision)
 
     with ThreadPoolExecutor(2) as pool:
         results = [f.result() for f in [pool.submit(click) for _ in range(2)]]
@@ -52,8 +52,8 @@ def test_same_sign_off_from_two_tabs_at_once_leaves_one_row(team, database):
 @pytest.mark.parametrize("attempt", range(3))
 def test_approve_and_request_changes_at_the_same_moment_one_wins(team, attempt):
     draft = team.in_review()
-    draft = team.service.sign_off("sam", draft.id, "accuracy", draft.revision)
-    draft = team.service.sign_off("cara", draft.id, "cultural", draft.revision)
+    draft = team.lifecycle.sign_off("sam", draft.id, "accuracy", draft.revision)
+    draft = team.lifecycle.sign_off("cara", draft.id, "cultural", draft.revision)
     barrier = threading.Barrier(2)
     outcomes: dict[str, object] = {}
 
@@ -66,8 +66,8 @@ def test_approve_and_request_changes_at_the_same_moment_one_wins(team, attempt):
             outcomes[name] = error
 
     threads = [
-        threading.Thread(target=run, args=("approve", lambda: team.service.sign_off("eric", draft.id, "ethics", draft.revision))),
-        threading.Thread(target=run, args=("changes", lambda: team.service.request_changes("eth2", draft.id, draft.revision, "tone is off"))),
+        threading.Thread(target=run, args=("approve", lambda: team.lifecycle.sign_off("eric", draft.id, "ethics", draft.revision))),
+        threading.Thread(target=run, args=("changes", lambda: team.lifecycle.request_changes("eth2", draft.id, draft.revision, "tone is off"))),
     ]
     for thread in threads:
         thread.start()
@@ -77,8 +77,8 @@ def test_approve_and_request_changes_at_the_same_moment_one_wins(team, attempt):
     assert len(winners) == 1, outcomes
     loser = next(outcome for outcome in outcomes.values() if outcome != "won")
     assert isinstance(loser, InvalidTransition)
-    final = team.service.get_draft(draft.id)
-    rows = team.service.audit_rows(draft_id=draft.id)
+    final = team.queries.get_draft(draft.id)
+    rows = team.trail.rows(draft_id=draft.id)
     actions = [r["action"] for r in rows]
     if winners == ["approve"]:
         assert final.state == DraftState.APPROVED and final.approved
@@ -87,13 +87,13 @@ def test_approve_and_request_changes_at_the_same_moment_one_wins(team, attempt):
         assert final.state == DraftState.CHANGES_REQUESTED and not final.approved
         assert "request_changes" in actions and "approved" not in actions and actions.count("sign_off") == 2
     assert actions[-1] == "denied"
-    assert team.service.audit_verify().ok
+    assert team.trail.verify().ok
 
 
-def test_twenty_reviewers_fifty_actions_each_lose_nothing(team, service, database):
+def test_twenty_reviewers_fifty_actions_each_lose_nothing(team, review, database):
     reviewers = [f"r{i:02d}" for i in range(20)]
     for index, name in enumerate(reviewers):
-        service.add_user(name, "correct horse battery", [("accuracy_reviewer", "cultural_reviewer", "ethics_reviewer")[index % 3]], actor=SHELL)
+        review.accounts.add_user(name, "correct horse battery", [("accuracy_reviewer", "cultural_reviewer", "ethics_reviewer")[index % 3]], actor=SHELL)
     drafts = [team.in_review(title=f"Module {i}") for i in range(10)]
     failures: list[BaseException] = []
     successful_comments = [0] * len(reviewers)
@@ -107,10 +107,10 @@ def test_twenty_reviewers_fifty_actions_each_lose_nothing(team, service, databas
             try:
                 if step % 5 == 0:
                     draft = drafts[(index + step // 5) % len(drafts)]  # each reviewer tries every draft once
-                    service.sign_off(name, draft.id, dimension, draft.revision)
+                    review.lifecycle.sign_off(name, draft.id, dimension, draft.revision)
                 else:
                     draft = drafts[(index + step) % len(drafts)]
-                    service.comment(name, draft.id, f"{name} note {step}", anchor=f"section:s{step % 4}")
+                    review.lifecycle.comment(name, draft.id, f"{name} note {step}", anchor=f"section:s{step % 4}")
                     successful_comments[index] += 1
             except ReviewError:
                 pass  # an expected conflict (dimension signed by someone else, draft approved meanwhile)
@@ -130,6 +130,6 @@ def test_twenty_reviewers_fifty_actions_each_lose_nothing(team, service, databas
         ).all()
     assert all(count == 1 for _, _, count in per_dimension)
     assert len(per_dimension) == 30  # every dimension of every draft got exactly one sign-off
-    assert all(service.get_draft(d.id).approved for d in drafts)
-    assert len(service.audit_rows(action="comment")) == 20 * 40
-    assert service.audit_verify().ok
+    assert all(review.queries.get_draft(d.id).approved for d in drafts)
+    assert len(review.trail.rows(action="comment")) == 20 * 40
+    assert review.trail.verify().ok

@@ -8,15 +8,15 @@ from review.errors import CommentRequired, InvalidInput, InvalidTransition, Perm
 from review.policy import DraftState
 
 
-def _call(service, action: str, user: str, draft):
+def _call(review, action: str, user: str, draft):
     calls = {
-        "submit": lambda: service.submit(user, draft.id, draft.revision),
-        "sign_off": lambda: service.sign_off(user, draft.id, "accuracy", draft.revision),
-        "request_changes": lambda: service.request_changes(user, draft.id, draft.revision, "please fix"),
-        "reject": lambda: service.reject(user, draft.id, draft.revision, "off topic"),
-        "archive": lambda: service.archive(user, draft.id, draft.revision),
-        "publish": lambda: service.publish_transaction(user, draft.id, draft.revision, prepare=lambda c: None),
-        "unpublish": lambda: service.unpublish_transaction(user, draft.id, "outdated"),
+        "submit": lambda: review.lifecycle.submit(user, draft.id, draft.revision),
+        "sign_off": lambda: review.lifecycle.sign_off(user, draft.id, "accuracy", draft.revision),
+        "request_changes": lambda: review.lifecycle.request_changes(user, draft.id, draft.revision, "please fix"),
+        "reject": lambda: review.lifecycle.reject(user, draft.id, draft.revision, "off topic"),
+        "archive": lambda: review.lifecycle.archive(user, draft.id, draft.revision),
+        "publish": lambda: review.ledger.publish_transaction(user, draft.id, draft.revision, prepare=lambda c: None),
+        "unpublish": lambda: review.ledger.unpublish_transaction(user, draft.id, "outdated"),
     }
     return calls[action]()
 
@@ -48,11 +48,11 @@ def _setup(team, state: str):
         return team.approved()
     draft = team.in_review()
     if state == "rejected":
-        return team.service.reject("sam", draft.id, draft.revision, "not for us")
+        return team.lifecycle.reject("sam", draft.id, draft.revision, "not for us")
     if state == "changes_requested":
-        return team.service.request_changes("sam", draft.id, draft.revision, "needs sources")
+        return team.lifecycle.request_changes("sam", draft.id, draft.revision, "needs sources")
     if state == "archived":
-        return team.service.archive("lena", draft.id, draft.revision)
+        return team.lifecycle.archive("lena", draft.id, draft.revision)
     raise AssertionError(state)
 
 
@@ -60,42 +60,42 @@ def _setup(team, state: str):
 def test_invalid_transition_is_named(team, state, action, user, error, message):
     draft = _setup(team, state)
     with pytest.raises(error, match=message):
-        _call(team.service, action, user, draft)
-    assert team.service.get_draft(draft.id).state == DraftState(state)
+        _call(team.review, action, user, draft)
+    assert team.queries.get_draft(draft.id).state == DraftState(state)
 
 
 def test_rejecting_and_requesting_changes_need_a_comment(team):
     draft = team.in_review()
     with pytest.raises(CommentRequired):
-        team.service.reject("sam", draft.id, draft.revision, "  ")
+        team.lifecycle.reject("sam", draft.id, draft.revision, "  ")
     with pytest.raises(CommentRequired):
-        team.service.request_changes("sam", draft.id, draft.revision, "")
-    assert team.service.get_draft(draft.id).state == DraftState.IN_REVIEW
+        team.lifecycle.request_changes("sam", draft.id, draft.revision, "")
+    assert team.queries.get_draft(draft.id).state == DraftState.IN_REVIEW
 
 
 def test_changes_requested_goes_back_to_drafting_through_a_revision(team):
     draft = team.in_review()
-    draft = team.service.request_changes("cara", draft.id, draft.revision, "Use a non-US example")
+    draft = team.lifecycle.request_changes("cara", draft.id, draft.revision, "Use a non-US example")
     assert draft.state == DraftState.CHANGES_REQUESTED and draft.comments[-1].text == "Use a non-US example"
-    draft = team.service.revise("alice", draft.id, expected_revision=draft.revision, content=draft.content,
+    draft = team.lifecycle.revise("alice", draft.id, expected_revision=draft.revision, content=draft.content,
                                 markdown=draft.markdown + "\nA Kenyan example.\n", findings=[])
     assert draft.state == DraftState.DRAFTING
-    assert team.service.submit("alice", draft.id, draft.revision).state == DraftState.IN_REVIEW
+    assert team.lifecycle.submit("alice", draft.id, draft.revision).state == DraftState.IN_REVIEW
 
 
-def test_author_may_archive_only_their_own_draft(team, service):
-    service.add_user("bob", "another password", ["author"], actor="lena")
+def test_author_may_archive_only_their_own_draft(team, review):
+    review.accounts.add_user("bob", "another password", ["author"], actor="lena")
     draft = team.draft()
     with pytest.raises(PermissionDenied, match="own drafts"):
-        service.archive("bob", draft.id, draft.revision)
-    assert service.archive("alice", draft.id, draft.revision).state == DraftState.ARCHIVED
+        review.lifecycle.archive("bob", draft.id, draft.revision)
+    assert review.lifecycle.archive("alice", draft.id, draft.revision).state == DraftState.ARCHIVED
 
 
-def test_bad_input_is_refused_clearly(team, service):
+def test_bad_input_is_refused_clearly(team, review):
     with pytest.raises(InvalidInput, match="U\\+0000"):
         team.draft(title="Intro\x00duction")
     with pytest.raises(InvalidInput, match="unknown dimension"):
-        service.sign_off("sam", 1, "style", 1)
+        review.lifecycle.sign_off("sam", 1, "style", 1)
     with pytest.raises(InvalidInput, match="anchor"):
         draft = team.draft()
-        service.comment("sam", draft.id, "hi", anchor="../../etc")
+        review.lifecycle.comment("sam", draft.id, "hi", anchor="../../etc")

@@ -2,27 +2,25 @@
 
 from __future__ import annotations
 
-from types import SimpleNamespace
-
 import pytest
 
-from workbench.drafting.service import DraftingService
-from workbench.drafting.wordlist import load_inclusive_terms
+from workbench.drafting.wordlist import inclusive_terms_for, load_inclusive_terms
 from workbench.errors import ConfigurationError
-from workbench.settings import Settings
 
 
 def test_the_shipped_list_is_used_by_default(tmp_path):
     """Without a library list, the shipped one applies."""
-    service = DraftingService(SimpleNamespace(settings=Settings(library_dir=tmp_path)))
-    assert "manpower" in {term.term for term in service.inclusive_terms}
+    assert "manpower" in {term.term for term in inclusive_terms_for(tmp_path)}
 
 
 def test_a_library_brings_its_own_list(tmp_path):
     """An inclusive_language.yaml next to the library's modules replaces the shipped list."""
     (tmp_path / "inclusive_language.yaml").write_text("terms:\n  - {term: rockstar, suggestion: expert, severity: info}\n  - ninja\n")
-    service = DraftingService(SimpleNamespace(settings=Settings(library_dir=tmp_path)))
-    assert [(t.term, t.suggestion, t.severity.value) for t in service.inclusive_terms] == [("rockstar", "expert", "info"), ("ninja", "", "warning")]
+    terms = inclusive_terms_for(tmp_path)
+    assert [(t.term, t.suggestion, t.severity.value) for t in terms] == [("rockstar", "expert", "info"), ("ninja", "", "warning")]
+    configured = tmp_path / "ours.yaml"
+    configured.write_text("terms: [guys]\n")
+    assert [t.term for t in inclusive_terms_for(tmp_path, configured)] == ["guys"]  # the setting wins over the library's
 
 
 @pytest.mark.parametrize(

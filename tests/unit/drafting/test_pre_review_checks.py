@@ -6,7 +6,7 @@ from typing import Callable
 
 import pytest
 
-from drafting_samples import CHUNK_A, CHUNK_B, clean_draft
+from tests.support.drafts import CHUNK_A, CHUNK_B, clean_draft
 from workbench.domain.assessment import ItemType, Option
 from workbench.domain.checks import (
     CHECKS,

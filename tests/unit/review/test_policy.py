@@ -15,7 +15,10 @@ from review.policy import (
     allowed_actions,
     authorize,
     check_sign_off,
+    draft_actions,
     effective_state,
+    holds_approval,
+    is_approved,
     parse_dimension,
     parse_roles,
 )
@@ -32,9 +35,54 @@ def test_approved_is_derived_from_three_sign_offs_while_in_review():
 
 
 def test_approved_is_never_a_stored_target_state():
-    from review.policy import TARGET_STATE
+    assert DraftState.APPROVED not in {rule.target for rule in TRANSITIONS.values()}
 
-    assert DraftState.APPROVED not in TARGET_STATE.values()
+
+def test_the_table_says_where_each_action_leads():
+    assert TRANSITIONS[Action.SUBMIT].target == DraftState.IN_REVIEW
+    assert TRANSITIONS[Action.REVISE].target == DraftState.DRAFTING
+    assert TRANSITIONS[Action.UNPUBLISH].target == DraftState.ARCHIVED
+    assert TRANSITIONS[Action.SIGN_OFF].target is None and TRANSITIONS[Action.COMMENT].target is None
+
+
+def test_approval_is_one_rule():
+    assert is_approved(list(Dimension)) and not is_approved([Dimension.ACCURACY, Dimension.ETHICS])
+    assert holds_approval(DraftState.PUBLISHED, list(Dimension)) and not holds_approval(DraftState.DRAFTING, list(Dimension))
+
+
+def _actions(actor_, state, *, author_id=1, contributors=frozenset({1}), signers=None):
+    return draft_actions(actor_, state, draft_id=4, revision=2, author_id=author_id, contributors=set(contributors),
+                         signers=signers or {})
+
+
+def test_a_reviewer_is_offered_only_the_dimensions_they_may_sign():
+    reviewer = actor(Role.ACCURACY_REVIEWER, Role.ETHICS_REVIEWER)
+    offered = _actions(reviewer, DraftState.IN_REVIEW, signers={Dimension.ACCURACY: 99})
+    assert offered.sign_off_dimensions == (Dimension.ETHICS,) and offered.decides and not offered.can_edit
+    assert offered.can(Action.REQUEST_CHANGES) and offered.can(Action.REJECT)
+    # Once they signed one dimension, they may sign no other on this revision.
+    signed = _actions(reviewer, DraftState.IN_REVIEW, signers={Dimension.ACCURACY: reviewer.id})
+    assert signed.sign_off_dimensions == () and not signed.can(Action.SIGN_OFF)
+
+
+def test_a_contributor_is_never_offered_a_sign_off():
+    author_reviewer = actor(Role.AUTHOR, Role.ACCURACY_REVIEWER)
+    offered = _actions(author_reviewer, DraftState.IN_REVIEW, author_id=author_reviewer.id, contributors={author_reviewer.id})
+    assert offered.sign_off_dimensions == () and not offered.can(Action.SIGN_OFF)
+
+
+def test_an_author_edits_and_submits_and_is_told_an_edit_voids_sign_offs():
+    author = actor(Role.AUTHOR)
+    drafting = _actions(author, DraftState.DRAFTING, author_id=author.id)
+    assert drafting.can_edit and drafting.can(Action.SUBMIT) and not drafting.edit_voids_sign_offs
+    approved = _actions(author, DraftState.APPROVED, author_id=author.id)
+    assert approved.can_edit and approved.edit_voids_sign_offs and not approved.can(Action.SUBMIT)
+    assert not _actions(author, DraftState.DRAFTING, author_id=999).can(Action.ARCHIVE)  # someone else's draft
+    assert _actions(actor(Role.LEAD), DraftState.DRAFTING, author_id=999).can(Action.ARCHIVE)
+
+
+def test_a_disabled_user_is_offered_nothing():
+    assert _actions(actor(Role.LEAD, disabled=True), DraftState.APPROVED).actions == frozenset()
 
 
 @pytest.mark.parametrize(("roles", "action", "state", "allowed"), [
@@ -71,7 +119,7 @@ def test_disabled_user_may_do_nothing():
 
 
 def test_every_action_names_at_least_one_role():
-    assert all(table for table in TRANSITIONS.values())
+    assert all(rule.allowed for rule in TRANSITIONS.values())
 
 
 def test_sign_off_policy():

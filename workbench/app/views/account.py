@@ -9,6 +9,6 @@ st.title("Account")
 st.text(f"User: {user.name}\nName: {user.display_name}\nSigned in with: {user.via}")
 st.write("Roles:")
 for role in sorted(user.roles):
-    st.text(f"• {role}")
+    st.text(f"• {role.value}")
 timeout = session.timeout_seconds() / 60
 st.caption(f"Sessions end after {timeout:.0f} minutes without activity.")

@@ -8,15 +8,16 @@ import pandas as pd
 import streamlit as st
 
 from workbench.app import session
-from workbench.app.access import ALL_ROLES
-from workbench.app.audit_view import ai_share, coverage_history_file, read_coverage, throughput, time_in_review
+from review.policy import DraftState, Role
+from workbench.app.audit_view import ai_share, throughput, time_in_review
 from workbench.app.draft_panel import run_action, show_flash
 from workbench.app.services import get_services
 from workbench.app.ui import errors_shown, plain
 
 user = session.require("audit")
 services = get_services()
-review = services.review
+queries, accounts, trail = services.review_queries, services.accounts, services.audit_trail
+ROLE_NAMES = [role.value for role in Role]
 st.title("Audit")
 show_flash()
 
@@ -24,7 +25,7 @@ overview, publishing, log, people = st.tabs(["Overview", "Publishing", "Audit lo
 
 with overview:
     st.subheader("Coverage over time")
-    history = read_coverage(coverage_history_file(services.settings.data_dir))
+    history = services.coverage_history.entries()
     if history:
         frame = pd.DataFrame(history)
         st.altair_chart(
@@ -38,7 +39,7 @@ with overview:
         st.caption("No gap report has been run yet; each run on the Gaps page adds a point here.")
 
     with errors_shown():
-        rows = review.audit_rows()
+        rows = trail.rows()
         st.subheader("Review throughput")
         counts = pd.DataFrame(throughput(rows))
         if counts.empty:
@@ -75,7 +76,7 @@ with overview:
 with publishing:
     st.subheader("Approved drafts")
     with errors_shown():
-        approved = review.list_drafts(state="approved")
+        approved = queries.list_drafts(state=DraftState.APPROVED)
         if not approved:
             st.caption("No approved draft is waiting.")
         for draft in approved:
@@ -88,11 +89,11 @@ with publishing:
 
     st.subheader("Published modules and their provenance")
     with errors_shown():
-        published = review.list_drafts(state="published")
+        published = queries.list_drafts(state=DraftState.PUBLISHED)
         if not published:
             st.caption("Nothing has been published yet.")
         for summary in published:
-            draft = review.get_draft(summary.id)
+            draft = queries.get_draft(summary.id)
             provenance = (draft.content or {}).get("provenance", {}) or {}
             with st.expander(plain(f"#{draft.id} {draft.title} → {draft.published_path}")):
                 st.json({
@@ -113,15 +114,15 @@ with publishing:
 with log:
     with errors_shown():
         if st.button("Verify the audit log's integrity", key="wb_audit_verify", icon=":material/verified:"):
-            result = review.audit_verify()
+            result = trail.verify()
             if result.ok:
                 st.success(f"The audit log is intact: {result.rows_checked} rows checked.")
             else:
                 st.error(plain(f"The audit log was tampered with: {result.problem} (first bad row: {result.first_bad_seq})."))
         stream = io.StringIO()
-        review.export_audit_csv(stream)
+        trail.export_csv(stream)
         st.download_button("Export the audit log (CSV)", stream.getvalue(), file_name="audit-log.csv", mime="text/csv", key="wb_audit_csv")
-        recent = review.audit_rows(limit=500)
+        recent = trail.rows(limit=500)
         st.caption(f"The {len(recent)} most recent rows, newest first")
         st.dataframe(
             pd.DataFrame([{k: (str(v) if k == "details" else v) for k, v in row.items() if k not in ("prev_hash",)} for row in reversed(recent)]),
@@ -131,9 +132,9 @@ with log:
 with people:
     users = []
     with errors_shown():
-        users = review.list_users()
+        users = accounts.list_users()
         st.dataframe(pd.DataFrame([{
-            "name": u.name, "display name": u.display_name, "roles": ", ".join(sorted(str(r) for r in u.roles)),
+            "name": u.name, "display name": u.display_name, "roles": ", ".join(sorted(r.value for r in u.roles)),
             "disabled": u.disabled, "sign-in": "OIDC" if u.oidc_subject else ("password" if u.has_password else "none"),
             "identity": f"{u.oidc_issuer} / {u.oidc_subject}" if u.oidc_subject else "",
         } for u in users]), hide_index=True, width="stretch")
@@ -142,11 +143,11 @@ with people:
     with st.form("wb_add_user", clear_on_submit=True):
         name = st.text_input("User name", key="wb_new_user_name")
         display = st.text_input("Display name", key="wb_new_user_display")
-        roles = st.multiselect("Roles", sorted(ALL_ROLES), key="wb_new_user_roles")
+        roles = st.multiselect("Roles", ROLE_NAMES, key="wb_new_user_roles")
         if st.form_submit_button("Add user"):
             password = secrets.token_urlsafe(18)
             with errors_shown():
-                review.add_user(name.strip(), password, roles, actor=user.name, display_name=display.strip())
+                accounts.add_user(name.strip(), password, roles, actor=user.name, display_name=display.strip())
                 st.success(f"Added {plain(name.strip())}. Their first password (shown once; pass it on privately):")
                 st.code(password, language=None)
 
@@ -155,13 +156,13 @@ with people:
     if names:
         target = st.selectbox("User", names, key="wb_role_user")
         current = next(u for u in users if u.name == target)
-        new_roles = st.multiselect("Roles", sorted(ALL_ROLES), default=sorted(str(r) for r in current.roles), key=f"wb_roles_{target}")
+        new_roles = st.multiselect("Roles", ROLE_NAMES, default=[r.value for r in Role if r in current.roles], key=f"wb_roles_{target}")
         columns = st.columns(2)
         columns[0].button("Save roles", key=f"wb_save_roles_{target}", on_click=run_action,
-                          args=(lambda t=target: review.set_roles(user.name, t, st.session_state.get(f"wb_roles_{t}", [])), f"Roles of {target} saved."))
+                          args=(lambda t=target: accounts.set_roles(user.name, t, st.session_state.get(f"wb_roles_{t}", [])), f"Roles of {target} saved."))
         if current.disabled:
             columns[1].button("Enable", key=f"wb_enable_{target}", on_click=run_action,
-                              args=(lambda t=target: review.disable_user(user.name, t, disabled=False), f"{target} can sign in again."))
+                              args=(lambda t=target: accounts.disable_user(user.name, t, disabled=False), f"{target} can sign in again."))
         else:
             columns[1].button("Disable", key=f"wb_disable_{target}", on_click=run_action,
-                              args=(lambda t=target: review.disable_user(user.name, t), f"{target} is disabled."))
+                              args=(lambda t=target: accounts.disable_user(user.name, t), f"{target} is disabled."))

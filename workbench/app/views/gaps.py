@@ -1,16 +1,13 @@
 """Gaps: a skills framework against the library — heatmap, ranked gaps with evidence, "Draft this"."""
 
-import hashlib
-from pathlib import Path
-
 import altair as alt
 import pandas as pd
 import streamlit as st
 
 from workbench.app import session
-from workbench.app.audit_view import coverage_history_file, record_coverage
 from workbench.app.gaps_view import field, gap_rows, heatmap_cells
 from workbench.app.services import get_services
+from workbench.app.studio import BRIEF_KEY
 from workbench.app.ui import errors_shown, plain
 
 user = session.require("gaps")
@@ -30,14 +27,10 @@ if source == "upload":
     if upload is None:
         st.info("Choose a YAML or CSV framework file, or an ESCO skills CSV export.")
         st.stop()
-    data = upload.getvalue()
-    # Saved under a content hash: the gap service reads files, and a re-upload must not clash.
-    folder = Path(services.settings.data_dir) / "uploads"
-    folder.mkdir(parents=True, exist_ok=True)
-    suffix = Path(upload.name).suffix.lower() if Path(upload.name).suffix.lower() in {".yaml", ".yml", ".csv"} else ".csv"
-    skills_file = folder / f"framework-{hashlib.sha256(data).hexdigest()[:16]}{suffix}"
-    if not skills_file.exists():
-        skills_file.write_bytes(data)
+    with errors_shown():
+        skills_file = services.framework_uploads.store(upload.name, upload.getvalue())
+    if skills_file is None:
+        st.stop()
 
 cache_key = f"wb_gap_report::{skills_file or 'sample'}"
 if st.button("Recompute", icon=":material/refresh:", key="wb_gaps_refresh"):
@@ -55,13 +48,8 @@ if report is None:
         report = services.gaps.report(skills_file=skills_file, progress=_progress)
         bar.empty()
         st.session_state[cache_key] = report
-        # Each computed report is one point of the coverage-over-time chart on the Audit page.
-        record_coverage(
-            coverage_history_file(services.settings.data_dir),
-            framework=str(skills_file.name if skills_file else "library framework"),
-            statuses=[str(getattr(field(s, "status"), "value", field(s, "status"))) for s in field(report, "skills", []) or []],
-            coverages=[float(field(s, "coverage", 0.0) or 0.0) for s in field(report, "skills", []) or []],
-        )
+        # A report whose results changed is one point of the coverage-over-time chart on the Audit page.
+        services.coverage_history.record(report, framework=str(skills_file.name if skills_file else "library framework"))
 if report is None:
     st.stop()
 
@@ -113,6 +101,5 @@ if choices:
     if st.button("Draft this", type="primary", icon=":material/edit_note:", key="wb_gaps_draft_this"):
         with errors_shown():
             brief = services.drafting.brief_for_skill(chosen, skills_file=skills_file)
-            st.session_state["wb_studio_brief"] = brief.model_dump(mode="json")
-            st.session_state["wb_studio_skills_file"] = str(skills_file) if skills_file else None
+            st.session_state[BRIEF_KEY] = brief.model_dump(mode="json")
             st.switch_page("views/draft_studio.py")

@@ -12,8 +12,7 @@ notice = st.session_state.pop(session.NOTICE_KEY, None)
 if notice:
     st.info(notice)
 
-review = get_services().review
-if not review.list_users():
+if not get_services().accounts.list_users():
     st.warning(
         "No accounts exist yet. Create the first lead from a shell, then sign in here:\n\n"
         "`workbench users add NAME --role lead --password-stdin`"

@@ -1,18 +1,24 @@
-"""Render a draft to markdown with the library's front matter (used by review diffs and publishing)."""
+"""A typed draft (module + assessment) as a library file: its header fields and its markdown body.
+
+The review queue stores this rendering of every revision; publishing writes the same body under the
+published header. Both go through `workbench.library.format`, so a file has exactly one header.
+"""
 
 from __future__ import annotations
 
 import re
-import unicodedata
+from datetime import date
 from typing import Any
-
-import yaml
 
 from workbench.domain.assessment import Item, ItemType
 from workbench.domain.drafts import DraftContent
+from workbench.library.format import ModuleHeader, render_module_file, slugify
 
 _HEADING = re.compile(r"^(\s{0,3})(#{1,2})(\s)", re.MULTILINE)
 _FRONT_MATTER_FENCE = re.compile(r"^---\s*$", re.MULTILINE)
+DRAFT_STATUS = "draft"
+DRAFT_VERSION = "0.1"
+MODULE_ID_BYTES = 60
 
 TOUCHPOINT_LABELS = {
     "coaching": "Coaching",
@@ -22,42 +28,49 @@ TOUCHPOINT_LABELS = {
 }
 
 
-def slugify(text: str, max_length: int = 60) -> str:
-    """A lower-case ASCII slug of a title (the default module id of a draft)."""
-    folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
-    slug = re.sub(r"[^a-z0-9]+", "-", folded.lower()).strip("-")
-    return slug[:max_length].rstrip("-") or "draft-module"
+def draft_module_id(title: str) -> str:
+    """The module id a draft gets from its title (ASCII, so LMS identifiers and URLs accept it)."""
+    return slugify(title, ascii_only=True, max_bytes=MODULE_ID_BYTES, fallback="draft-module")
 
 
-def front_matter(content: DraftContent, *, module_id: str | None = None, status: str = "draft", version: str = "0.1") -> dict[str, Any]:
-    """The library front matter of a draft: the keys every library module may carry."""
-    module = content.module
+def draft_provenance(content: DraftContent) -> dict[str, Any]:
+    """How a draft was made: provider, model, prompts with their hashes, the passages it was grounded in."""
     provenance = content.provenance
-    bloom_levels: list[str] = []
-    for objective in module.objectives:
-        if objective.bloom_level.value not in bloom_levels:
-            bloom_levels.append(objective.bloom_level.value)
     return {
-        "id": module_id or slugify(module.title),
-        "title": module.title,
-        "summary": module.summary,
-        "skills": list(module.skill_ids),
-        "audience": module.audience,
-        "level": module.level.value,
-        "bloom_levels": bloom_levels,
-        "locale": module.locale,
-        "duration_minutes": module.duration_minutes,
-        "status": status,
-        "version": version,
-        "prerequisites": list(module.prerequisites),
-        "provenance": {
-            "provider": provenance.provider,
-            "model": provenance.model,
-            "prompts": [f"{use.name}.v{use.version} sha256:{use.sha256}" for use in provenance.prompts],
-            "sources": list(provenance.retrieved_chunk_ids),
-            "grounded": provenance.grounded,
-        },
+        "provider": provenance.provider,
+        "model": provenance.model,
+        "prompts": [f"{use.name}.v{use.version} sha256:{use.sha256}" for use in provenance.prompts],
+        "sources": list(provenance.retrieved_chunk_ids),
+        "grounded": provenance.grounded,
     }
+
+
+def draft_header(content: DraftContent, *, module_id: str | None = None, status: str = DRAFT_STATUS,
+                 version: str = DRAFT_VERSION, provenance: dict[str, Any] | None = None,
+                 last_reviewed: date | None = None) -> ModuleHeader:
+    """The front matter of a draft; publishing passes its own status, version and provenance."""
+    module = content.module
+    return ModuleHeader(
+        id=module_id or draft_module_id(module.title),
+        title=module.title,
+        summary=module.summary,
+        skills=tuple(module.skill_ids),
+        audience=module.audience,
+        level=module.level.value,
+        bloom_levels=tuple(dict.fromkeys(objective.bloom_level.value for objective in module.objectives)),
+        locale=module.locale,
+        duration_minutes=module.duration_minutes,
+        status=status,
+        version=version,
+        last_reviewed=last_reviewed,
+        prerequisites=tuple(module.prerequisites),
+        provenance=draft_provenance(content) if provenance is None else provenance,
+    )
+
+
+def render_draft_file(content: DraftContent, header: ModuleHeader | None = None) -> str:
+    """The draft as a whole library file: its header (a draft's by default), then its body."""
+    return render_module_file(header or draft_header(content), draft_body(content))
 
 
 def _body(text: str) -> str:
@@ -102,19 +115,10 @@ def render_item_markdown(item: Item, number: int) -> str:
     return "\n".join(lines)
 
 
-def render_draft_markdown(
-    content: DraftContent,
-    *,
-    module_id: str | None = None,
-    include_assessment: bool = True,
-    extra_front_matter: dict[str, Any] | None = None,
-) -> str:
-    """The draft as a library markdown file: YAML front matter, then the module (and its assessment)."""
+def draft_body(content: DraftContent, *, include_assessment: bool = True) -> str:
+    """The module (and its assessment) as markdown, without a header."""
     module = content.module
-    meta = front_matter(content, module_id=module_id)
-    if extra_front_matter:
-        meta.update(extra_front_matter)
-    out = ["---", yaml.safe_dump(meta, sort_keys=False, allow_unicode=True, width=1000).rstrip(), "---", ""]
+    out: list[str] = []
     out += [f"# {_inline(module.title)}", "", _inline(module.summary), ""]
     if not content.provenance.grounded:
         out += ["> **Ungrounded draft:** the library gave no passages to base it on.", ""]

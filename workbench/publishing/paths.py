@@ -1,37 +1,10 @@
-"""Safe, distinct file names for published modules, whatever the title."""
+"""Where a published module goes: a distinct name in its folder, never outside the library."""
 
 from __future__ import annotations
 
 import os
-import re
 import unicodedata
 from pathlib import Path
-
-# Windows device names: a file called like this (with any extension) cannot be opened there.
-RESERVED_NAMES = frozenset(
-    {"con", "prn", "aux", "nul", "conin$", "conout$"}
-    | {f"com{i}" for i in "123456789¹²³"}
-    | {f"lpt{i}" for i in "123456789¹²³"}
-)
-# Leaves room for ".<slug>.md.<token>.wbtmp" inside the usual 255-byte file name limit.
-MAX_SLUG_BYTES = 120
-FALLBACK_SLUG = "module"
-
-
-def slugify_title(title: str) -> str:
-    """A lower-case slug of letters and digits joined by '-': no separators, dots, control or bidi
-    characters, no reserved device names; Unicode normalised (NFC) and capped at MAX_SLUG_BYTES."""
-    decomposed = unicodedata.normalize("NFKD", unicodedata.normalize("NFKC", title or ""))
-    text = "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
-    kept = [ch if unicodedata.category(ch)[0] in "LN" and ch.isprintable() else "-" for ch in text]
-    slug = unicodedata.normalize("NFC", re.sub(r"-{2,}", "-", "".join(kept)).strip("-"))
-    while len(slug.encode("utf-8")) > MAX_SLUG_BYTES:
-        slug = slug[:-1]
-    slug = slug.strip("-") or FALLBACK_SLUG
-    if slug in RESERVED_NAMES:
-        slug = f"{slug}-{FALLBACK_SLUG}"
-    return slug
-
 
 def name_key(name: str) -> str:
     """How file systems may compare names: case-insensitively and under any Unicode normalisation."""

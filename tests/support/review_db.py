@@ -1,23 +1,31 @@
-"""Fixtures for the review queue: a migrated database on SQLite *and* PostgreSQL, a service, a team."""
+"""Real workbench databases for tests: migrated SQLite and PostgreSQL, the review services on them, a team.
+
+The fixtures are registered for every test by tests/conftest.py.
+"""
 
 from __future__ import annotations
 
 import shutil
 import uuid
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
-from argon2 import PasswordHasher
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from review.accounts import Accounts
+from review.actors import SHELL
+from review.audit import AuditTrail
 from review.db import Database
-from review.service import SHELL, ReviewService
-
-# Real argon2id, with cheap parameters so that creating twenty users takes milliseconds.
-FAST_HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-PASSWORD = "correct horse battery"
+from review.lifecycle import DraftLifecycle
+from review.publications import PublicationLedger
+from review.queries import ReviewQueries
+from tests.support.drafts import sample_content
+from tests.support.people import FAST_HASHER, PASSWORD
+from workbench.domain.drafts import DraftContent
+from workbench.library.draft_file import render_draft_file
 
 
 _TABLES = ("generation_log", "publications", "comments", "sign_offs", "revisions", "drafts", "user_roles", "users", "audit_log")
@@ -34,10 +42,33 @@ TEAM = {
 }
 
 
-def add_team(service: ReviewService) -> None:
-    """Create the team through the service (the first lead bootstraps, the rest come from the shell)."""
+@dataclass
+class ReviewStack:
+    """The review queue's services on one database, built as the composition root builds them."""
+
+    database: Database
+    trail: AuditTrail
+    accounts: Accounts
+    queries: ReviewQueries
+    lifecycle: DraftLifecycle
+    ledger: PublicationLedger
+
+    @classmethod
+    def on(cls, database: Database) -> "ReviewStack":
+        """Every review service on the database, sharing one clock."""
+        def clock() -> datetime:
+            return datetime.now(timezone.utc)
+
+        trail = AuditTrail(database, clock)
+        queries = ReviewQueries(database)
+        return cls(database, trail, Accounts(database, trail, clock, FAST_HASHER), queries,
+                   DraftLifecycle(trail, queries, clock), PublicationLedger(database, trail, queries, clock))
+
+
+def add_team(accounts: Accounts) -> None:
+    """Create the team (the first lead bootstraps, the rest come from the shell)."""
     for index, (name, roles) in enumerate(TEAM.items()):
-        service.add_user(name, PASSWORD, roles, actor=None if index == 0 else SHELL)
+        accounts.add_user(name, PASSWORD, roles, actor=None if index == 0 else SHELL)
 
 
 class _PostgresSchema:
@@ -104,7 +135,7 @@ def _sqlite_team_template(_sqlite_template, tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("review-team-template") / "workbench.db"
     shutil.copyfile(_sqlite_template, path)
     database = Database(f"sqlite:///{path}")
-    add_team(ReviewService(database, password_hasher=FAST_HASHER))
+    add_team(ReviewStack.on(database).accounts)
     database.dispose()
     return path
 
@@ -115,7 +146,7 @@ def _postgres_schema(request):
     schema = _PostgresSchema(request.getfixturevalue("postgres_url"))
     database = Database(schema.url)
     database.upgrade()
-    add_team(ReviewService(database, password_hasher=FAST_HASHER))
+    add_team(ReviewStack.on(database).accounts)
     schema.snapshot_team(database)
     database.dispose()
     yield schema
@@ -146,42 +177,49 @@ def database(request, tmp_path: Path):
 
 
 @pytest.fixture
-def service(database: Database) -> ReviewService:
-    """The review service on the test database."""
-    return ReviewService(database, password_hasher=FAST_HASHER)
+def review(database: Database) -> ReviewStack:
+    """The review services on the test database."""
+    return ReviewStack.on(database)
 
 
 @dataclass
 class Team:
-    """A lead, an author, one reviewer per dimension, and spares."""
+    """A lead, an author, one reviewer per dimension, and spares, acting through the review services."""
 
-    service: ReviewService
+    review: ReviewStack
 
-    def draft(self, *, title: str = "Giving feedback", markdown: str = "# Giving feedback\n\nBe specific.\n",
-              content: dict | None = None, author: str = "alice", generated_by: dict | None = None):
-        """A new draft by the author."""
-        return self.service.create_draft(
-            author, title=title, content=content or {"module": {"title": title, "summary": "How to give feedback"}},
-            markdown=markdown, findings=[], skill_ids=["feedback"], generated_by=generated_by,
+    def __getattr__(self, name: str):
+        # team.lifecycle, team.queries, team.accounts...: the services of the stack.
+        return getattr(self.review, name)
+
+    def draft(self, *, title: str = "Giving feedback", content: dict | None = None, markdown: str | None = None,
+              author: str = "alice", generated_by: dict | None = None):
+        """A new draft by the author: a real module and assessment, rendered as the drafting service renders it."""
+        content = content or sample_content(title)
+        if markdown is None:
+            markdown = render_draft_file(DraftContent.model_validate(content))
+        return self.review.lifecycle.create_draft(
+            author, title=title, content=content, markdown=markdown, findings=[], skill_ids=["feedback"],
+            generated_by=generated_by,
         )
 
     def in_review(self, **kwargs):
         """A draft submitted for review."""
         draft = self.draft(**kwargs)
-        return self.service.submit("alice", draft.id, draft.revision)
+        return self.review.lifecycle.submit("alice", draft.id, draft.revision)
 
     def approved(self, **kwargs):
         """A draft with all three sign-offs on its current revision."""
         draft = self.in_review(**kwargs)
         for user, dimension in (("sam", "accuracy"), ("cara", "cultural"), ("eric", "ethics")):
-            draft = self.service.sign_off(user, draft.id, dimension, draft.revision)
+            draft = self.review.lifecycle.sign_off(user, draft.id, dimension, draft.revision)
         assert draft.approved
         return draft
 
 
 @pytest.fixture
-def team(service: ReviewService, database: Database) -> Team:
+def team(review: ReviewStack, database: Database) -> Team:
     """Users: lena (lead), alice (author), sam/cara/eric (one dimension each), multi (all three), sme2, cult2, eth2."""
     if not getattr(database, "has_team", False):
-        add_team(service)
-    return Team(service)
+        add_team(review.accounts)
+    return Team(review)

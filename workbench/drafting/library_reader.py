@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable
+from typing import Callable, Iterable
 
 import numpy as np
 
 from workbench.domain.drafts import DraftContent
 from workbench.domain.library import Chunk, SearchHit
 from workbench.drafting.similarity import mean_vectors, module_similarities, section_grounding_scores
+from workbench.errors import IndexLocked
+from workbench.index.embedder import Embedder
+from workbench.index.errors import IndexEmpty
+from workbench.index.service import LibraryIndex
 
 
 @dataclass
@@ -27,21 +31,12 @@ def draft_text(content: DraftContent) -> str:
     return "\n\n".join(parts)
 
 
-class LibraryView:
-    """Search, chunks and vectors of the library, over the index and the embedder of the services."""
+class LibraryReader:
+    """Search, chunks and vectors of the library, over the index and its embedder."""
 
-    def __init__(self, services: Any) -> None:
-        self._services = services
-
-    @property
-    def index(self):
-        """The semantic index."""
-        return self._services.index
-
-    @property
-    def embedder(self):
-        """The sentence embedder."""
-        return self._services.embedder
+    def __init__(self, index: LibraryIndex, embedder: Embedder) -> None:
+        self.index = index
+        self.embedder = embedder
 
     def refresh(self, progress: Callable[[str], None] | None = None) -> None:
         """Bring the index in step with the library (incremental: unchanged files cost nothing).
@@ -49,8 +44,6 @@ class LibraryView:
         Drafting cites chunk ids, so the index must hold the chunks that are on disk now. When
         another process is writing the index, the draft goes on with what is indexed.
         """
-        from workbench.errors import IndexLocked
-
         try:
             report = self.index.build()
         except IndexLocked as error:
@@ -63,8 +56,6 @@ class LibraryView:
 
     def search(self, query: str, k: int = 5, where: dict | None = None) -> list[SearchHit]:
         """Ranked passages for a query (empty when the index holds nothing)."""
-        from workbench.index.errors import IndexEmpty
-
         try:
             return list(self.index.search(query, k=k, where=where))
         except IndexEmpty:
@@ -88,17 +79,11 @@ class LibraryView:
         Only modules owning one of the `candidates` chunks nearest to the draft are compared in
         full, so the cost does not grow with the size of the library.
         """
-        from workbench.index.errors import IndexEmpty
-
         sections = [section for section in content.module.sections if section.body.strip()]
         texts = [f"{section.heading}\n{section.body}" for section in sections] + [draft_text(content)]
         vectors = self.embedder.embed(texts)
         draft_vector = vectors[-1]
-        try:
-            nearest = self.index.query_vectors(draft_vector[None, :], k=candidates)
-            nearest_modules = {meta.get("module_id") for meta in (nearest.get("metadatas") or [[]])[0] if meta}
-        except IndexEmpty:
-            nearest_modules = set()
+        nearest_modules = set(self.index.nearest_modules(draft_vector, k=candidates))
         cited = {chunk_id for section in sections for chunk_id in section.citations if chunk_id in chunks}
         wanted = cited | {chunk_id for chunk_id, chunk in chunks.items() if chunk.module_id in nearest_modules}
         stored = self.chunk_vectors(sorted(wanted))

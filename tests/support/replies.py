@@ -1,8 +1,10 @@
-"""Scripted replies of the fake model for drafting through the pages."""
+"""Scripted replies of the fake model: a module, an assessment, a regenerated section, queued for a brief."""
 
 from __future__ import annotations
 
 from typing import Any
+
+from workbench.domain.drafts import Brief
 
 
 def module_reply(chunk_ids: list[str], **changes: Any) -> dict[str, Any]:
@@ -28,10 +30,10 @@ def module_reply(chunk_ids: list[str], **changes: Any) -> dict[str, Any]:
     return reply
 
 
-def assessment_reply(chunk_ids: list[str]) -> dict[str, Any]:
+def assessment_reply(chunk_ids: list[str], **changes: Any) -> dict[str, Any]:
     """An assessment reply with one item per objective."""
     first = chunk_ids[:1]
-    return {
+    reply = {
         "items": [
             {
                 "type": "single_choice",
@@ -62,6 +64,8 @@ def assessment_reply(chunk_ids: list[str]) -> dict[str, Any]:
             },
         ]
     }
+    reply.update(changes)
+    return reply
 
 
 def section_reply(chunk_ids: list[str], heading: str = "Agreeing next steps, revisited") -> dict[str, Any]:
@@ -69,10 +73,13 @@ def section_reply(chunk_ids: list[str], heading: str = "Agreeing next steps, rev
     return {"heading": heading, "body": "Close with one agreed step, an owner and a date.", "citations": chunk_ids[:1]}
 
 
-def queue_draft(services, brief) -> list[str]:
-    """Index the library, find the passages the service will retrieve for the brief, queue replies citing them."""
-    services.index.build()
+def queue_draft(services, brief: Brief, module: dict | None = None, assessment: dict | None = None, *,
+                build_index: bool = False) -> list[str]:
+    """Find the passages the service will retrieve (indexing the library first when asked), and queue replies citing them."""
+    if build_index:
+        services.index.build()
     chunk_ids = services.drafting.ground(brief).chunk_ids
-    services.llm.fake.enqueue(module_reply(chunk_ids))
-    services.llm.fake.enqueue(assessment_reply(chunk_ids))
+    fake = services.llm.fake
+    fake.enqueue(module if module is not None else module_reply(chunk_ids))
+    fake.enqueue(assessment if assessment is not None else assessment_reply(chunk_ids))
     return chunk_ids

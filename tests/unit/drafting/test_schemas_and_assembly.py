@@ -1,61 +1,16 @@
-"""Rendering a draft to library markdown, and the schemas the model fills in."""
+"""The schemas the model fills in, the prompts that ask for them, and assembling the replies into a draft."""
 
 from __future__ import annotations
 
 import json
 
 import pytest
-import yaml
 from pydantic import ValidationError
 
-from drafting_samples import CHUNK_A, clean_draft
 from workbench.domain.drafts import Brief
 from workbench.drafting.assemble import assessment_from_reply, module_from_reply
-from workbench.drafting.render import render_draft_markdown
 from workbench.drafting.schemas import CAPABLE_SIZE, DEMO_SIZE, CritiqueReply, assessment_schema, item_schema, module_schema, section_schema
 from workbench.llm.prompts import PromptRegistry
-
-LIBRARY_KEYS = {"id", "title", "summary", "skills", "audience", "level", "bloom_levels", "locale", "duration_minutes", "status", "version", "provenance"}
-
-
-def _front_matter(markdown: str) -> dict:
-    assert markdown.startswith("---\n")
-    return yaml.safe_load(markdown.split("---\n")[1])
-
-
-def test_markdown_has_the_library_front_matter_and_every_part():
-    """Front matter keys of the library, then objectives, sections with sources, practice, glossary, questions."""
-    markdown = render_draft_markdown(clean_draft())
-    front = _front_matter(markdown)
-    assert LIBRARY_KEYS <= set(front)
-    assert front["id"] == "giving-useful-feedback" and front["level"] == "foundation" and front["skills"] == ["fb-giving"]
-    assert front["provenance"]["sources"] == [CHUNK_A, "b" * 24]
-    for part in ("# Giving useful feedback", "## Learning objectives", "## What makes feedback useful", f"`{CHUNK_A}`",
-                 "## Practice activities", "## Key takeaways", "## Learning with others", "**Peer learning:**", "## Glossary",
-                 "## Assessment", "- [x] **a.** It is specific and timely"):
-        assert part in markdown
-
-
-def test_assessment_can_be_left_out_for_learners():
-    """Publishing may render the module without its answer key."""
-    assert "## Assessment" not in render_draft_markdown(clean_draft(), include_assessment=False)
-
-
-def test_generated_text_cannot_break_the_document_structure():
-    """A body with a top-level heading or a front-matter fence stays inside its section."""
-    draft = clean_draft()
-    draft.module.sections[0].body = "# Hijacked title\n---\nid: evil\n---\n## Another"
-    markdown = render_draft_markdown(draft)
-    assert _front_matter(markdown)["id"] == "giving-useful-feedback"
-    assert "\n# Hijacked" not in markdown and "### Hijacked title" in markdown and "\n## Another" not in markdown
-
-
-def test_unicode_round_trips_in_front_matter():
-    """RTL text and emoji in a title survive rendering."""
-    draft = clean_draft()
-    draft.module.title = "Feedback 🙂 שלום"
-    assert _front_matter(render_draft_markdown(draft))["title"] == "Feedback 🙂 שלום"
-
 
 def test_demo_schema_bounds_what_the_small_model_writes():
     """Limits and allowed citation ids are in the JSON schema the model follows."""

@@ -1,4 +1,4 @@
-"""A clean sample draft that passes every check; tests break one thing at a time."""
+"""A clean sample draft (module and assessment) that passes every check; tests break one thing at a time."""
 
 from __future__ import annotations
 
@@ -83,3 +83,17 @@ def clean_draft() -> DraftContent:
         assessment=Assessment(id="giving-useful-feedback-assessment", title="Giving useful feedback", items=items),
         provenance=Provenance(brief=Brief(topic="Giving feedback"), retrieved_chunk_ids=[CHUNK_A, CHUNK_B]),
     )
+
+
+def sample_content(title: str = "Giving useful feedback") -> dict:
+    """The clean draft as the JSON the review queue stores, optionally retitled."""
+    draft = clean_draft()
+    draft.module.title = title
+    return draft.model_dump(mode="json")
+
+
+def with_section_text(content: dict, sentence: str) -> dict:
+    """A copy of stored draft content whose first section ends with one more sentence (a real content change)."""
+    changed = DraftContent.model_validate(content)
+    changed.module.sections[0].body = f"{changed.module.sections[0].body} {sentence}"
+    return changed.model_dump(mode="json")

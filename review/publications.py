@@ -1,0 +1,139 @@
+"""Publication records: the committed desired state of each published file, kept beside the drafts.
+
+The publisher (workbench.publishing) renders and places files; this module decides, inside the
+review transaction, whether a draft may be published and records exactly what was published.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Callable
+
+from sqlalchemy import Row, insert, select, update
+
+from review.audit import AuditTrail
+from review.content import content_hash, require_comment
+from review.db import Database
+from review.errors import NotApproved
+from review.actors import ActorRef
+from review.policy import Action
+from review.queries import ReviewQueries
+from review.tables import publications
+from review.unit_of_work import DraftChanges, DraftStep
+from review.views import DraftView, SignOffView
+
+
+@dataclass(frozen=True)
+class PublishContext:
+    """What the publisher needs to render and place a file, handed over inside the publish transaction."""
+
+    draft: DraftView
+    actor: str
+    sign_offs: list[SignOffView]
+    existing_path: str | None
+    existing_module_id: str | None
+    taken_paths: frozenset[str]
+
+
+@dataclass(frozen=True)
+class PreparedFile:
+    """The file the publisher staged (temp file written and fsynced) for this publication."""
+
+    path: str
+    module_id: str
+    text: str
+
+
+@dataclass(frozen=True)
+class PublicationRecord:
+    """The committed desired state of one published file; the publisher makes the disk match it."""
+
+    draft_id: int
+    path: str
+    module_id: str
+    revision: int
+    content_hash: str
+    text: str
+    text_sha256: str
+    present: bool
+    indexed: bool
+
+
+def _record(row: Row) -> PublicationRecord:
+    return PublicationRecord(row.draft_id, row.path, row.module_id, row.revision, row.content_hash, row.text,
+                             row.text_sha256, row.present, row.indexed)
+
+
+class PublicationLedger:
+    """Records publications and withdrawals; the publisher keeps the library files in step with it."""
+
+    def __init__(self, database: Database, trail: AuditTrail, queries: ReviewQueries, clock: Callable[[], datetime]) -> None:
+        self.database = database
+        self.queries = queries
+        self.changes = DraftChanges(trail, clock)
+
+    def publish_transaction(self, actor: ActorRef, draft_id: int, expected_revision: int,
+                            prepare: Callable[[PublishContext], PreparedFile]) -> PublicationRecord:
+        """Inside one transaction: check lead + approval + content hash, let `prepare` stage the file,
+        then record the publication. The file is only moved into place after this commits."""
+
+        def work(step: DraftStep) -> PublicationRecord:
+            connection, row = step.connection, step.draft
+            current = step.current_revision()
+            recomputed = content_hash(json.loads(current.content), current.markdown)
+            if recomputed != current.content_hash or any(s.content_hash != recomputed for s in step.signed):
+                raise NotApproved(
+                    f"draft {row.id} revision {row.current_revision}: the stored content no longer matches what was signed off; "
+                    "it needs a new revision and fresh sign-offs"
+                )
+            view = self.queries.draft_view(connection, row.id)
+            existing = connection.execute(select(publications).where(publications.c.draft_id == row.id)).one_or_none()
+            taken = frozenset(connection.execute(select(publications.c.path).where(publications.c.draft_id != row.id)).scalars())
+            prepared = prepare(PublishContext(
+                draft=view, actor=step.actor.name, sign_offs=view.sign_offs,
+                existing_path=existing.path if existing is not None else None,
+                existing_module_id=existing.module_id if existing is not None else None, taken_paths=taken,
+            ))
+            text_sha = hashlib.sha256(prepared.text.encode("utf-8")).hexdigest()
+            values = dict(path=prepared.path, module_id=prepared.module_id, revision=row.current_revision,
+                          content_hash=current.content_hash, text=prepared.text, text_sha256=text_sha, present=True,
+                          indexed=False, published_at=step.now, removed_at=None, remove_reason=None)
+            if existing is None:
+                connection.execute(insert(publications).values(draft_id=row.id, **values))
+            else:
+                connection.execute(update(publications).where(publications.c.id == existing.id).values(**values))
+            step.audit(content_hash=current.content_hash, details=step.transition_details(
+                path=prepared.path, file_sha256=text_sha, sign_offs={s.dimension.value: s.user for s in view.sign_offs}))
+            return PublicationRecord(row.id, prepared.path, prepared.module_id, row.current_revision, current.content_hash,
+                                     prepared.text, text_sha, True, False)
+
+        return self.changes.run(actor, draft_id, Action.PUBLISH, expected_revision, work)
+
+    def unpublish_transaction(self, actor: ActorRef, draft_id: int, reason: str) -> PublicationRecord:
+        """Archive a published draft and mark its file for removal (lead only, with a reason)."""
+        reason = require_comment(reason, "unpublishing")
+
+        def work(step: DraftStep) -> PublicationRecord:
+            publication = step.connection.execute(select(publications).where(publications.c.draft_id == step.draft.id)).one()
+            step.connection.execute(update(publications).where(publications.c.id == publication.id)
+                                    .values(present=False, indexed=False, removed_at=step.now, remove_reason=reason))
+            step.audit(revision=publication.revision, content_hash=publication.content_hash, comment=reason,
+                       details=step.transition_details(path=publication.path))
+            return replace(_record(publication), present=False, indexed=False)
+
+        return self.changes.run(actor, draft_id, Action.UNPUBLISH, None, work)
+
+    def publications(self) -> list[PublicationRecord]:
+        """Every publication record: the files the publisher keeps in step with the database."""
+        with self.database.read() as connection:
+            return [_record(r) for r in connection.execute(select(publications).order_by(publications.c.id))]
+
+    def mark_indexed(self, draft_id: int, text_sha256: str) -> None:
+        """Record that the index reflects this publication (only if it was not replaced meanwhile)."""
+        self.database.run_write(lambda c: c.execute(
+            update(publications).where(publications.c.draft_id == int(draft_id), publications.c.text_sha256 == text_sha256)
+            .values(indexed=True)
+        ))

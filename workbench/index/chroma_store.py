@@ -1,0 +1,322 @@
+"""The Chroma adapter: client, the library collection, its recorded model and revision, paged reads and writes.
+
+Everything the workbench asks of Chroma goes through here, in pages: Chroma's local SQLite
+metadata segment fails any call that touches more than 32,766 records with their metadata ("too
+many SQL variables"), and a server caps a batch at `get_max_batch_size()`. Results come back as
+the workbench's own records (`StoredChunk`, `QueryHit`), never as Chroma's parallel lists.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any, Protocol
+from urllib.parse import urlsplit
+
+import numpy as np
+
+from workbench.domain.library import Chunk
+from workbench.errors import EmbeddingModelChanged
+from workbench.index.errors import IndexEmpty, IndexUnavailable
+from workbench.index.locking import process_lock
+from workbench.index.records import chunk_from_record
+from workbench.settings import Settings
+
+# Far below SQLite's 32,766 bound variables per statement, whatever Chroma binds per record.
+MAX_PAGE = 5_000
+REBUILD_SUFFIX = "__rebuild"
+
+
+@dataclass(frozen=True)
+class StoredChunk:
+    """A chunk as the index holds it, with its vector when asked for."""
+
+    chunk: Chunk
+    metadata: dict[str, Any]
+    vector: np.ndarray | None = None
+
+
+@dataclass(frozen=True)
+class QueryHit:
+    """One nearest chunk of a query vector, with its cosine similarity."""
+
+    chunk: Chunk
+    score: float  # cosine similarity, higher is closer
+
+
+class EmbeddingModel(Protocol):
+    """What identifies the vectors of a collection: the model's name and dimension (an Embedder fits)."""
+
+    model_name: str
+
+    @property
+    def dimension(self) -> int:
+        """Length of each vector."""
+
+
+def pages(items: list, size: int) -> Iterator[list]:
+    """Consecutive slices of at most `size` items."""
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+class ChromaStore:
+    """One Chroma collection holding the library's chunks, on an embedded folder or a Chroma server."""
+
+    def __init__(self, settings: Settings, model: EmbeddingModel) -> None:
+        self.settings = settings
+        self.model = model
+        self._client_obj = None
+        self._client_lock = threading.Lock()
+        self._page_size: int | None = None
+        # Held while a rebuild swaps collections and while a read runs, so in-process readers never see
+        # the moment between dropping the old collection and renaming the new one.
+        self.swap_lock = process_lock("swap:" + self.location_key)
+
+    # -- where and what ------------------------------------------------------------------------
+
+    @property
+    def location_key(self) -> str:
+        """Identifies the collection across instances of this process."""
+        where = self.settings.chroma_url or str(self.settings.index_dir.resolve())
+        return f"{where}#{self.settings.collection_name}"
+
+    @property
+    def location(self) -> str:
+        """Where the index lives: the Chroma server URL or the embedded folder."""
+        return self.settings.chroma_url or str(self.settings.index_dir)
+
+    @property
+    def is_server(self) -> bool:
+        """True when a Chroma server (which serialises writers itself) holds the index."""
+        return bool(self.settings.chroma_url)
+
+    def _client(self):
+        """The Chroma client (embedded PersistentClient, or HttpClient when chroma_url is set)."""
+        with self._client_lock:
+            if self._client_obj is None:
+                os.environ["ANONYMIZED_TELEMETRY"] = "False"
+                import chromadb
+                from chromadb.config import Settings as ChromaSettings
+
+                chroma_settings = ChromaSettings(anonymized_telemetry=False)
+                try:
+                    if self.settings.chroma_url:
+                        url = urlsplit(self.settings.chroma_url)
+                        if url.scheme not in ("http", "https") or not url.hostname:
+                            raise IndexUnavailable(
+                                f"WORKBENCH_CHROMA_URL must look like http://host:port, got {self.settings.chroma_url!r}"
+                            )
+                        self._client_obj = chromadb.HttpClient(
+                            host=url.hostname,
+                            port=url.port or (443 if url.scheme == "https" else 8000),
+                            ssl=url.scheme == "https",
+                            settings=chroma_settings,
+                        )
+                    else:
+                        self.settings.index_dir.mkdir(parents=True, exist_ok=True)
+                        self._client_obj = chromadb.PersistentClient(path=str(self.settings.index_dir), settings=chroma_settings)
+                except IndexUnavailable:
+                    raise
+                except Exception as error:  # connection refused, unreadable folder: one clear line
+                    raise IndexUnavailable(f"cannot open the Chroma index at {self.location}: {error}") from error
+            return self._client_obj
+
+    @property
+    def page_size(self) -> int:
+        """Records per Chroma call: the client's batch limit, capped under SQLite's variable limit."""
+        if self._page_size is None:
+            try:
+                limit = int(self._client().get_max_batch_size())
+            except Exception:  # noqa: BLE001 - older clients and some servers do not say
+                limit = MAX_PAGE
+            self._page_size = max(1, min(limit, MAX_PAGE))
+        return self._page_size
+
+    # -- the collection ------------------------------------------------------------------------
+
+    def _model_metadata(self) -> dict[str, Any]:
+        return {"embedding_model": self.model.model_name, "embedding_dimension": self.model.dimension}
+
+    def get_collection(self, name: str | None = None):
+        """The named collection (default: the library's), or None when it does not exist."""
+        try:
+            return self._client().get_collection(name or self.settings.collection_name, embedding_function=None)
+        except Exception as error:  # chromadb raises NotFoundError (a ValueError in older versions)
+            if "does not exist" in str(error) or type(error).__name__ in ("NotFoundError", "InvalidCollectionException"):
+                return None
+            raise IndexUnavailable(f"cannot read the Chroma index at {self.location}: {error}") from error
+
+    def create_collection(self, name: str):
+        """A new (or the existing) collection with cosine space and the model recorded."""
+        return self._client().get_or_create_collection(
+            name, metadata=self._model_metadata(), configuration={"hnsw": {"space": "cosine"}}, embedding_function=None,
+        )
+
+    def check_model(self, collection) -> None:
+        """Raise EmbeddingModelChanged when the collection was built with another model."""
+        stored = collection.metadata or {}
+        stored_model, stored_dimension = stored.get("embedding_model"), stored.get("embedding_dimension")
+        if stored_model is None and collection.count() == 0:
+            return
+        if stored_model != self.model.model_name or stored_dimension != self.model.dimension:
+            raise EmbeddingModelChanged(
+                f"the index at {self.location} was built with embedding model '{stored_model}' "
+                f"({stored_dimension} dimensions) but the configured model is '{self.model.model_name}' "
+                f"({self.model.dimension} dimensions); run `workbench index --rebuild`"
+            )
+
+    def collection(self, create: bool = False):
+        """The library collection checked against the configured model (None if absent and not created)."""
+        collection = self.get_collection()
+        if collection is None:
+            return self.create_collection(self.settings.collection_name) if create else None
+        self.check_model(collection)
+        return collection
+
+    def readable_collection(self):
+        """The collection for reading, or IndexEmpty telling the user to build it."""
+        collection = self.collection()
+        if collection is None or collection.count() == 0:
+            raise IndexEmpty(f"the index at {self.location} is empty; run `workbench index` first")
+        return collection
+
+    @staticmethod
+    def state(collection) -> tuple | None:
+        """What identifies a collection's content: its id, recorded revision and count (None when unrecorded)."""
+        if collection is None:
+            return None
+        revision = (collection.metadata or {}).get("revision")
+        if not revision:
+            return None
+        return (str(collection.id), revision, collection.count())
+
+    def record_build(self, collection, module_count: int | None = None, changed: bool = True) -> None:
+        """Store build time and counts in the collection metadata (keeping the model fields).
+
+        The revision is renewed only when chunks were written or deleted, so an unchanged library
+        keeps it and readers may keep what they cached.
+        """
+        revision = (collection.metadata or {}).get("revision") if not changed else None
+        if module_count is None:
+            module_count = len({str(meta.get("module_id")) for meta in self.metadatas(collection).values()})
+        collection.modify(metadata={
+            **self._model_metadata(),
+            "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "chunk_count": collection.count(),
+            "module_count": module_count,
+            # Changes on every write, so readers can tell whether what they cached is still current.
+            "revision": revision or uuid.uuid4().hex,
+        })
+
+    def replace_with(self, fresh) -> None:
+        """Swap a freshly built collection in for the library's (a rebuild), under the swap lock."""
+        client = self._client()
+        name = self.settings.collection_name
+        with self.swap_lock:
+            if self.get_collection(name) is not None:
+                client.delete_collection(name)
+            fresh.modify(name=name)
+
+    def fresh_collection(self):
+        """An empty collection beside the library's, to rebuild into."""
+        temporary = self.settings.collection_name + REBUILD_SUFFIX
+        if self.get_collection(temporary) is not None:
+            self._client().delete_collection(temporary)
+        return self.create_collection(temporary)
+
+    # -- paged reads ---------------------------------------------------------------------------
+
+    def metadatas(self, collection, where: dict | None = None) -> dict[str, dict[str, Any]]:
+        """Stored chunk ids and their metadata (optionally filtered), read page by page."""
+        found: dict[str, dict[str, Any]] = {}
+        offset = 0
+        while True:
+            result = collection.get(where=where, include=["metadatas"], limit=self.page_size, offset=offset)
+            ids = result["ids"]
+            found.update((chunk_id, dict(meta or {})) for chunk_id, meta in zip(ids, result["metadatas"] or []))
+            if len(ids) < self.page_size:
+                return found
+            offset += len(ids)
+
+    def records(self, collection, ids: list[str] | None = None) -> list[StoredChunk]:
+        """Chunks with documents, metadata and vectors: the given ids, or every one, page by page."""
+        include = ["documents", "metadatas", "embeddings"]
+        found: list[StoredChunk] = []
+        if ids is not None:
+            for page in pages(list(dict.fromkeys(ids)), self.page_size):
+                found += self._stored(collection.get(ids=page, include=include))
+            return found
+        offset = 0
+        while True:
+            batch = self._stored(collection.get(include=include, limit=self.page_size, offset=offset))
+            found += batch
+            if len(batch) < self.page_size:
+                return found
+            offset += len(batch)
+
+    @staticmethod
+    def _stored(result: dict) -> list[StoredChunk]:
+        embeddings = result.get("embeddings")
+        vectors = list(embeddings) if embeddings is not None else [None] * len(result["ids"])
+        return [
+            StoredChunk(chunk_from_record(chunk_id, document, meta), dict(meta or {}),
+                        None if vector is None else np.asarray(vector, dtype=np.float32))
+            for chunk_id, document, meta, vector in zip(
+                result["ids"], result["documents"] or [None] * len(result["ids"]), result["metadatas"] or [], vectors)
+        ]
+
+    def vectors_for_keys(self, collection, keys: list[str]) -> dict[str, np.ndarray]:
+        """Vectors already stored for the given embedding keys (from any module or path)."""
+        found: dict[str, np.ndarray] = {}
+        for page in pages(sorted(set(keys)), min(500, self.page_size)):
+            result = collection.get(where={"embedding_key": {"$in": page}}, include=["embeddings", "metadatas"])
+            embeddings = result.get("embeddings")
+            if embeddings is None:
+                continue
+            for meta, vector in zip(result["metadatas"] or [], embeddings):
+                found.setdefault(str((meta or {}).get("embedding_key")), np.asarray(vector, dtype=np.float32))
+        return found
+
+    def query(self, collection, vectors: np.ndarray, k: int, where: dict | None = None) -> list[list[QueryHit]]:
+        """The k nearest chunks of each query vector, best first (query vectors sent in pages)."""
+        vectors = np.atleast_2d(np.asarray(vectors, dtype=np.float32))
+        k = max(1, min(k, collection.count()))
+        per_page = max(1, self.page_size // k)
+        hits: list[list[QueryHit]] = []
+        for start in range(0, len(vectors), per_page):
+            result = collection.query(query_embeddings=vectors[start:start + per_page], n_results=k, where=where,
+                                      include=["documents", "metadatas", "distances"])
+            for ids, documents, metadatas, distances in zip(
+                result["ids"], result["documents"], result["metadatas"], result["distances"]
+            ):
+                hits.append([
+                    # Chroma's cosine distance is 1 - similarity.
+                    QueryHit(chunk_from_record(chunk_id, document, meta), float(1.0 - distance))
+                    for chunk_id, document, meta, distance in zip(ids, documents, metadatas, distances)
+                ])
+        return hits
+
+    # -- paged writes --------------------------------------------------------------------------
+
+    def upsert(self, collection, ids: list[str], vectors: np.ndarray, documents: list[str],
+               metadatas: list[dict[str, Any]]) -> None:
+        """Write chunks with their vectors (one page per call)."""
+        for start in range(0, len(ids), self.page_size):
+            end = start + self.page_size
+            collection.upsert(ids=ids[start:end], embeddings=vectors[start:end], documents=documents[start:end],
+                              metadatas=metadatas[start:end])
+
+    def relabel(self, collection, ids: list[str], metadatas: list[dict[str, Any]]) -> None:
+        """Replace the metadata of stored chunks (their vectors stay)."""
+        for start in range(0, len(ids), self.page_size):
+            collection.update(ids=ids[start:start + self.page_size], metadatas=metadatas[start:start + self.page_size])
+
+    def delete(self, collection, ids: list[str]) -> None:
+        """Remove chunks by id."""
+        for page in pages(ids, self.page_size):
+            collection.delete(ids=page)
