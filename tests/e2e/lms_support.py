@@ -20,12 +20,16 @@ from typing import Iterator
 
 import pytest
 
+from workbench.domain.drafts import DraftContent
+
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-background-networking",
     "--disable-component-update", "--no-first-run", "--disable-sync",
 ]
+SAMPLE_DRAFT = PROJECT_ROOT / "tests" / "unit" / "exports" / "data" / "sample_draft.json"
+OBJECTIVES = {"q1": "o1", "q2": "o1", "q3": "o2", "q4": "o2", "q5": "o2"}
 SCORM_AGAIN_DIST = PROJECT_ROOT / ".workbench" / "tools" / "node_modules" / "scorm-again" / "dist"
 
 # Per SCORM version: the scorm-again bundle, its class, the window property the course looks for,
@@ -155,3 +159,29 @@ def watch(page) -> dict:
     page.on("console", lambda message: seen["errors"].append(message.text) if message.type == "error" else None)
     page.on("request", lambda request: seen["requests"].append(request.url))
     return seen
+
+
+def sample_content(**changes) -> DraftContent:
+    """The sample draft (every item type, partial credit, XSS in the body) with objective ids on its items."""
+    content = DraftContent.model_validate_json(SAMPLE_DRAFT.read_text(encoding="utf-8"))
+    items = [item.model_copy(update={"objective_id": OBJECTIVES.get(item.id, "")}) for item in content.assessment.items]
+    content = content.model_copy(update={"assessment": content.assessment.model_copy(update={"items": items})})
+    module = changes.pop("module", None)
+    if module:
+        content = content.model_copy(update={"module": content.module.model_copy(update=module)})
+    if changes:
+        content = content.model_copy(update={"assessment": content.assessment.model_copy(update=changes)})
+    return content
+
+
+def answer_quiz(frame) -> None:
+    """Answer the sample quiz for 85%: partial credit on q1, everything else right."""
+    # q1: the 25% partial-credit option; q2: both keys; q3: False (correct); q4: a case-insensitive answer; q5: both halves.
+    frame.locator("input[name='q1'][value='3']").check()
+    frame.locator("input[name='q2'][value='0']").check()
+    frame.locator("input[name='q2'][value='1']").check()
+    frame.locator("input[name='q3'][value='1']").check()
+    frame.locator("input[name='q4']").fill("  sbi ")
+    frame.locator("input[name='q5'][value='0']").check()
+    frame.locator("input[name='q5'][value='1']").check()
+    frame.locator("#submit-quiz").click()

@@ -12,18 +12,16 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.lms_support import RUNTIMES, build_lms_site, chromium, serve_directory, unpack, watch
+from tests.e2e.lms_support import RUNTIMES, answer_quiz, build_lms_site, chromium, sample_content, serve_directory, unpack, watch
 from workbench.domain.drafts import DraftContent
 from workbench.exports.service import ExportFormat, render_export, source_from_draft
 
 pytestmark = pytest.mark.browser
 
-SAMPLE_DRAFT = Path(__file__).resolve().parents[1] / "unit" / "exports" / "data" / "sample_draft.json"
-OBJECTIVES = {"q1": "o1", "q2": "o1", "q3": "o2", "q4": "o2", "q5": "o2"}
 VERSIONS = [ExportFormat.SCORM12, ExportFormat.SCORM2004]
 IMSSS = "{http://www.imsglobal.org/xsd/imsss}"
 
-# What each answered question must be recorded as, per version (see _answer_quiz for the answers).
+# What each answered question must be recorded as, per version (see answer_quiz for the answers).
 EXPECTED_INTERACTIONS = {
     ExportFormat.SCORM12: [
         # id, type, objective, response, result, correct patterns
@@ -50,19 +48,6 @@ SCORM12_FORMATS = {
     "weighting": r"-?\d+(\.\d+)?",
     "response": {"choice": r"[0-9a-z](,[0-9a-z])*", "true-false": r"[01tf]", "fill-in": r".{0,255}"},
 }
-
-
-def sample_content(**changes) -> DraftContent:
-    """The sample draft (every item type, partial credit, XSS in the body) with objective ids on its items."""
-    content = DraftContent.model_validate_json(SAMPLE_DRAFT.read_text(encoding="utf-8"))
-    items = [item.model_copy(update={"objective_id": OBJECTIVES.get(item.id, "")}) for item in content.assessment.items]
-    content = content.model_copy(update={"assessment": content.assessment.model_copy(update={"items": items})})
-    module = changes.pop("module", None)
-    if module:
-        content = content.model_copy(update={"module": content.module.model_copy(update=module)})
-    if changes:
-        content = content.model_copy(update={"assessment": content.assessment.model_copy(update=changes)})
-    return content
 
 
 def passing_score_preload(package: bytes, tmp: Path) -> str:
@@ -96,18 +81,6 @@ def sample_site(request, tmp_path_factory):
         yield request.param, root, base_url
 
 
-def _answer_quiz(frame) -> None:
-    # q1: the 25% partial-credit option; q2: both keys; q3: False (correct); q4: a case-insensitive answer; q5: both halves.
-    frame.locator("input[name='q1'][value='3']").check()
-    frame.locator("input[name='q2'][value='0']").check()
-    frame.locator("input[name='q2'][value='1']").check()
-    frame.locator("input[name='q3'][value='1']").check()
-    frame.locator("input[name='q4']").fill("  sbi ")
-    frame.locator("input[name='q5'][value='0']").check()
-    frame.locator("input[name='q5'][value='1']").check()
-    frame.locator("#submit-quiz").click()
-
-
 def _open_course(page, base_url: str):
     page.goto(f"{base_url}/lms.html")
     frame = page.frame_locator("#course").frame_locator("iframe")
@@ -132,7 +105,7 @@ def test_course_reports_status_score_and_interactions_under_scorm_again(browser,
     seen = watch(page)
     frame = _open_course(page, base_url)
     before = page.evaluate("window.cmiSnapshot()")
-    _answer_quiz(frame)
+    answer_quiz(frame)
     result = frame.locator("#quiz-result")
     result.locator(".recorded").wait_for(timeout=15_000)
 
@@ -203,7 +176,7 @@ def test_scorm2004_course_follows_the_passing_score_the_lms_sets(browser, tmp_pa
         page = browser.new_page()
         frame = _open_course(page, base_url)
         assert frame.locator("#pass-mark").inner_text() == "90"
-        _answer_quiz(frame)
+        answer_quiz(frame)
         frame.locator("#quiz-result .recorded").wait_for(timeout=15_000)
         cmi = page.evaluate("window.cmiSnapshot()")
         assert (cmi["score"]["scaled"], cmi["success_status"]) == ("0.85", "failed")
@@ -219,7 +192,7 @@ def test_course_opened_in_a_new_window_finds_the_api_of_its_opener(browser, samp
         page.evaluate("window.open('course/index.html', 'course')")
     course = popup_info.value
     course.locator("body[data-lms='connected']").wait_for(timeout=15_000)
-    _answer_quiz(course)
+    answer_quiz(course)
     course.locator("#quiz-result .recorded").wait_for(timeout=15_000)
     assert_clean_session(page.evaluate("window.calls"), fmt, page.evaluate("window.logs"))
     cmi = page.evaluate("window.cmiSnapshot()")
@@ -236,7 +209,7 @@ def test_course_works_offline_without_an_lms(browser, sample_site):
     page.goto((root / "course" / "index.html").as_uri())
     page.locator("body[data-lms='offline']").wait_for(timeout=10_000)
     assert "Not connected" in page.locator("#lms-status").inner_text()
-    _answer_quiz(page)
+    answer_quiz(page)
     assert page.locator("#quiz-result").get_attribute("data-score") == "85"
     assert "85%" in page.locator("#quiz-result").inner_text()
     assert seen["errors"] == []
@@ -275,7 +248,7 @@ def test_titles_and_feedback_that_break_xml_or_json_arrive_as_text(browser, tmp_
         seen = watch(page)
         frame = _open_course(page, base_url)
         assert frame.locator("h1").inner_text() == HOSTILE_TITLE
-        _answer_quiz(frame)
+        answer_quiz(frame)
         frame.locator("#quiz-result .recorded").wait_for(timeout=15_000)
         assert HOSTILE_FEEDBACK in frame.locator("#question-3 .feedback").inner_text()
         assert page.evaluate("typeof window.__xss") == "undefined"

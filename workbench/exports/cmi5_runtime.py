@@ -161,8 +161,8 @@ CMI5_RUNTIME_JS = r"""/* cmi5 runtime: reports xAPI statements to the LMS's lear
       activity = quiz.activity || {};
       masteryScore = activity.mastery_score === undefined ? null : activity.mastery_score;
       if (!launch) { return Promise.resolve({ connected: false, passingScore: null }); }
+      var lmsMastery = null;
       return fetchToken().then(fetchLaunchData).then(function (launchData) {
-        var lmsMastery = null;
         if (launchData) {
           template = launchData.contextTemplate || {};
           launchMode = launchData.launchMode || "Normal";
