@@ -43,6 +43,15 @@ class RalphServer:
         return self.endpoint + "statements"
 
 
+def skip_unless_ci(reason: str) -> None:
+    """Skip with `reason`; under CI (where .ci/run installs the tools) fail instead, so nothing is silently left out."""
+    import pytest
+
+    if os.environ.get("CI"):
+        pytest.fail(f"required under CI: {reason}")
+    pytest.skip(reason)
+
+
 def ralph_missing_reason() -> str | None:
     """Why ralph cannot be started here, or None when it can."""
     if not (RALPH_VENV / "bin" / "uvicorn").is_file():

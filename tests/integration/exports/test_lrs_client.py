@@ -15,7 +15,7 @@ import httpx
 import pytest
 from pydantic import SecretStr
 
-from tests.lrs_support import ralph_missing_reason, running_ralph
+from tests.lrs_support import ralph_missing_reason, running_ralph, skip_unless_ci
 from workbench.exports.lrs_client import (
     LrsAuthenticationFailed,
     LrsClient,
@@ -50,7 +50,7 @@ def ralph(tmp_path_factory):
     """ralph on loopback with a small page size."""
     reason = ralph_missing_reason()
     if reason:
-        pytest.skip(reason)
+        skip_unless_ci(reason)
     with running_ralph(tmp_path_factory.mktemp("ralph"), page_size=PAGE_SIZE) as server:
         yield server
 
