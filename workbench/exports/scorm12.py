@@ -23,6 +23,24 @@ __all__ = ["DEFAULT_PASSING_SCORE", "Page", "pages_from_markdown", "pages_from_m
 DEFAULT_PASSING_SCORE = 80
 
 
+def single_sco_manifest(manifest: ET.Element, schema_version: str, title: str, files: list[str], scorm_type: str) -> ET.Element:
+    """Fill `manifest` with metadata, one organization with one item and one SCO resource; returns the item."""
+    metadata = sub(manifest, "metadata")
+    sub(metadata, "schema", "ADL SCORM")
+    sub(metadata, "schemaversion", schema_version)
+    organizations = sub(manifest, "organizations", default="ORG-1")
+    organization = sub(organizations, "organization", identifier="ORG-1")
+    sub(organization, "title", title)
+    entry = sub(organization, "item", identifier="ITEM-1", identifierref="RES-1", isvisible="true")
+    sub(entry, "title", title)
+    resources = sub(manifest, "resources")
+    # SCORM 1.2 spells the attribute adlcp:scormtype, SCORM 2004 adlcp:scormType.
+    resource = ET.SubElement(resources, "resource", {"identifier": "RES-1", "type": "webcontent", scorm_type: "sco", "href": "index.html"})
+    for name in files:
+        sub(resource, "file", href=name)
+    return entry
+
+
 def manifest_xml(identifier: str, title: str, files: list[str], passing_score: int | None) -> bytes:
     """imsmanifest.xml for one SCO that lists every file of the package."""
     manifest = ET.Element("manifest", {
@@ -37,20 +55,9 @@ def manifest_xml(identifier: str, title: str, files: list[str], passing_score: i
             "http://www.adlnet.org/xsd/adlcp_rootv1p2 adlcp_rootv1p2.xsd"
         ),
     })
-    metadata = sub(manifest, "metadata")
-    sub(metadata, "schema", "ADL SCORM")
-    sub(metadata, "schemaversion", "1.2")
-    organizations = sub(manifest, "organizations", default="ORG-1")
-    organization = sub(organizations, "organization", identifier="ORG-1")
-    sub(organization, "title", title)
-    entry = sub(organization, "item", identifier="ITEM-1", identifierref="RES-1", isvisible="true")
-    sub(entry, "title", title)
+    entry = single_sco_manifest(manifest, "1.2", title, files, "adlcp:scormtype")
     if passing_score is not None:
         sub(entry, "adlcp:masteryscore", str(passing_score))
-    resources = sub(manifest, "resources")
-    resource = ET.SubElement(resources, "resource", {"identifier": "RES-1", "type": "webcontent", "adlcp:scormtype": "sco", "href": "index.html"})
-    for name in files:
-        sub(resource, "file", href=name)
     return to_xml_bytes(manifest)
 
 

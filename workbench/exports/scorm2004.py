@@ -12,7 +12,7 @@ import xml.etree.ElementTree as ET
 
 from workbench.domain.assessment import Assessment
 from workbench.exports.course_pages import Page
-from workbench.exports.scorm12 import DEFAULT_PASSING_SCORE, sco_package_files
+from workbench.exports.scorm12 import DEFAULT_PASSING_SCORE, sco_package_files, single_sco_manifest
 from workbench.exports.tracking import Standard
 from workbench.exports.xmlutil import sub, to_xml_bytes
 
@@ -38,26 +38,15 @@ def manifest_xml(identifier: str, title: str, files: list[str], passing_score: i
         "xmlns:xsi": "http://www.w3.org/2001/XMLSchema-instance",
         "xsi:schemaLocation": SCHEMA_LOCATIONS,
     })
-    metadata = sub(manifest, "metadata")
-    sub(metadata, "schema", "ADL SCORM")
-    sub(metadata, "schemaversion", "2004 4th Edition")
-    organizations = sub(manifest, "organizations", default="ORG-1")
-    organization = sub(organizations, "organization", identifier="ORG-1")
-    sub(organization, "title", title)
-    entry = sub(organization, "item", identifier="ITEM-1", identifierref="RES-1", isvisible="true")
-    sub(entry, "title", title)
+    entry = single_sco_manifest(manifest, "2004 4th Edition", title, files, "adlcp:scormType")
     if passing_score is not None:
         sequencing = sub(entry, "imsss:sequencing")
         objectives = sub(sequencing, "imsss:objectives")
         primary = sub(objectives, "imsss:primaryObjective", objectiveID="PRIMARYOBJ", satisfiedByMeasure="true")
         sub(primary, "imsss:minNormalizedMeasure", _scaled(passing_score))
     # One SCO: let the learner enter it freely and the LMS flow through it.
-    organization_sequencing = sub(organization, "imsss:sequencing")
+    organization_sequencing = sub(manifest.find("organizations/organization"), "imsss:sequencing")
     sub(organization_sequencing, "imsss:controlMode", choice="true", flow="true")
-    resources = sub(manifest, "resources")
-    resource = ET.SubElement(resources, "resource", {"identifier": "RES-1", "type": "webcontent", "adlcp:scormType": "sco", "href": "index.html"})
-    for name in files:
-        sub(resource, "file", href=name)
     return to_xml_bytes(manifest)
 
 
