@@ -38,19 +38,44 @@ VERB = "http://adlnet.gov/expapi/verbs/"
 
 
 class _LmsHandler(http.server.SimpleHTTPRequestHandler):
-    """Static files, and the cmi5 fetch URL: the first POST gets the token, later ones the cmi5 error."""
+    """The LMS side on loopback: static files; the cmi5 fetch URL (the first POST for a session gets
+    the token, later ones the cmi5 error); and, under /lms-xapi/, an LRS front as a cmi5 LMS offers
+    one: the LMS.LaunchData state document it wrote at launch, and statements passed on to ralph."""
 
     token = ""
+    ralph_statements = ""
     fetches: list[str] = []
+    launch_data: dict[str, dict] = {}
 
-    def do_POST(self):  # noqa: N802 - name of the base class' dispatch
+    def do_GET(self):  # noqa: N802 - name of the base class' dispatch
+        if self.path.startswith("/lms-xapi/activities/state?"):
+            query = httpx.URL(self.path).params
+            data = self.launch_data.get(query.get("registration", ""))
+            if query.get("stateId") != "LMS.LaunchData" or data is None:
+                self.send_error(404)
+                return
+            self._send(200, json.dumps(data).encode())
+            return
+        super().do_GET()
+
+    def do_POST(self):  # noqa: N802
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length)
+        if self.path.startswith("/lms-xapi/statements"):
+            forwarded = httpx.post(self.ralph_statements, content=body, timeout=30, headers={
+                name: self.headers[name] for name in ("Authorization", "Content-Type", "X-Experience-API-Version") if self.headers[name]})
+            self._send(forwarded.status_code, forwarded.content)
+            return
         if not self.path.startswith("/fetch"):
             self.send_error(404)
             return
+        first = self.path not in self.fetches
         self.fetches.append(self.path)
-        body = {"auth-token": self.token} if len(self.fetches) == 1 else {"error-code": "1", "error-text": "already fetched"}
-        data = json.dumps(body).encode()
-        self.send_response(200)
+        answer = {"auth-token": self.token} if first else {"error-code": "1", "error-text": "already fetched"}
+        self._send(200, json.dumps(answer).encode())
+
+    def _send(self, status: int, data: bytes) -> None:
+        self.send_response(status)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
@@ -70,13 +95,14 @@ def lms(tmp_path_factory):
     export = render_export(source_from_draft(sample_content()), ExportFormat.CMI5)
     unpack(export.data, root / "site" / "course")
     (root / "site" / "favicon.ico").write_bytes(b"")
-    handler = type("Handler", (_LmsHandler,), {"fetches": []})
+    handler = type("Handler", (_LmsHandler,), {"fetches": [], "launch_data": {}})
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(handler, directory=str(root / "site")))
     threading.Thread(target=server.serve_forever, daemon=True).start()
     base_url = f"http://127.0.0.1:{server.server_address[1]}"
     try:
         with running_ralph(root / "ralph", cors_origins=[base_url]) as ralph:
             handler.token = base64.b64encode(f"{ralph.username}:{ralph.password}".encode()).decode()
+            handler.ralph_statements = ralph.statements_url
             with chromium() as browser:
                 yield {"root": root, "base_url": base_url, "ralph": ralph, "browser": browser, "handler": handler}
     finally:
@@ -84,9 +110,9 @@ def lms(tmp_path_factory):
         server.server_close()
 
 
-def _launch_url(lms: dict, registration: str, actor: dict, activity_id: str) -> str:
+def _launch_url(lms: dict, registration: str, actor: dict, activity_id: str, endpoint: str = "") -> str:
     query = urlencode({
-        "endpoint": lms["ralph"].endpoint,
+        "endpoint": endpoint or lms["ralph"].endpoint,
         "fetch": f"{lms['base_url']}/fetch?session={registration}",
         "actor": json.dumps(actor),
         "registration": registration,
@@ -134,7 +160,7 @@ def test_unit_reports_its_session_to_the_lrs_and_every_statement_validates(lms):
     assert verbs == ["initialized"] + ["answered"] * 5 + ["passed", "terminated"]
     assert posts and all(status == 200 for status in posts), posts  # every POST accepted by the LRS
     assert validate_with_ralph_models(statements) == []
-    assert lms["handler"].fetches == [f"/fetch?session={registration}"]  # the token is fetched once
+    assert lms["handler"].fetches.count(f"/fetch?session={registration}") == 1  # the token is fetched once
 
     sessions = {statement["context"]["extensions"][SESSION] for statement in statements}
     assert len(sessions) == 1 and all(statement["actor"] == actor for statement in statements)
@@ -175,7 +201,6 @@ def test_unit_reports_its_session_to_the_lrs_and_every_statement_validates(lms):
 def test_a_failing_learner_gets_failed_then_terminated(lms):
     registration = str(uuid.uuid4())
     actor = {"objectType": "Agent", "account": {"homePage": "https://lms.example.invalid", "name": "kim"}}
-    lms["handler"].fetches.clear()
     page = lms["browser"].new_page()
     page.goto(_launch_url(lms, registration, actor, f"https://lms.example.invalid/activities/{uuid.uuid4()}"))
     page.locator("body[data-lms='connected']").wait_for(timeout=15_000)
@@ -190,6 +215,53 @@ def test_a_failing_learner_gets_failed_then_terminated(lms):
     # Unanswered questions carry no response (an empty one would not be valid xAPI).
     assert all("response" not in s["result"] for s in statements if s["verb"]["id"] == VERB + "answered" and not s["result"]["success"]
                and s["object"]["id"].endswith(("/q1", "/q2", "/q4", "/q5")))
+    assert validate_with_ralph_models(statements) == []
+
+
+LEARNER = {"objectType": "Agent", "account": {"homePage": "https://lms.example.invalid", "name": "lee"}}
+
+
+def _launch_with_launch_data(lms: dict, launch_data: dict) -> tuple[str, str, object]:
+    """Launch the unit for a new registration whose LMS.LaunchData the LMS front serves."""
+    registration = str(uuid.uuid4())
+    lms["handler"].launch_data[registration] = launch_data
+    activity_id = f"https://lms.example.invalid/activities/{uuid.uuid4()}"
+    page = lms["browser"].new_page()
+    page.goto(_launch_url(lms, registration, LEARNER, activity_id, endpoint=f"{lms['base_url']}/lms-xapi/"))
+    page.locator("body[data-lms='connected']").wait_for(timeout=15_000)
+    return registration, activity_id, page
+
+
+def test_the_lms_launch_data_sets_session_context_and_mastery_score(lms):
+    template = {
+        "contextActivities": {"grouping": [{"id": "https://lms.example.invalid/courses/7", "objectType": "Activity"}]},
+        "extensions": {SESSION: "lms-session-42"},
+    }
+    registration, activity_id, page = _launch_with_launch_data(lms, {
+        "contextTemplate": template, "launchMode": "Normal", "masteryScore": 0.9, "moveOn": "Passed"})
+    assert page.locator("#pass-mark").inner_text() == "90"  # the LMS's mastery score, not the package's 80
+    answer_quiz(page)
+    page.locator("#quiz-result .recorded").wait_for(timeout=15_000)
+    assert "90% needed" in page.locator("#quiz-result").inner_text()
+    page.close()
+    statements = _statements(lms["ralph"], registration)
+    assert [s["verb"]["id"].removeprefix(VERB) for s in statements] == ["initialized"] + ["answered"] * 5 + ["failed", "terminated"]
+    assert {s["context"]["extensions"][SESSION] for s in statements} == {"lms-session-42"}
+    for statement in statements:
+        grouping = [activity["id"] for activity in statement["context"]["contextActivities"]["grouping"]]
+        assert grouping[0] == "https://lms.example.invalid/courses/7" and course_activity_id("feedback-quiz") in grouping
+    failed = statements[-2]
+    assert failed["result"]["score"]["scaled"] == 0.85 and failed["context"]["extensions"][MASTERY] == 0.9
+    assert validate_with_ralph_models(statements) == []
+
+
+def test_in_browse_mode_only_the_session_is_reported(lms):
+    registration, _, page = _launch_with_launch_data(lms, {"contextTemplate": {}, "launchMode": "Browse"})
+    answer_quiz(page)
+    page.locator("#quiz-result .recorded").wait_for(timeout=15_000)
+    page.close()
+    statements = _statements(lms["ralph"], registration)
+    assert [s["verb"]["id"].removeprefix(VERB) for s in statements] == ["initialized", "terminated"]
     assert validate_with_ralph_models(statements) == []
 
 

@@ -108,13 +108,13 @@ def xapi_iri(base: str, *parts: str) -> str:
 
 
 def _unique(codes: list[str]) -> list[str]:
+    """The codes with repeats made distinct ("a", "a" -> "a", "a-2"): one response must name one option."""
     seen: set[str] = set()
     result = []
-    for number, code in enumerate(codes, start=1):
-        candidate = code
+    for code in codes:
+        candidate, suffix = code, 2
         while candidate in seen:
-            candidate = f"{code}-{number}"
-            number += 1000
+            candidate, suffix = f"{code}-{suffix}", suffix + 1
         seen.add(candidate)
         result.append(candidate)
     return result
@@ -179,10 +179,10 @@ def item_tracking(item: Item, standard: Standard, language: str, activity_base: 
         identifier = scorm_identifier(item.id, standard, "item")
         objective = scorm_identifier(item.objective_id, standard, "objective") if item.objective_id else ""
     choices = []
-    if standard == Standard.XAPI and item.type != ItemType.SHORT_ANSWER:
-        labels = ["True", "False"] if item.type == ItemType.TRUE_FALSE else [option.text for option in item.options]
-        choices = [{"id": code, "description": {language: label}} if label.strip() else {"id": code}
-                   for code, label in zip(codes, labels)]
+    if standard == Standard.XAPI and item.type in (ItemType.SINGLE_CHOICE, ItemType.MULTIPLE_RESPONSE):
+        # xAPI describes each choice; an empty description would not be valid xAPI.
+        choices = [{"id": code, "description": {language: option.text}} if option.text.strip() else {"id": code}
+                   for code, option in zip(codes, item.options)]
     return ItemTracking(
         id=identifier,
         objective_id=objective,
@@ -191,7 +191,7 @@ def item_tracking(item: Item, standard: Standard, language: str, activity_base: 
         patterns=patterns,
         delimiter=_delimiter(standard),
         text_limit=limit,
-        choices=choices if item.type != ItemType.TRUE_FALSE else [],
+        choices=choices,
     ), notes
 
 
