@@ -14,6 +14,7 @@ import http.server
 import json
 import re
 import threading
+import time
 import uuid
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -94,6 +95,7 @@ def lms(tmp_path_factory):
     root = tmp_path_factory.mktemp("cmi5")
     export = render_export(source_from_draft(sample_content()), ExportFormat.CMI5)
     unpack(export.data, root / "site" / "course")
+    unpack(render_export(source_from_draft(sample_content(items=[])), ExportFormat.CMI5).data, root / "site" / "plain")
     (root / "site" / "favicon.ico").write_bytes(b"")
     handler = type("Handler", (_LmsHandler,), {"fetches": [], "launch_data": {}})
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(handler, directory=str(root / "site")))
@@ -110,7 +112,7 @@ def lms(tmp_path_factory):
         server.server_close()
 
 
-def _launch_url(lms: dict, registration: str, actor: dict, activity_id: str, endpoint: str = "") -> str:
+def _launch_url(lms: dict, registration: str, actor: dict, activity_id: str, endpoint: str = "", unit: str = "course") -> str:
     query = urlencode({
         "endpoint": endpoint or lms["ralph"].endpoint,
         "fetch": f"{lms['base_url']}/fetch?session={registration}",
@@ -118,7 +120,7 @@ def _launch_url(lms: dict, registration: str, actor: dict, activity_id: str, end
         "registration": registration,
         "activityId": activity_id,
     })
-    return f"{lms['base_url']}/course/index.html?{query}"
+    return f"{lms['base_url']}/{unit}/index.html?{query}"
 
 
 def _statements(ralph, registration: str) -> list[dict]:
@@ -262,6 +264,26 @@ def test_in_browse_mode_only_the_session_is_reported(lms):
     page.close()
     statements = _statements(lms["ralph"], registration)
     assert [s["verb"]["id"].removeprefix(VERB) for s in statements] == ["initialized", "terminated"]
+    assert validate_with_ralph_models(statements) == []
+
+
+def test_a_unit_without_questions_is_completed_then_terminated_when_left(lms):
+    registration = str(uuid.uuid4())
+    page = lms["browser"].new_page()
+    page.goto(_launch_url(lms, registration, LEARNER, f"https://lms.example.invalid/activities/{uuid.uuid4()}", unit="plain"))
+    page.locator("body[data-lms='connected']").wait_for(timeout=15_000)
+    deadline = time.monotonic() + 15
+    while len(_statements(lms["ralph"], registration)) < 2 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert [s["verb"]["id"].removeprefix(VERB) for s in _statements(lms["ralph"], registration)] == ["initialized", "completed"]
+    page.goto("about:blank")  # the learner leaves: `terminated` goes out with the page
+    while len(_statements(lms["ralph"], registration)) < 3 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    page.close()
+    statements = _statements(lms["ralph"], registration)
+    assert [s["verb"]["id"].removeprefix(VERB) for s in statements] == ["initialized", "completed", "terminated"]
+    assert statements[1]["result"]["completion"] is True
+    assert CATEGORY_MOVEON in {c["id"] for c in statements[1]["context"]["contextActivities"]["category"]}
     assert validate_with_ralph_models(statements) == []
 
 

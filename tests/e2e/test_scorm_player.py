@@ -231,6 +231,27 @@ def test_untrusted_markdown_in_the_course_stays_inert(browser, sample_site):
     page.close()
 
 
+@pytest.mark.parametrize("fmt", VERSIONS, ids=[fmt.value for fmt in VERSIONS])
+def test_a_module_without_questions_is_completed_and_finished_when_left(browser, tmp_path, fmt):
+    content = sample_content(items=[])
+    root, _ = site_for(tmp_path, fmt, content)
+    with serve_directory(root) as base_url:
+        page = browser.new_page()
+        frame = _open_course(page, base_url)
+        assert frame.locator("#page-quiz").is_hidden()
+        cmi = page.evaluate("window.cmiSnapshot()")
+        if fmt == ExportFormat.SCORM12:
+            assert cmi["core"]["lesson_status"] == "completed"
+        else:
+            assert (cmi["completion_status"], cmi["success_status"]) == ("completed", "unknown")
+        runtime = RUNTIMES[fmt.value]
+        assert runtime["terminate"] not in [call["name"] for call in page.evaluate("window.calls")]
+        page.evaluate("document.getElementById('course').src = 'about:blank'")  # the learner leaves the course
+        page.wait_for_function(f"window.calls.some(function (c) {{ return c.name === '{runtime['terminate']}'; }})", timeout=15_000)
+        assert_clean_session(page.evaluate("window.calls"), fmt, page.evaluate("window.logs"))
+        page.close()
+
+
 HOSTILE_TITLE = 'Close ]]> and </script><script>window.__xss=9</script> "quoted" \'single\' & שלום עולם'
 HOSTILE_FEEDBACK = "Feedback ]]> </script> \"quotes\" & مرحبا"
 

@@ -205,11 +205,11 @@ CMI5_RUNTIME_JS = r"""/* cmi5 runtime: reports xAPI statements to the LMS's lear
       return true;
     },
 
-    /** Queue `completed` (a module without questions). */
+    /** Send `completed` at once (a module without questions; `terminated` follows when the learner leaves). */
     complete: function () {
       if (!Runtime.connected() || launchMode !== "Normal") { return false; }
-      pending.push(statement("completed", unitObject(), { completion: true, duration: duration(new Date().getTime() - startedAt) },
-        { cmi5: true, moveOn: true }));
+      send([statement("completed", unitObject(), { completion: true, duration: duration(new Date().getTime() - startedAt) },
+        { cmi5: true, moveOn: true })]);
       return true;
     },
 

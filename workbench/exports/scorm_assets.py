@@ -126,10 +126,8 @@ QUIZ_PLAYER_JS = r"""/* Quiz player: renders the quiz from the package's JSON, s
     var resultBox = document.getElementById("quiz-result");
     if (!data.items.length) {
       document.getElementById("page-quiz").hidden = true;
-      if (connected) {
-        runtime.complete();
-        runtime.finish();
-      }
+      // Completed on arrival; the session is closed when the learner leaves the page.
+      if (connected) { runtime.complete(); }
       document.body.setAttribute("data-lms", connected ? "connected" : "offline");
       return;
     }

@@ -143,8 +143,8 @@ SCORM_RUNTIME_JS = r"""/* SCORM 1.2 / 2004 runtime: finds the LMS API, reports s
         if (status === "" || status === "not attempted" || status === "unknown") { setValue(statusElement, "incomplete"); }
         var count = parseInt(getValue("cmi.interactions._count"), 10);
         nextInteraction = isNaN(count) ? 0 : count;
-        if (version === "scorm2004") {
-          // The LMS derives the passing score from the manifest (or its own settings) and wins.
+        if (version === "scorm2004" && quiz.items.length) {
+          // The LMS sets it from the manifest's minimum measure (only written for a quiz) and wins.
           var scaled = parseFloat(getValue("cmi.scaled_passing_score"));
           if (!isNaN(scaled)) { passingScore = Math.round(scaled * 10000) / 100; }
         }

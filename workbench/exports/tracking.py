@@ -38,6 +38,7 @@ TEXT_LIMIT = {Standard.SCORM12: 255, Standard.SCORM2004: 250, Standard.XAPI: 400
 _SCORM12_IDENTIFIER = re.compile(r"[^A-Za-z0-9_\-]")
 _SHORT_IDENTIFIER = re.compile(r"[^\w\-()+.:=@;$!*'%/#]")
 _LANGUAGE_TAG = re.compile(r"^[a-zA-Z]{1,8}(-[a-zA-Z0-9]{1,8})*$")
+_CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 INTERACTION_TYPE = {
     ItemType.SINGLE_CHOICE: "choice",
@@ -94,6 +95,11 @@ def scorm_identifier(value: str, standard: Standard, fallback: str = "id") -> st
     if standard == Standard.SCORM12:
         return _stable_identifier(value, _SCORM12_IDENTIFIER, 255, fallback)
     return _stable_identifier(value, _SHORT_IDENTIFIER, 250, fallback)
+
+
+def _shown(item_id: str) -> str:
+    """An item id as the export's notes quote it: ids come from imported banks, and notes reach terminals."""
+    return _CONTROL_CHARACTERS.sub("?", item_id)[:80]
 
 
 def language_tag(locale: str) -> str:
@@ -163,7 +169,7 @@ def item_tracking(item: Item, standard: Standard, language: str, activity_base: 
     """How `item` is recorded under `standard`, or None with the reason when it cannot be."""
     notes: list[str] = []
     if item.type in (ItemType.SINGLE_CHOICE, ItemType.MULTIPLE_RESPONSE) and len(item.options) > MAX_CHOICES:
-        return None, [f"question {item.id}: {len(item.options)} options are more than the {MAX_CHOICES} a choice "
+        return None, [f"question {_shown(item.id)}: {len(item.options)} options are more than the {MAX_CHOICES} a choice "
                       f"interaction can name; it is scored in the quiz but not recorded as an interaction"]
     codes = _option_codes(item, standard)
     patterns = _patterns(item, standard, codes, language)
@@ -171,7 +177,7 @@ def item_tracking(item: Item, standard: Standard, language: str, activity_base: 
     if item.type == ItemType.SHORT_ANSWER:
         long_answers = [option.text for option in item.options if len(option.text) > limit]
         if long_answers:
-            notes.append(f"question {item.id}: accepted answers longer than {limit} characters are recorded shortened")
+            notes.append(f"question {_shown(item.id)}: accepted answers longer than {limit} characters are recorded shortened")
     if standard == Standard.XAPI:
         identifier = xapi_iri(activity_base, "items", item.id)
         objective = xapi_iri(activity_base, "objectives", item.objective_id) if item.objective_id else ""
@@ -208,7 +214,7 @@ def tracking_plan(assessment: Assessment | None, standard: Standard, locale: str
         if tracking is not None and tracking.id in seen:
             # Two items with one id would overwrite each other's record in the LMS.
             tracking = ItemTracking(**{**tracking.__dict__, "id": f"{tracking.id}-{number}"})
-            notes.append(f"question {item.id}: the id is used twice; recorded as {tracking.id}")
+            notes.append(f"question {_shown(item.id)}: the id is used twice; recorded as {_shown(tracking.id)}")
         if tracking is not None:
             seen.add(tracking.id)
         plan.items.append(tracking)

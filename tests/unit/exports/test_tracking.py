@@ -84,3 +84,8 @@ def test_xapi_has_no_interaction_limit_and_uses_iris_below_the_course() -> None:
     assert first.choices == [{"id": "o0", "description": {"en-GB": "Option 0"}}, {"id": "o1", "description": {"en-GB": "Option 1"}},
                              {"id": "o2", "description": {"en-GB": "Option 2"}}]
     assert first.patterns == ["o0"] and first.delimiter == "[,]"
+
+
+def test_ids_quoted_in_the_notes_cannot_drive_a_terminal() -> None:
+    plan = tracking_plan(_assessment(_choice("q\x1b[2J1", 40)), Standard.SCORM12, "en")
+    assert plan.notes[0].startswith("question q?[2J1: 40 options")
