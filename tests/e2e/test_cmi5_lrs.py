@@ -96,6 +96,11 @@ def lms(tmp_path_factory):
     export = render_export(source_from_draft(sample_content()), ExportFormat.CMI5)
     unpack(export.data, root / "site" / "course")
     unpack(render_export(source_from_draft(sample_content(items=[])), ExportFormat.CMI5).data, root / "site" / "plain")
+    base = sample_content().assessment.items
+    long_quiz = [base[n % len(base)].model_copy(update={"id": f"q{n + 1}"}) for n in range(300)]
+    long_export = render_export(source_from_draft(sample_content(items=long_quiz)), ExportFormat.CMI5)
+    assert long_export.notes == ()  # xAPI has no interaction limit
+    unpack(long_export.data, root / "site" / "long")
     (root / "site" / "favicon.ico").write_bytes(b"")
     handler = type("Handler", (_LmsHandler,), {"fetches": [], "launch_data": {}})
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(handler, directory=str(root / "site")))
@@ -130,7 +135,7 @@ def _statements(ralph, registration: str) -> list[dict]:
         while url:
             page = client.get(url).raise_for_status().json()
             found.extend(page["statements"])
-            url = httpx.URL(ralph.endpoint).join(page["more"]).human_repr() if page.get("more") else ""
+            url = str(httpx.URL(ralph.endpoint).join(page["more"])) if page.get("more") and page["statements"] else ""
     return [statement for statement in found if statement.get("context", {}).get("registration") == registration]
 
 
@@ -284,6 +289,23 @@ def test_a_unit_without_questions_is_completed_then_terminated_when_left(lms):
     assert [s["verb"]["id"].removeprefix(VERB) for s in statements] == ["initialized", "completed", "terminated"]
     assert statements[1]["result"]["completion"] is True
     assert CATEGORY_MOVEON in {c["id"] for c in statements[1]["context"]["contextActivities"]["category"]}
+    assert validate_with_ralph_models(statements) == []
+
+
+@pytest.mark.slow
+def test_a_300_question_unit_reports_every_answer(lms):
+    registration = str(uuid.uuid4())
+    page = lms["browser"].new_page()
+    page.goto(_launch_url(lms, registration, LEARNER, f"https://lms.example.invalid/activities/{uuid.uuid4()}", unit="long"))
+    page.locator("body[data-lms='connected']").wait_for(timeout=15_000)
+    assert page.locator("fieldset.question").count() == 300
+    page.locator("#submit-quiz").click()
+    page.locator("#quiz-result .recorded").wait_for(timeout=60_000)
+    page.close()
+    statements = _statements(lms["ralph"], registration)
+    verbs = [s["verb"]["id"].removeprefix(VERB) for s in statements]
+    assert verbs == ["initialized"] + ["answered"] * 300 + ["failed", "terminated"]
+    assert statements[300]["object"]["id"] == f"{course_activity_id('feedback-quiz')}/items/q300"
     assert validate_with_ralph_models(statements) == []
 
 
