@@ -17,7 +17,6 @@ import threading
 import time
 import uuid
 import xml.etree.ElementTree as ET
-from pathlib import Path
 from urllib.parse import urlencode
 
 import httpx

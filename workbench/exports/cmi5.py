@@ -12,8 +12,7 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
-from workbench.domain.assessment import Assessment
-from workbench.exports.course_pages import CONTENT_SECURITY_POLICY, Page, index_html, quiz_data
+from workbench.exports.course_pages import CONTENT_SECURITY_POLICY, CourseSource, index_html, quiz_data
 from workbench.exports.cmi5_runtime import CMI5_RUNTIME_JS
 from workbench.exports.model import slugify
 from workbench.exports.scorm12 import DEFAULT_PASSING_SCORE
@@ -73,37 +72,29 @@ def course_structure_xml(course_id: str, title: str, description: str, language:
     return to_xml_bytes(root)
 
 
-def cmi5_package_files(
-    title: str,
-    pages: list[Page],
-    assessment: Assessment | None,
-    package_id: str,
-    passing_score: int = DEFAULT_PASSING_SCORE,
-    locale: str = "en",
-    notes: list[str] | None = None,
-    description: str = "",
-    objectives: list[tuple[str, str]] | None = None,
-    activity_base: str = DEFAULT_ACTIVITY_BASE,
-) -> dict[str, bytes]:
-    """Every file of the cmi5 package: cmi5.xml and the assignable unit. `objectives` are (id, text) pairs."""
-    course_id = course_activity_id(package_id, activity_base)
-    language = language_tag(locale)
+def cmi5_package_files(course: CourseSource, passing_score: int = DEFAULT_PASSING_SCORE, notes: list[str] | None = None,
+                       activity_base: str = DEFAULT_ACTIVITY_BASE) -> dict[str, bytes]:
+    """Every file of the cmi5 package: cmi5.xml and the assignable unit; limits met are appended to `notes`."""
+    course_id = course_activity_id(course.source_id, activity_base)
+    language = language_tag(course.locale)
+    assessment = course.assessment
     has_quiz = bool(assessment and assessment.items)
-    plan = tracking_plan(assessment, Standard.XAPI, locale, course_id)
+    plan = tracking_plan(assessment, Standard.XAPI, course.locale, course_id)
     if notes is not None:
         notes.extend(plan.notes)
     activity = {
         "course": course_id,
         "unit": unit_activity_id(course_id),
-        "title": title,
+        "title": course.title,
         "language": language,
         "mastery_score": passing_score / 100 if has_quiz else None,
     }
     quiz = quiz_data(assessment, passing_score, plan, Standard.XAPI.value, activity)
-    objective_iris = [(xapi_iri(course_id, "objectives", objective_id), text) for objective_id, text in (objectives or [])]
+    objective_iris = [(xapi_iri(course_id, "objectives", objective_id), text) for objective_id, text in course.objectives]
+    structure = course_structure_xml(course_id, course.title, course.summary, language, passing_score if has_quiz else None, objective_iris)
     return {
-        "cmi5.xml": course_structure_xml(course_id, title, description, language, passing_score if has_quiz else None, objective_iris),
-        "index.html": index_html(title, pages, quiz, locale, "cmi5_runtime.js", AU_CONTENT_SECURITY_POLICY).encode("utf-8"),
+        "cmi5.xml": structure,
+        "index.html": index_html(course.title, course.pages, quiz, course.locale, "cmi5_runtime.js", AU_CONTENT_SECURITY_POLICY).encode("utf-8"),
         "cmi5_runtime.js": CMI5_RUNTIME_JS.encode("utf-8"),
         "quiz.js": QUIZ_PLAYER_JS.encode("utf-8"),
         "style.css": STYLE_CSS.encode("utf-8"),

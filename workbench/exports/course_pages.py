@@ -32,6 +32,19 @@ class Page:
     html: str
 
 
+@dataclass(frozen=True)
+class CourseSource:
+    """What a course package is made of: the module's pages and its assessment, from a draft or the library."""
+
+    source_id: str
+    title: str
+    pages: list[Page]
+    assessment: Assessment | None
+    locale: str = "en"
+    summary: str = ""
+    objectives: tuple[tuple[str, str], ...] = ()  # (id, text) of the module's objectives, when known
+
+
 def pages_from_module(module: ModuleDraft) -> list[Page]:
     """The pages of a drafted module: overview, one per section, then practice and takeaways."""
     overview = [render_markdown_safe(module.summary)]

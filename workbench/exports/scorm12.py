@@ -10,8 +10,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from typing import Callable
 
-from workbench.domain.assessment import Assessment
-from workbench.exports.course_pages import Page, index_html, pages_from_markdown, pages_from_module, quiz_data
+from workbench.exports.course_pages import CourseSource, Page, index_html, pages_from_markdown, pages_from_module, quiz_data
 from workbench.exports.packaging import xml_identifier
 from workbench.exports.scorm_assets import QUIZ_PLAYER_JS, STYLE_CSS
 from workbench.exports.scorm_runtime import SCORM_RUNTIME_JS
@@ -61,13 +60,12 @@ def manifest_xml(identifier: str, title: str, files: list[str], passing_score: i
     return to_xml_bytes(manifest)
 
 
-def course_files(title: str, pages: list[Page], assessment: Assessment | None, passing_score: int, locale: str,
-                 standard: Standard) -> tuple[dict[str, bytes], TrackingPlan]:
+def course_files(course: CourseSource, passing_score: int, standard: Standard) -> tuple[dict[str, bytes], TrackingPlan]:
     """The SCO's files for SCORM 1.2 or 2004 (everything but the manifest), and its tracking plan."""
-    plan = tracking_plan(assessment, standard, locale)
-    quiz = quiz_data(assessment, passing_score, plan, standard.value)
+    plan = tracking_plan(course.assessment, standard, course.locale)
+    quiz = quiz_data(course.assessment, passing_score, plan, standard.value)
     files = {
-        "index.html": index_html(title, pages, quiz, locale, "scorm_api.js").encode("utf-8"),
+        "index.html": index_html(course.title, course.pages, quiz, course.locale, "scorm_api.js").encode("utf-8"),
         "scorm_api.js": SCORM_RUNTIME_JS.encode("utf-8"),
         "quiz.js": QUIZ_PLAYER_JS.encode("utf-8"),
         "style.css": STYLE_CSS.encode("utf-8"),
@@ -76,27 +74,19 @@ def course_files(title: str, pages: list[Page], assessment: Assessment | None, p
 
 
 def sco_package_files(standard: Standard, manifest_writer: Callable[[str, str, list[str], int | None], bytes],
-                      title: str, pages: list[Page], assessment: Assessment | None, package_id: str,
-                      passing_score: int, locale: str, notes: list[str] | None) -> dict[str, bytes]:
+                      course: CourseSource, passing_score: int, notes: list[str] | None) -> dict[str, bytes]:
     """A one-SCO package of either SCORM version: the course files plus the manifest `manifest_writer` writes."""
-    files, plan = course_files(title, pages, assessment, passing_score, locale, standard)
+    files, plan = course_files(course, passing_score, standard)
     if notes is not None:
         notes.extend(plan.notes)
-    has_quiz = bool(assessment and assessment.items)
+    has_quiz = bool(course.assessment and course.assessment.items)
     files["imsmanifest.xml"] = manifest_writer(
-        xml_identifier(f"course_{package_id}", "m"), title, sorted(files), passing_score if has_quiz else None
+        xml_identifier(f"course_{course.source_id}", "m"), course.title, sorted(files), passing_score if has_quiz else None
     )
     return files
 
 
-def scorm12_package_files(
-    title: str,
-    pages: list[Page],
-    assessment: Assessment | None,
-    package_id: str,
-    passing_score: int = DEFAULT_PASSING_SCORE,
-    locale: str = "en",
-    notes: list[str] | None = None,
-) -> dict[str, bytes]:
+def scorm12_package_files(course: CourseSource, passing_score: int = DEFAULT_PASSING_SCORE,
+                          notes: list[str] | None = None) -> dict[str, bytes]:
     """Every file of the SCORM 1.2 package, the manifest included; limits met are appended to `notes`."""
-    return sco_package_files(Standard.SCORM12, manifest_xml, title, pages, assessment, package_id, passing_score, locale, notes)
+    return sco_package_files(Standard.SCORM12, manifest_xml, course, passing_score, notes)

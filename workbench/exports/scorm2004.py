@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
-from workbench.domain.assessment import Assessment
-from workbench.exports.course_pages import Page
+from workbench.exports.course_pages import CourseSource
 from workbench.exports.scorm12 import DEFAULT_PASSING_SCORE, sco_package_files, single_sco_manifest
 from workbench.exports.tracking import Standard
 from workbench.exports.xmlutil import sub, to_xml_bytes
@@ -55,14 +54,7 @@ def _scaled(percent: int) -> str:
     return text or "0"
 
 
-def scorm2004_package_files(
-    title: str,
-    pages: list[Page],
-    assessment: Assessment | None,
-    package_id: str,
-    passing_score: int = DEFAULT_PASSING_SCORE,
-    locale: str = "en",
-    notes: list[str] | None = None,
-) -> dict[str, bytes]:
+def scorm2004_package_files(course: CourseSource, passing_score: int = DEFAULT_PASSING_SCORE,
+                            notes: list[str] | None = None) -> dict[str, bytes]:
     """Every file of the SCORM 2004 package, the manifest included; limits met are appended to `notes`."""
-    return sco_package_files(Standard.SCORM2004, manifest_xml, title, pages, assessment, package_id, passing_score, locale, notes)
+    return sco_package_files(Standard.SCORM2004, manifest_xml, course, passing_score, notes)

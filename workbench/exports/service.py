@@ -18,7 +18,7 @@ from workbench.exports.packaging import write_atomic, zip_bytes
 from workbench.exports.qti12 import parse_qti12, parse_qti12_package, qti12_package_files
 from workbench.exports.qti21 import qti21_package_files
 from workbench.exports.cmi5 import cmi5_package_files
-from workbench.exports.course_pages import Page, pages_from_markdown, pages_from_module
+from workbench.exports.course_pages import CourseSource, pages_from_markdown, pages_from_module
 from workbench.exports.scorm12 import DEFAULT_PASSING_SCORE, scorm12_package_files
 from workbench.exports.scorm2004 import scorm2004_package_files
 from workbench.exports.xmlutil import local_name, parse_xml
@@ -68,17 +68,8 @@ MIME_TYPE = {
 COURSE_FORMATS = frozenset({ExportFormat.SCORM12, ExportFormat.SCORM2004, ExportFormat.CMI5})
 
 
-@dataclass(frozen=True)
-class ExportSource:
-    """What is exported: the module's pages and its assessment, from a draft or the library."""
-
-    source_id: str
-    title: str
-    pages: list[Page]
-    assessment: Assessment | None
-    locale: str = "en"
-    summary: str = ""
-    objectives: tuple[tuple[str, str], ...] = ()  # (id, text) of the module's objectives, when known
+# What is exported (the module's pages and its assessment); the course packages read it directly.
+ExportSource = CourseSource
 
 
 @dataclass(frozen=True)
@@ -174,17 +165,14 @@ def render_export(source: ExportSource, fmt: ExportFormat | str, passing_score: 
     elif fmt == ExportFormat.MOODLE_XML:
         data = write_moodle_xml(assessment)
     else:
-        course = (source.title, source.pages, assessment, source.source_id, passing_score, source.locale, notes)
         if fmt == ExportFormat.QTI21:
             files = qti21_package_files(assessment)
         elif fmt == ExportFormat.QTI12:
             files = qti12_package_files(assessment)
-        elif fmt == ExportFormat.SCORM12:
-            files = scorm12_package_files(*course)
-        elif fmt == ExportFormat.SCORM2004:
-            files = scorm2004_package_files(*course)
         else:
-            files = cmi5_package_files(*course, description=source.summary, objectives=list(source.objectives))
+            package_files = {ExportFormat.SCORM12: scorm12_package_files, ExportFormat.SCORM2004: scorm2004_package_files,
+                             ExportFormat.CMI5: cmi5_package_files}[fmt]
+            files = package_files(source, passing_score, notes)
         data = zip_bytes(files)
     return ExportFile(filename, data, MIME_TYPE[fmt], tuple(notes))
 
