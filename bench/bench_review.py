@@ -228,11 +228,16 @@ def bench_database(backend: str, database: Database, workdir: Path, index_parts)
     raw_dir = Path(settings.library_dir) / "raw"
     raw_dir.mkdir(exist_ok=True)
 
+    from workbench.domain.drafts import DraftContent
+    from workbench.library.draft_file import render_draft_file
+
     def raw_write(i: int) -> None:
         draft_id = raw_publish[i]
         relative = f"raw/{backend}-{draft_id}.md"
+        # The same module text the publisher writes, so both sides embed the same chunks.
+        content = DraftContent.model_validate({**SAMPLE_CONTENT, "module": {**SAMPLE_CONTENT["module"], "title": f"Module {draft_id}"}})
         with open(Path(settings.library_dir) / relative, "w", encoding="utf-8") as handle:
-            handle.write(f"---\nid: raw-{draft_id}\ntitle: Module {draft_id}\n---\n\n{MARKDOWN}")
+            handle.write(render_draft_file(content))
         index.reindex_paths([relative])
         raw.mark_published(draft_id)
 

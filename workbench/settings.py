@@ -51,6 +51,14 @@ class Settings(BaseSettings):
     llm_context_tokens: int = 8192
     llm_threads: int | None = None
 
+    # Learning record store that learners' xAPI statements are read back from
+    lrs_url: str | None = None  # the xAPI endpoint, e.g. https://lrs.example.org/xAPI/
+    lrs_username: str | None = None
+    lrs_password: SecretStr | None = None
+    lrs_timeout_seconds: float = 30.0
+    lrs_max_retries: int = Field(default=3, ge=0)
+    lrs_filter_on_server: bool = False  # also ask the LRS to filter by activity (when it honours related_activities)
+
     # App
     session_timeout_minutes: int = Field(default=60, ge=1)
 

@@ -1,4 +1,4 @@
-"""Export buttons: a draft or a library module as GIFT, Moodle XML, QTI or SCORM, downloaded from the page."""
+"""Export buttons: a draft or a library module as GIFT, Moodle XML, QTI, SCORM or cmi5, downloaded from the page."""
 
 from __future__ import annotations
 
@@ -8,14 +8,7 @@ import streamlit as st
 
 from workbench.app.services import get_services
 from workbench.app.ui import errors_shown
-
-FORMAT_LABELS = {
-    "gift": "GIFT (Moodle)",
-    "moodle-xml": "Moodle XML",
-    "qti21": "IMS QTI 2.1 package",
-    "qti12": "IMS QTI 1.2 (Canvas)",
-    "scorm12": "SCORM 1.2 package",
-}
+from workbench.exports.service import FORMAT_LABELS
 
 
 def _export_panel(ref: str, key: str) -> None:
@@ -29,9 +22,12 @@ def _export_panel(ref: str, key: str) -> None:
         with errors_shown():
             file = render_export(get_services().exports.resolve(ref), fmt)
             st.session_state[prepared_key] = (fmt, file.filename, file.data, file.mime_type)
+            st.session_state[f"{key}_notes"] = file.notes
     prepared = st.session_state.get(prepared_key)
     if prepared and prepared[0] == fmt:
         _, filename, data, mime = prepared
+        for note in st.session_state.get(f"{key}_notes", ()):
+            st.text(f"Note: {note}")  # st.text, not markdown: the note quotes question ids from imported banks
         st.download_button(f"Download {filename}", data, file_name=filename, mime=mime, key=f"{key}_download")
 
 

@@ -8,8 +8,9 @@ from typing import Optional
 import typer
 
 from workbench.cli.common import print_json, state
+from workbench.exports.service import ExportFormat
 
-FORMAT_HELP = "gift | moodle-xml | qti21 | qti12 | scorm12"
+FORMAT_HELP = " | ".join(fmt.value for fmt in ExportFormat)
 
 
 def register(app: typer.Typer) -> None:
@@ -22,15 +23,18 @@ def register(app: typer.Typer) -> None:
         fmt: str = typer.Option(..., "--format", "-f", help=f"Export format: {FORMAT_HELP}."),
         # A string, not a Path: a trailing slash ("out/") means "a folder to write into".
         output: str = typer.Option(..., "--output", "-o", help="File to write, or a folder to write into (existing, or ending in /)."),
-        passing_score: int = typer.Option(80, "--passing-score", min=0, max=100, help="SCORM pass mark in percent."),
+        passing_score: int = typer.Option(80, "--passing-score", min=0, max=100, help="Pass mark in percent (SCORM, cmi5)."),
         as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
     ) -> None:
-        """Export a draft or a published module as GIFT, Moodle XML, QTI 2.1, QTI 1.2 (Canvas) or SCORM 1.2."""
-        path = state(ctx).services.exports.export_id(ref, fmt, output, passing_score=passing_score)
+        """Export a draft or a published module as GIFT, Moodle XML, QTI 2.1, QTI 1.2 (Canvas), SCORM 1.2, SCORM 2004 or cmi5."""
+        written = state(ctx).services.exports.export_id_with_notes(ref, fmt, output, passing_score=passing_score)
+        path = written.path
         if as_json:
-            print_json({"id": ref, "format": fmt, "path": str(path), "bytes": path.stat().st_size})
-        else:
-            typer.echo(f"wrote {path}")
+            print_json({"id": ref, "format": fmt, "path": str(path), "bytes": path.stat().st_size, "notes": list(written.notes)})
+            return
+        typer.echo(f"wrote {path}")
+        for note in written.notes:
+            typer.echo(f"note: {note}")
 
     @app.command("import-questions")
     def import_questions(

@@ -1,132 +1,9 @@
-"""Static files of the SCORM 1.2 package: the LMS runtime, the quiz player and the stylesheet.
+"""Static files of every course package (SCORM 1.2, SCORM 2004, cmi5): the quiz player and the stylesheet.
 
-Kept as Python strings so that they ship inside the wheel without package-data configuration.
-The scripts use no inline handlers and no eval, so the package runs under a strict
-Content-Security-Policy (`script-src 'self'`).
-"""
-
-SCORM_RUNTIME_JS = r"""/* SCORM 1.2 runtime: finds the LMS API and reports status and score; silent without an LMS. */
-(function (global) {
-  "use strict";
-
-  var MAX_PARENTS = 500;
-
-  function searchUp(win) {
-    // The LMS exposes `API` on the window that opens or frames the course, possibly several levels up.
-    var depth = 0;
-    while (win && depth <= MAX_PARENTS) {
-      try {
-        if (win.API && typeof win.API.LMSInitialize !== "undefined") {
-          return win.API;
-        }
-      } catch (error) {
-        return null; // a cross-origin frame: no API reachable this way
-      }
-      var parent;
-      try { parent = win.parent; } catch (error) { return null; }
-      if (!parent || parent === win) { break; }
-      win = parent;
-      depth += 1;
-    }
-    return null;
-  }
-
-  function findApi() {
-    var api = searchUp(global);
-    if (!api) {
-      try { if (global.opener) { api = searchUp(global.opener); } } catch (error) { api = null; }
-    }
-    if (!api) {
-      try { if (global.top && global.top.opener) { api = searchUp(global.top.opener); } } catch (error) { api = null; }
-    }
-    return api;
-  }
-
-  function pad(number, width) {
-    var text = String(number);
-    while (text.length < width) { text = "0" + text; }
-    return text;
-  }
-
-  function sessionTime(milliseconds) {
-    var seconds = Math.max(0, Math.round(milliseconds / 1000));
-    var hours = Math.floor(seconds / 3600);
-    var minutes = Math.floor((seconds % 3600) / 60);
-    return pad(hours, 4) + ":" + pad(minutes, 2) + ":" + pad(seconds % 60, 2);
-  }
-
-  var api = null;
-  var initialized = false;
-  var finished = false;
-  var startedAt = new Date().getTime();
-
-  function call(name, args) {
-    if (!api || typeof api[name] !== "function") { return ""; }
-    try { return api[name].apply(api, args); } catch (error) { return ""; }
-  }
-
-  function setValue(element, value) {
-    return String(call("LMSSetValue", [element, String(value)])) === "true";
-  }
-
-  function getValue(element) {
-    return String(call("LMSGetValue", [element]));
-  }
-
-  var Runtime = {
-    /** Connect to the LMS; returns true when an LMS API answered. */
-    start: function () {
-      if (initialized) { return true; }
-      api = findApi();
-      if (!api) { return false; }
-      initialized = String(call("LMSInitialize", [""])) === "true";
-      if (initialized) {
-        var status = getValue("cmi.core.lesson_status");
-        if (status === "" || status === "not attempted") {
-          setValue("cmi.core.lesson_status", "incomplete");
-        }
-      }
-      return initialized;
-    },
-
-    /** True while connected to an LMS. */
-    connected: function () {
-      return initialized && !finished;
-    },
-
-    /** Report a quiz result: raw score 0-100 and passed/failed against the mastery score. */
-    reportScore: function (percent, passed) {
-      if (!Runtime.connected()) { return false; }
-      setValue("cmi.core.score.min", "0");
-      setValue("cmi.core.score.max", "100");
-      setValue("cmi.core.score.raw", String(Math.round(percent)));
-      setValue("cmi.core.lesson_status", passed ? "passed" : "failed");
-      return String(call("LMSCommit", [""])) === "true";
-    },
-
-    /** Mark the course completed (used when it has no quiz). */
-    complete: function () {
-      if (!Runtime.connected()) { return false; }
-      setValue("cmi.core.lesson_status", "completed");
-      return String(call("LMSCommit", [""])) === "true";
-    },
-
-    /** Close the session: time spent, commit, finish. Safe to call more than once. */
-    finish: function () {
-      if (!Runtime.connected()) { return false; }
-      setValue("cmi.core.session_time", sessionTime(new Date().getTime() - startedAt));
-      setValue("cmi.core.exit", "");
-      call("LMSCommit", [""]);
-      var ok = String(call("LMSFinish", [""])) === "true";
-      finished = true;
-      return ok;
-    }
-  };
-
-  global.addEventListener("pagehide", function () { Runtime.finish(); });
-  global.addEventListener("beforeunload", function () { Runtime.finish(); });
-  global.ScormRuntime = Runtime;
-})(window);
+The player talks to `window.CourseRuntime`, which the package's runtime script provides
+(scorm_runtime.py for SCORM, cmi5_runtime.py for cmi5). Kept as Python strings so that they ship
+inside the wheel without package-data configuration. The scripts use no inline handlers and no eval,
+so the package runs under a strict Content-Security-Policy (`script-src 'self'`).
 """
 
 QUIZ_PLAYER_JS = r"""/* Quiz player: renders the quiz from the package's JSON, scores it, shows feedback, reports to the LMS. */
@@ -160,10 +37,13 @@ QUIZ_PLAYER_JS = r"""/* Quiz player: renders the quiz from the package's JSON, s
 
   function itemScore(item, form) {
     var chosen = [];
+    var indices = [];
+    var text = "";
     var percent = 0;
     if (item.type === "short_answer") {
       var input = form.querySelector("input[name='" + item.key + "']");
       var answer = input ? input.value : "";
+      text = answer;
       var best = null;
       item.options.forEach(function (option) {
         if (answer && shortAnswerMatches(option.text, answer) && (best === null || option.weight > best.weight)) { best = option; }
@@ -172,10 +52,10 @@ QUIZ_PLAYER_JS = r"""/* Quiz player: renders the quiz from the package's JSON, s
     } else {
       item.options.forEach(function (option, index) {
         var box = form.querySelector("input[name='" + item.key + "'][value='" + index + "']");
-        if (box && box.checked) { chosen.push(option); percent += option.weight; }
+        if (box && box.checked) { chosen.push(option); indices.push(index); percent += option.weight; }
       });
     }
-    return { fraction: Math.max(0, Math.min(100, percent)) / 100, chosen: chosen };
+    return { fraction: Math.max(0, Math.min(100, percent)) / 100, chosen: chosen, answer: { indices: indices, text: text } };
   }
 
   function renderQuiz(data, form) {
@@ -224,30 +104,44 @@ QUIZ_PLAYER_JS = r"""/* Quiz player: renders the quiz from the package's JSON, s
   }
 
   function start() {
-    var dataNode = document.getElementById("quiz-data");
+    var data = JSON.parse(document.getElementById("quiz-data").textContent);
+    var runtime = window.CourseRuntime;
+    var starting = runtime ? runtime.start(data) : Promise.resolve({ connected: false, passingScore: null });
+    starting.then(function (session) { run(data, runtime, session); }, function () { run(data, runtime, { connected: false }); });
+  }
+
+  function run(data, runtime, session) {
     var status = document.getElementById("lms-status");
-    var connected = window.ScormRuntime ? window.ScormRuntime.start() : false;
+    var connected = Boolean(session.connected);
     status.textContent = connected
       ? "Connected to your learning platform: your result will be recorded."
       : "Not connected to a learning platform: your result is shown here but not recorded.";
-    document.body.setAttribute("data-lms", connected ? "connected" : "offline");
-    var data = JSON.parse(dataNode.textContent);
+    if (session.passingScore !== null && session.passingScore !== undefined) {
+      // The platform's pass mark (from the package's manifest or its own settings) is the one that counts.
+      data.passing_score = session.passingScore;
+      document.getElementById("pass-mark").textContent = String(session.passingScore);
+    }
     var form = document.getElementById("quiz");
     var submit = document.getElementById("submit-quiz");
     var resultBox = document.getElementById("quiz-result");
     if (!data.items.length) {
-      if (connected) { window.ScormRuntime.complete(); }
       document.getElementById("page-quiz").hidden = true;
+      // Completed on arrival; the session is closed when the learner leaves the page.
+      if (connected) { runtime.complete(); }
+      document.body.setAttribute("data-lms", connected ? "connected" : "offline");
       return;
     }
     renderQuiz(data, form);
+    document.body.setAttribute("data-lms", connected ? "connected" : "offline");
     submit.addEventListener("click", function (event) {
       event.preventDefault();
+      submit.disabled = true;
       var total = 0;
       data.items.forEach(function (item, number) {
         var result = itemScore(item, form);
         total += result.fraction;
         showFeedback(item, result, document.getElementById("question-" + (number + 1)));
+        if (connected) { runtime.record(item.tracking, result.answer, result.fraction); }
       });
       var percent = Math.round((total / data.items.length) * 100);
       var passed = percent >= data.passing_score;
@@ -256,11 +150,12 @@ QUIZ_PLAYER_JS = r"""/* Quiz player: renders the quiz from the package's JSON, s
       resultBox.setAttribute("data-score", String(percent));
       resultBox.setAttribute("data-passed", passed ? "true" : "false");
       if (connected) {
-        window.ScormRuntime.reportScore(percent, passed);
-        window.ScormRuntime.finish();
-        resultBox.appendChild(element("span", "recorded", " Result recorded."));
+        runtime.report(percent, passed);
+        runtime.finish().then(function (ok) {
+          resultBox.appendChild(element("span", ok ? "recorded" : "not-recorded",
+            ok ? " Result recorded." : " Your platform did not confirm the result."));
+        });
       }
-      submit.disabled = true;
     });
   }
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
 
 from review.errors import ReviewError
 from review.queries import ReviewQueries
@@ -19,7 +18,10 @@ from workbench.exports.moodle_xml import parse_moodle_xml, write_moodle_xml
 from workbench.exports.packaging import write_atomic, zip_bytes
 from workbench.exports.qti12 import parse_qti12, parse_qti12_package, qti12_package_files
 from workbench.exports.qti21 import qti21_package_files
-from workbench.exports.scorm12 import DEFAULT_PASSING_SCORE, Page, pages_from_markdown, pages_from_module, scorm12_package_files
+from workbench.exports.cmi5 import cmi5_package_files
+from workbench.exports.course_pages import CourseSource, pages_from_markdown, pages_from_module
+from workbench.exports.scorm12 import DEFAULT_PASSING_SCORE, scorm12_package_files
+from workbench.exports.scorm2004 import scorm2004_package_files
 from workbench.exports.xmlutil import local_name, parse_xml
 from workbench.settings import Settings
 
@@ -32,11 +34,15 @@ class ExportFormat(StrEnum):
     QTI21 = "qti21"
     QTI12 = "qti12"
     SCORM12 = "scorm12"
+    SCORM2004 = "scorm2004"
+    CMI5 = "cmi5"
 
 
 # Button and menu labels, in the order the app shows them.
 FORMAT_LABELS = {
     ExportFormat.SCORM12: "SCORM 1.2 package (any LMS)",
+    ExportFormat.SCORM2004: "SCORM 2004 4th edition package",
+    ExportFormat.CMI5: "cmi5 package (xAPI)",
     ExportFormat.GIFT: "GIFT (Moodle)",
     ExportFormat.MOODLE_XML: "Moodle XML",
     ExportFormat.QTI12: "QTI 1.2 (Canvas)",
@@ -48,6 +54,8 @@ FILE_SUFFIX = {
     ExportFormat.QTI21: ".qti21.zip",
     ExportFormat.QTI12: ".qti12.zip",
     ExportFormat.SCORM12: ".scorm12.zip",
+    ExportFormat.SCORM2004: ".scorm2004.zip",
+    ExportFormat.CMI5: ".cmi5.zip",
 }
 MIME_TYPE = {
     ExportFormat.GIFT: "text/plain",
@@ -55,18 +63,15 @@ MIME_TYPE = {
     ExportFormat.QTI21: "application/zip",
     ExportFormat.QTI12: "application/zip",
     ExportFormat.SCORM12: "application/zip",
+    ExportFormat.SCORM2004: "application/zip",
+    ExportFormat.CMI5: "application/zip",
 }
+# Course packages carry the module's pages, so they can be exported without questions.
+COURSE_FORMATS = frozenset({ExportFormat.SCORM12, ExportFormat.SCORM2004, ExportFormat.CMI5})
 
 
-@dataclass(frozen=True)
-class ExportSource:
-    """What is exported: the module's pages and its assessment, from a draft or the library."""
-
-    source_id: str
-    title: str
-    pages: list[Page]
-    assessment: Assessment | None
-    locale: str = "en"
+# What is exported (the module's pages and its assessment); the course packages read it directly.
+ExportSource = CourseSource
 
 
 @dataclass(frozen=True)
@@ -76,6 +81,15 @@ class ExportFile:
     filename: str
     data: bytes
     mime_type: str
+    notes: tuple[str, ...] = ()  # what the format could not carry as it is (the rest is exported)
+
+
+@dataclass(frozen=True)
+class WrittenExport:
+    """An export written to disk, and what its format could not carry as it is."""
+
+    path: Path
+    notes: tuple[str, ...] = ()
 
 
 @dataclass
@@ -123,6 +137,8 @@ def source_from_draft(content: DraftContent, source_id: str = "") -> ExportSourc
         pages=pages_from_module(module),
         assessment=content.assessment,
         locale=module.locale,
+        summary=module.summary,
+        objectives=tuple((objective.id, objective.text) for objective in module.objectives),
     )
 
 
@@ -140,10 +156,12 @@ def render_export(source: ExportSource, fmt: ExportFormat | str, passing_score: 
     fmt = parse_format(fmt) if not isinstance(fmt, ExportFormat) else fmt
     assessment = source.assessment
     filename = ascii_id(source.source_id or source.title, "export") + FILE_SUFFIX[fmt]
-    if fmt != ExportFormat.SCORM12 and (assessment is None or not assessment.items):
-        raise ExportError(f"{source.source_id}: there are no questions to export as {fmt.value}; SCORM 1.2 exports the module alone")
+    if fmt not in COURSE_FORMATS and (assessment is None or not assessment.items):
+        raise ExportError(f"{source.source_id}: there are no questions to export as {fmt.value}; "
+                          "SCORM 1.2, SCORM 2004 and cmi5 export the module alone")
     if assessment is not None:
         _check_answerable(assessment)
+    notes: list[str] = []
     if fmt == ExportFormat.GIFT:
         data = write_gift(assessment).encode("utf-8")
     elif fmt == ExportFormat.MOODLE_XML:
@@ -154,9 +172,11 @@ def render_export(source: ExportSource, fmt: ExportFormat | str, passing_score: 
         elif fmt == ExportFormat.QTI12:
             files = qti12_package_files(assessment)
         else:
-            files = scorm12_package_files(source.title, source.pages, assessment, source.source_id, passing_score, source.locale)
+            package_files = {ExportFormat.SCORM12: scorm12_package_files, ExportFormat.SCORM2004: scorm2004_package_files,
+                             ExportFormat.CMI5: cmi5_package_files}[fmt]
+            files = package_files(source, passing_score, notes)
         data = zip_bytes(files)
-    return ExportFile(filename, data, MIME_TYPE[fmt])
+    return ExportFile(filename, data, MIME_TYPE[fmt], tuple(notes))
 
 
 def _target_path(out_path: Path | str, filename: str) -> Path:
@@ -208,10 +228,15 @@ class ExportService:
     def write(self, source: ExportSource, fmt: ExportFormat | str, out_path: Path | str,
               passing_score: int = DEFAULT_PASSING_SCORE) -> Path:
         """Write an export source in one format, atomically."""
+        return self.write_with_notes(source, fmt, out_path, passing_score).path
+
+    def write_with_notes(self, source: ExportSource, fmt: ExportFormat | str, out_path: Path | str,
+                         passing_score: int = DEFAULT_PASSING_SCORE) -> WrittenExport:
+        """Write an export source atomically; also returns what the format could not carry as it is."""
         export = render_export(source, fmt, passing_score)
         target = _target_path(out_path, export.filename)
         try:
-            return write_atomic(target, export.data)
+            return WrittenExport(write_atomic(target, export.data), export.notes)
         except OSError as error:
             raise ExportError(f"cannot write {target}: {error.strerror or error}") from None
 
@@ -224,8 +249,13 @@ class ExportService:
     def export_id(self, ref: str, fmt: ExportFormat | str, out_path: Path | str,
                   passing_score: int = DEFAULT_PASSING_SCORE) -> Path:
         """Export a draft (by its number) or a published module (by its id)."""
+        return self.export_id_with_notes(ref, fmt, out_path, passing_score).path
+
+    def export_id_with_notes(self, ref: str, fmt: ExportFormat | str, out_path: Path | str,
+                             passing_score: int = DEFAULT_PASSING_SCORE) -> WrittenExport:
+        """Export a draft or a published module; returns the path and the export's notes."""
         fmt = parse_format(fmt) if not isinstance(fmt, ExportFormat) else fmt
-        return self.write(self.resolve(ref), fmt, out_path, passing_score)
+        return self.write_with_notes(self.resolve(ref), fmt, out_path, passing_score)
 
     def resolve(self, ref: str) -> ExportSource:
         """Find what `ref` names: a draft in the review queue, else a module of the library."""
@@ -258,7 +288,8 @@ class ExportService:
         if draft_id not in (None, "") and self.drafts is not None:
             content = self._draft_content(int(draft_id))
             source = source_from_draft(content, module.id)
-            return ExportSource(module.id, module.title, source.pages, content.assessment, module.locale or source.locale)
+            return ExportSource(module.id, module.title, source.pages, content.assessment, module.locale or source.locale,
+                                source.summary, source.objectives)
         # A module written by people: its own markdown, and any question bank linked to it.
         banks = [bank for bank in load_assessment_banks(Path(self.settings.library_dir)) if bank.module_id == module.id]
         assessment = None

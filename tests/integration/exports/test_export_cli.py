@@ -15,7 +15,8 @@ from workbench.exports.banks import load_assessment_banks
 from workbench.exports.gift import parse_gift
 
 SAMPLE_DRAFT = Path(__file__).resolve().parents[2] / "unit" / "exports" / "data" / "sample_draft.json"
-FORMATS = {"gift": ".gift", "moodle-xml": ".xml", "qti21": ".qti21.zip", "qti12": ".qti12.zip", "scorm12": ".scorm12.zip"}
+FORMATS = {"gift": ".gift", "moodle-xml": ".xml", "qti21": ".qti21.zip", "qti12": ".qti12.zip", "scorm12": ".scorm12.zip",
+           "scorm2004": ".scorm2004.zip", "cmi5": ".cmi5.zip"}
 
 
 @pytest.fixture
@@ -55,8 +56,29 @@ def test_export_a_draft_in_every_format(settings, draft_id, tmp_path) -> None:
         assert path.name == f"draft-{draft_id}{suffix}" and path.stat().st_size == report["bytes"]
         if fmt == "gift":
             assert [item.id for item in parse_gift(path.read_text(encoding="utf-8")).items] == ["q1", "q2", "q3", "q4", "q5"]
+        elif fmt == "cmi5":
+            assert {"cmi5.xml", "index.html"} <= set(zipfile.ZipFile(path).namelist())
         elif path.suffix == ".zip":
             assert "imsmanifest.xml" in zipfile.ZipFile(path).namelist()
+        assert report["notes"] == []
+
+
+def test_export_names_what_a_format_cannot_carry_and_exports_the_rest(settings, content, tmp_path) -> None:
+    from workbench.bootstrap import bootstrap
+
+    base = content.assessment.items
+    items = [base[n % len(base)].model_copy(update={"id": f"q{n + 1}"}) for n in range(300)]
+    big = content.model_copy(update={"assessment": content.assessment.model_copy(update={"items": items})})
+    services = bootstrap(settings)
+    services.accounts.add_user("alice", None, ["author"])
+    draft = services.lifecycle.create_draft("alice", title="Long", content=big.model_dump(mode="json"), markdown="# Long\n", findings=[], skill_ids=[])
+    result = run(settings, "export", str(draft.id), "-f", "scorm12", "-o", f"{tmp_path}/")
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[1] == (
+        "note: 300 questions: an LMS is only obliged to keep 250 interactions, so questions 251-300 (50) "
+        "count in the score but are not recorded one by one")
+    with zipfile.ZipFile(tmp_path / f"draft-{draft.id}.scorm12.zip") as archive:
+        assert archive.read("index.html").decode().count('"key": "q') == 300  # every question is in the quiz
 
 
 def test_export_a_published_module_uses_its_approved_draft(settings, draft_id, tmp_path) -> None:
