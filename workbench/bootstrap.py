@@ -167,11 +167,15 @@ class Services:
     @cached_property
     def drafting(self):
         """Drafting of modules and assessments, with pre-review checks."""
+        from workbench.drafting.schemas import DEMO_SIZE, DRAFT_SIZES
         from workbench.drafting.service import DraftingService
 
+        size = DRAFT_SIZES.get(self.settings.draft_size)  # None: chosen by the model in use
         return DraftingService(
             settings=self.settings, llm=self.llm, prompts=self.prompts, library=self.library_reader,
             checker=self.draft_checker, lifecycle=self.lifecycle, queries=self.review_queries,
+            # A model that gets the demo size writes critiques that are noise, as the embedded demo model would.
+            size=size, critiques=False if size is DEMO_SIZE else None,
         )
 
     @cached_property

@@ -39,6 +39,18 @@ class LLMUnavailable(LLMError):
     """The endpoint is unreachable, the key is wrong or the model file is missing."""
 
 
+class LLMServerCrashed(LLMUnavailable):
+    """The server closed the connection in the middle of a request: it most likely crashed."""
+
+
+class LLMRequestRejected(LLMError):
+    """The endpoint refused the request itself (HTTP 400/422); the message shows the endpoint's reason."""
+
+
+class LLMSchemaRejected(LLMRequestRejected):
+    """The endpoint refused the structured-output schema, or the way it was requested."""
+
+
 class LLMOutputInvalid(LLMError):
     """The model's reply did not validate against the schema after the retries."""
 

@@ -35,6 +35,8 @@ class Settings(BaseSettings):
     # Drafting checks: inclusive-language word list (default: the library's own
     # inclusive_language.yaml if present, else the list shipped with the workbench)
     inclusive_language_file: Path | None = None
+    # How much a draft asks the model to write: auto (demo for the embedded demo model, else capable)
+    draft_size: Literal["auto", "demo", "capable"] = "auto"
 
     # Database (review queue, audit log, generation log)
     database_url: str | None = None  # default: sqlite:///<data_dir>/workbench.db
@@ -50,6 +52,10 @@ class Settings(BaseSettings):
     llm_temperature: float = 0.2
     llm_context_tokens: int = 8192
     llm_threads: int | None = None
+    llm_seed: int | None = None  # sampling seed sent to OpenAI-compatible endpoints (reproducible replies)
+    # The schema sent to OpenAI-compatible endpoints: "wire" (the strict subset every provider accepts)
+    # or "full" (as declared, limits included, for grammar servers serving small models)
+    llm_schema: Literal["wire", "full"] = "wire"
 
     # Learning record store that learners' xAPI statements are read back from
     lrs_url: str | None = None  # the xAPI endpoint, e.g. https://lrs.example.org/xAPI/

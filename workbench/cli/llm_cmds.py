@@ -23,9 +23,14 @@ def register(app: typer.Typer) -> None:
 @llm_app.command("check")
 def llm_check(
     ctx: typer.Context,
+    schemas: bool = typer.Option(False, "--schemas", help="Send each draft schema once and report, per schema, whether the endpoint accepts it."),
+    max_tokens: int = typer.Option(32, "--max-tokens", min=1, help="Token budget of each --schemas request (a reply cut there still counts as accepted)."),
     as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
 ) -> None:
-    """Make one small structured call to the configured model and report its speed."""
+    """Make one small structured call to the configured model and report its speed (or check every draft schema)."""
+    if schemas:
+        _check_schemas(ctx, max_tokens, as_json)
+        return
     from workbench.llm.check import run_check
 
     services = state(ctx).services
@@ -46,6 +51,43 @@ def llm_check(
             "note:       the embedded Gemma 3 270M base model only exercises the workflow; "
             "real drafting needs a capable model behind an OpenAI-compatible endpoint (see docs/llm.md)."
         )
+
+
+def _check_schemas(ctx: typer.Context, max_tokens: int, as_json: bool) -> None:
+    """`llm check --schemas`: one request per draft schema; exit 1 when any is not accepted."""
+    from workbench.drafting.schema_check import run_schema_checks
+    from workbench.drafting.schemas import DEMO_SIZE
+
+    cli = state(ctx)
+    services = cli.services
+    try:
+        size = services.drafting.size
+        checks = run_schema_checks(services.llm, services.prompts, size, max_tokens=max_tokens)
+    except WorkbenchError as error:
+        fail(f"llm check failed: {error}")
+    report = {
+        "ok": all(check.accepted for check in checks),
+        "provider": services.llm.provider,
+        "model": services.llm.model_id,
+        "schema_form": cli.settings.llm_schema if services.llm.provider == "openai" else "full",
+        "draft_size": "demo" if size == DEMO_SIZE else "capable",
+        "max_tokens": max_tokens,
+        "schemas": [check.to_dict() for check in checks],
+    }
+    if as_json:
+        print_json(report)
+    else:
+        typer.echo(f"{report['provider']} · {report['model']} · {report['schema_form']} schemas at the {report['draft_size']} draft size")
+        for check in checks:
+            verdict = "accepted" if check.accepted else "NOT ACCEPTED"
+            typer.echo(
+                f"{check.schema:<16} {verdict:<13} {check.structured_mode:<11} {check.outcome:<23} "
+                f"{check.prompt_tokens} prompt + {check.completion_tokens} completion tokens, {check.seconds} s"
+            )
+            if check.message and not check.accepted:
+                typer.echo(f"    {check.message}")  # endpoint text in it was made terminal-safe (redaction.endpoint_text)
+    if not report["ok"]:
+        raise typer.Exit(1)
 
 
 @prompts_app.command("list")

@@ -70,6 +70,9 @@ CAPABLE_SIZE = DraftSize(
     section_max_tokens=1200, item_max_tokens=1000,
 )
 
+# WORKBENCH_DRAFT_SIZE: "auto" leaves the choice to the drafting service (demo for the demo model).
+DRAFT_SIZES = {"demo": DEMO_SIZE, "capable": CAPABLE_SIZE}
+
 
 _PLAIN_CHAR = r'[^"\\\x00-\x1f]'
 _PLAIN_FIRST = r'[^"\\\x00-\x1f ]'

@@ -16,6 +16,7 @@ from workbench.errors import (
     LLMError,
     LLMOutputInvalid,
     LLMRefused,
+    LLMRequestRejected,
     LLMTruncated,
     LLMUnavailable,
     WorkbenchError,
@@ -26,6 +27,7 @@ from workbench.llm.parsing import RawReply, check_finished, is_retryable, parse_
 from workbench.llm.prompts import Message, Prompt
 from workbench.llm.redaction import redact
 from workbench.llm.results import StructuredResult, TextResult
+from workbench.llm.wire_schema import wire_schema
 
 T = TypeVar("T", bound=BaseModel)
 TokenCallback = Callable[[str], None]
@@ -36,17 +38,28 @@ DEFAULT_MAX_TOKENS = 1024
 
 @dataclass(frozen=True)
 class SchemaSpec:
-    """The JSON schema a structured reply must follow, as the providers need it."""
+    """The JSON schema a structured reply must follow, in the two forms the providers need.
+
+    `json_schema` is the full schema as declared (what the reply is validated against; the
+    embedded provider builds its grammar from it). `wire_schema` is the provider-safe subset that
+    OpenAI-compatible endpoints are sent (workbench.llm.wire_schema).
+    """
 
     name: str
     description: str
     json_schema: dict[str, Any]
+    wire_schema: dict[str, Any]
 
     @classmethod
     def for_model(cls, schema: type[BaseModel]) -> "SchemaSpec":
         """The spec of a pydantic model."""
         doc = (schema.__doc__ or "").strip().splitlines()
-        return cls(name=schema.__name__, description=doc[0] if doc else schema.__name__, json_schema=schema.model_json_schema())
+        return cls(
+            name=schema.__name__,
+            description=doc[0] if doc else schema.__name__,
+            json_schema=schema.model_json_schema(),
+            wire_schema=wire_schema(schema),
+        )
 
 
 class ChatBackend(Protocol):
@@ -313,6 +326,8 @@ class LLMClient:
             return Outcome.CANCELLED
         if isinstance(error, LLMUnavailable):
             return Outcome.UNAVAILABLE
+        if isinstance(error, LLMRequestRejected):
+            return Outcome.REJECTED
         if isinstance(error, LLMTruncated):
             return Outcome.TRUNCATED
         if isinstance(error, LLMRefused):

@@ -50,6 +50,7 @@ class Outcome(StrEnum):
     TRUNCATED = "truncated"
     REFUSED = "refused"
     UNAVAILABLE = "unavailable"
+    REJECTED = "rejected"
     CANCELLED = "cancelled"
     ERROR = "error"
 

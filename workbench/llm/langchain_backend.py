@@ -5,6 +5,10 @@ Structured output is requested in one of three ways, per `llm_structured_mode`:
 parameters are the schema) or `json_object` (JSON mode, the schema described in the prompt).
 `auto` starts with json_schema and, when the endpoint rejects it with HTTP 400/422 (llama.cpp's
 own server does), falls back to tools and then json_object, remembering what worked per endpoint.
+
+The schema sent is the provider-safe wire schema (workbench.llm.wire_schema) unless
+`schema_form="full"` asks for the schema as declared, for grammar servers that enforce its limits.
+Failed HTTP requests are retried here (workbench.llm.retry), never after a token was streamed.
 """
 
 from __future__ import annotations
@@ -15,12 +19,20 @@ from typing import Any, Callable
 
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage, HumanMessage, SystemMessage
 
-from workbench.errors import GenerationCancelled, LLMRefused, LLMTruncated, LLMUnavailable
-from workbench.llm.errors import LLMCallFailed
+from workbench.errors import (
+    GenerationCancelled,
+    LLMError,
+    LLMRequestRejected,
+    LLMSchemaRejected,
+    LLMServerCrashed,
+    LLMUnavailable,
+)
 from workbench.llm.parsing import RawReply
 from workbench.llm.prompts import Message
+from workbench.llm.retry import Retryable, RetryPolicy, run_with_retries
 
 MODES = ("json_schema", "tools", "json_object")
+SCHEMA_FORMS = ("wire", "full")
 # What worked per (base_url, model), shared by every client of the process.
 _MODE_MEMORY: dict[tuple[str, str], str] = {}
 _MODE_LOCK = threading.Lock()
@@ -40,21 +52,27 @@ class LangChainBackend:
         provider: str,
         model_id: str,
         structured_mode: str = "auto",
+        schema_form: str = "wire",
         is_demo_model: bool = False,
         endpoint: str = "",
         api_key: str | None = None,
         token_limit_param: str = "max_tokens",
         error_translator: Callable[[Exception], Exception | None] | None = None,
+        retry_policy: RetryPolicy | None = None,
     ) -> None:
+        if schema_form not in SCHEMA_FORMS:
+            raise ValueError(f"schema_form must be one of {SCHEMA_FORMS}, not {schema_form!r}")
         self.chat_model = chat_model
         self.provider = provider
         self.model_id = model_id
         self.is_demo_model = is_demo_model
         self.configured_mode = structured_mode
+        self.schema_form = schema_form
         self.endpoint = endpoint
         self._api_key = api_key
         self.token_limit_param = token_limit_param
         self._translate = error_translator or (lambda error: None)
+        self.retry_policy = retry_policy or RetryPolicy(max_retries=0)
 
     def secrets(self) -> list[str]:
         """The API key, so the client can mask it wherever it might surface."""
@@ -79,18 +97,20 @@ class LangChainBackend:
     ) -> RawReply:
         """One request; in auto mode a rejected structured-output mode falls back to the next."""
         if schema is None:
-            return self._stream(messages, None, "text", max_tokens, temperature, on_token, cancel)
+            try:
+                return self._attempts(messages, None, "text", max_tokens, temperature, on_token, cancel)
+            except ModeRejected as rejected:
+                raise LLMRequestRejected(f"the LLM endpoint {self.endpoint} rejected the request: {rejected}") from None
         mode = self.structured_mode()
+        rejections: list[str] = []
         while True:
             try:
-                reply = self._stream(messages, schema, mode, max_tokens, temperature, on_token, cancel)
+                reply = self._attempts(messages, schema, mode, max_tokens, temperature, on_token, cancel)
             except ModeRejected as rejected:
+                rejections.append(f"{mode}: {rejected}")
                 position = MODES.index(mode)
                 if self.configured_mode != "auto" or position + 1 >= len(MODES):
-                    raise LLMCallFailed(
-                        f"the endpoint rejected the structured-output request ({mode}): {rejected}; "
-                        "set WORKBENCH_LLM_STRUCTURED_MODE to a mode it supports"
-                    ) from None
+                    raise self._schema_rejected(schema.name, rejections) from None
                 mode = MODES[position + 1]
                 continue
             if self.configured_mode == "auto":
@@ -98,7 +118,30 @@ class LangChainBackend:
                     _MODE_MEMORY[(self.endpoint, self.model_id)] = mode
             return reply
 
+    def sent_schema(self, schema: Any) -> dict[str, Any]:
+        """The JSON schema this backend puts on the wire for a SchemaSpec."""
+        return schema.json_schema if self.schema_form == "full" else schema.wire_schema
+
     # -- internals -------------------------------------------------------------------------------
+
+    def _schema_rejected(self, name: str, rejections: list[str]) -> LLMSchemaRejected:
+        if len(rejections) == 1:
+            what = f"in {rejections[0]}"
+        else:
+            what = "in every structured-output mode (" + "; ".join(rejections) + ")"
+        return LLMSchemaRejected(
+            f"the LLM endpoint {self.endpoint} rejected the {name} schema {what}; "
+            "set WORKBENCH_LLM_STRUCTURED_MODE to a mode it supports, and run `workbench llm check --schemas`"
+        )
+
+    def _attempts(self, messages, schema, mode, max_tokens, temperature, on_token, cancel) -> RawReply:
+        """One request, retried as the policy allows while nothing has been streamed yet."""
+        return run_with_retries(
+            lambda: self._stream(messages, schema, mode, max_tokens, temperature, on_token, cancel),
+            self.retry_policy,
+            server_closed_connection(self.endpoint),
+            cancel,
+        )
 
     def _bound(self, schema: Any, mode: str, max_tokens: int, temperature: float):
         options: dict[str, Any] = {"temperature": temperature}
@@ -112,13 +155,13 @@ class LangChainBackend:
         if mode == "json_schema":
             options["response_format"] = {
                 "type": "json_schema",
-                "json_schema": {"name": schema.name, "description": schema.description, "schema": schema.json_schema},
+                "json_schema": {"name": schema.name, "description": schema.description, "schema": self.sent_schema(schema), "strict": self.schema_form == "wire"},
             }
         elif mode == "tools":
             options["tools"] = [
                 {
                     "type": "function",
-                    "function": {"name": schema.name, "description": schema.description, "parameters": schema.json_schema},
+                    "function": {"name": schema.name, "description": schema.description, "parameters": self.sent_schema(schema), "strict": self.schema_form == "wire"},
                 }
             ]
             options["tool_choice"] = {"type": "function", "function": {"name": schema.name}}
@@ -136,7 +179,7 @@ class LangChainBackend:
         on_token: Callable[[str], None] | None,
         cancel: threading.Event | None,
     ) -> RawReply:
-        lc_messages = to_langchain(messages, schema if mode == "json_object" else None)
+        lc_messages = to_langchain(messages, self.sent_schema(schema) if mode == "json_object" else None)
         runnable = self._bound(schema, mode, max_tokens, temperature)
         total: AIMessageChunk | None = None
         pieces: list[str] = []
@@ -154,25 +197,56 @@ class LangChainBackend:
                     pieces.append(delta)
                     if on_token is not None:
                         on_token(delta)
-        except (GenerationCancelled, LLMUnavailable, LLMRefused, LLMTruncated):
+        except LLMError:
             raise
         except Exception as error:  # noqa: BLE001 - SDK errors become named errors below
             translated = self._translate(error)
+            if translated is None and total is None and "No generation chunks" in str(error):
+                translated = stream_ended_early(self.endpoint, empty=True)  # LangChain's word for an empty stream
             if translated is None:
                 raise
-            if isinstance(translated, ModeRejected) and mode == "text":
-                raise LLMCallFailed(f"the endpoint rejected the request: {translated}") from None
-            if hasattr(translated, "raw_output") and not translated.raw_output:
-                translated.raw_output = "".join(pieces) or None
+            if isinstance(translated, Retryable) and pieces:
+                # Tokens were already streamed to the caller: no silent retry, and a closed connection is a crash.
+                translated = server_closed_connection(self.endpoint) if translated.closed_by_server else translated.error
+            named = translated.error if isinstance(translated, Retryable) else translated
+            if isinstance(named, LLMError) and not named.raw_output:
+                named.raw_output = "".join(pieces) or None
             raise translated from None
         finally:
             close = getattr(stream, "close", None)
             if close is not None:
                 close()
-        return _reply_from(total, "".join(pieces), chunks, mode)
+        reply = _reply_from(total, "".join(pieces), chunks, mode)
+        if reply.finish_reason is None:
+            # Every OpenAI-compatible server ends a stream with a finish_reason; a stream cut short
+            # (a server on HTTP/1.0 that died, a proxy that gave up) just stops.
+            raise stream_ended_early(self.endpoint, empty=total is None, raw_output=reply.text or None)
+        return reply
 
 
-def to_langchain(messages: list[Message], schema: Any = None) -> list[BaseMessage]:
+def server_closed_connection(endpoint: str) -> LLMServerCrashed:
+    """The error for a server that closed the connection before or while answering."""
+    return LLMServerCrashed(
+        f"the LLM server at {endpoint or 'the endpoint'} closed the connection while generating — it may have crashed; see its log"
+    )
+
+
+def stream_ended_early(endpoint: str, *, empty: bool, raw_output: str | None = None) -> LLMError:
+    """The error for a stream that ended without a finish_reason: empty (the server gave up on the
+    request without saying why), or cut in the middle of the reply."""
+    where = endpoint or "the endpoint"
+    if empty:
+        return LLMUnavailable(
+            f"the LLM server at {where} ended the stream without a reply or an error; see its log "
+            "(llama-cpp-python's server does this for a prompt longer than its context)"
+        )
+    return LLMServerCrashed(
+        f"the LLM server at {where} ended the reply without finishing it (no finish_reason) — it may have crashed; see its log",
+        raw_output=raw_output,
+    )
+
+
+def to_langchain(messages: list[Message], json_schema: dict[str, Any] | None = None) -> list[BaseMessage]:
     """Plain prompt messages as LangChain messages (json_object mode adds the schema to the system text)."""
     converted: list[BaseMessage] = []
     for message in messages:
@@ -182,10 +256,10 @@ def to_langchain(messages: list[Message], schema: Any = None) -> list[BaseMessag
             converted.append(AIMessage(content=message.content))
         else:
             converted.append(HumanMessage(content=message.content))
-    if schema is not None:
+    if json_schema is not None:
         instruction = (
             "Reply with one JSON object that matches this JSON schema, and nothing else:\n"
-            + json.dumps(schema.json_schema, ensure_ascii=False)
+            + json.dumps(json_schema, ensure_ascii=False)
         )
         if converted and isinstance(converted[0], SystemMessage):
             converted[0] = SystemMessage(content=f"{converted[0].content}\n\n{instruction}")

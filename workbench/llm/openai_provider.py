@@ -1,12 +1,24 @@
-"""The `openai` provider: any OpenAI-compatible endpoint through langchain-openai's ChatOpenAI."""
+"""The `openai` provider: any OpenAI-compatible endpoint through langchain-openai's ChatOpenAI.
+
+SDK failures are translated into named errors that say what really happened: an endpoint that
+refuses connections, a server that closed the connection mid-request (it crashed), a rejected
+schema or request (with the endpoint's own message), a timeout, rate limiting with Retry-After.
+"""
 
 from __future__ import annotations
 
 from urllib.parse import urlparse
 
-from workbench.errors import ConfigurationError, LLMRefused, LLMTruncated, LLMUnavailable
-from workbench.llm.langchain_backend import LangChainBackend, ModeRejected
-from workbench.llm.redaction import redact
+from workbench.errors import (
+    ConfigurationError,
+    LLMRefused,
+    LLMRequestRejected,
+    LLMTruncated,
+    LLMUnavailable,
+)
+from workbench.llm.langchain_backend import LangChainBackend, ModeRejected, server_closed_connection
+from workbench.llm.redaction import endpoint_text
+from workbench.llm.retry import Retryable, RetryPolicy, parse_retry_after
 from workbench.settings import Settings
 
 DEFAULT_OPENAI_MODEL = "gpt-4o-mini"
@@ -15,11 +27,18 @@ PLACEHOLDER_KEY = "not-needed"
 # Hosts that understand max_completion_tokens; others get the long-standing max_tokens.
 MODERN_HOSTS = ("api.openai.com", ".openai.azure.com")
 # Words in an error body that show the structured-output request itself was refused.
-MODE_MARKERS = ("response_format", "json_schema", "tool_choice")
+MODE_MARKERS = ("response_format", "json_schema", "schema", "tool_choice", "tools", "function", "grammar")
+MODE_PARAMS = ("response_format", "tools", "tool_choice")
+CONTEXT_MARKERS = ("context_length_exceeded", "context length", "context window", "prompt is too long", "too many tokens")
+RETRIED_STATUSES = (408, 409, 429)
+# Exceptions (by class name: httpx, httpx2, httpcore and http.client each define their own) that
+# mean the server accepted the connection and then closed it without finishing its answer.
+CLOSED_BY_SERVER = ("RemoteProtocolError", "ReadError", "RemoteDisconnected", "IncompleteRead", "ConnectionResetError", "BrokenPipeError")
+REFUSED = ("ConnectError", "ConnectionRefusedError")
 
 
 def build_openai_backend(settings: Settings) -> LangChainBackend:
-    """A backend for the endpoint in settings (base URL, model, key, timeout, retries)."""
+    """A backend for the endpoint in settings (base URL, model, key, timeout, retries, schema form)."""
     from langchain_openai import ChatOpenAI
 
     secret = settings.api_key()
@@ -38,9 +57,10 @@ def build_openai_backend(settings: Settings) -> LangChainBackend:
         base_url=settings.llm_base_url,
         api_key=key or PLACEHOLDER_KEY,
         timeout=settings.llm_timeout_seconds,
-        # The SDK retries 408/409/429/5xx and connection errors with exponential backoff and jitter.
-        max_retries=settings.llm_max_retries,
+        # The backend retries (workbench.llm.retry): the SDK's own retries would hide a crash.
+        max_retries=0,
         temperature=settings.llm_temperature,
+        seed=settings.llm_seed,
         stream_usage=True,
     )
     return LangChainBackend(
@@ -48,16 +68,18 @@ def build_openai_backend(settings: Settings) -> LangChainBackend:
         provider="openai",
         model_id=model,
         structured_mode=settings.llm_structured_mode,
+        schema_form=settings.llm_schema,
         is_demo_model=False,
-        endpoint=endpoint,
+        endpoint=_safe_endpoint(endpoint),
         api_key=key,
         token_limit_param="max_tokens" if modern else "max_tokens_extra_body",
         error_translator=lambda error: translate_openai_error(error, endpoint, model, [key] if key else []),
+        retry_policy=RetryPolicy(max_retries=settings.llm_max_retries),
     )
 
 
 def translate_openai_error(error: Exception, endpoint: str, model: str, secrets: list[str]) -> Exception | None:
-    """A named error for an SDK failure (None when it is not an SDK failure); never shows the key."""
+    """A named error (or a Retryable / ModeRejected wrapping one) for an SDK failure; None if not an SDK failure."""
     import openai
 
     where = _safe_endpoint(endpoint)
@@ -67,9 +89,9 @@ def translate_openai_error(error: Exception, endpoint: str, model: str, secrets:
     if isinstance(error, openai.ContentFilterFinishReasonError):
         return LLMRefused("the endpoint's content filter withheld the reply")
     if isinstance(error, openai.APITimeoutError):
-        return LLMUnavailable(f"the LLM endpoint {where} did not answer in time; raise WORKBENCH_LLM_TIMEOUT_SECONDS")
-    if isinstance(error, openai.APIConnectionError):
-        return LLMUnavailable(f"cannot reach the LLM endpoint {where}; check WORKBENCH_LLM_BASE_URL and that the server runs")
+        return Retryable(LLMUnavailable(f"the LLM endpoint {where} did not answer in time; raise WORKBENCH_LLM_TIMEOUT_SECONDS"))
+    if isinstance(error, openai.APIConnectionError) or _exception_named(error, CLOSED_BY_SERVER + REFUSED):
+        return _connection_failure(error, where)
     if isinstance(error, (openai.AuthenticationError, openai.PermissionDeniedError)):
         return LLMUnavailable(
             f"the LLM endpoint {where} rejected the API key (HTTP {error.status_code}); "
@@ -77,25 +99,65 @@ def translate_openai_error(error: Exception, endpoint: str, model: str, secrets:
         )
     if isinstance(error, openai.NotFoundError):
         return LLMUnavailable(f"the LLM endpoint {where} does not know model '{model}' (HTTP 404); check WORKBENCH_LLM_MODEL")
-    if isinstance(error, openai.RateLimitError):
-        return LLMUnavailable(f"the LLM endpoint {where} is rate-limiting requests (HTTP 429) even after retries; try again later")
-    if isinstance(error, (openai.BadRequestError, openai.UnprocessableEntityError)):
-        detail = redact(_error_detail(error), secrets)
-        if getattr(error, "code", None) == "content_filter" or "content_filter" in detail:
-            return LLMRefused("the endpoint's content filter rejected the request")
-        return ModeRejected(f"HTTP {error.status_code}: {detail[:300]}")
     if isinstance(error, openai.APIStatusError):
-        detail = redact(_error_detail(error), secrets)
-        if any(marker in detail for marker in MODE_MARKERS):
-            # llama-cpp-python's server answers an unsupported response_format with HTTP 500.
-            return ModeRejected(f"HTTP {error.status_code}: {detail[:300]}")
-        return LLMUnavailable(
-            f"the LLM endpoint {where} failed with HTTP {error.status_code} even after retries: "
-            f"{redact(_error_detail(error), secrets)[:200]}"
-        )
+        return _status_failure(error, where, endpoint_text(_error_detail(error), secrets))
     if isinstance(error, openai.OpenAIError):
-        return LLMUnavailable(f"the LLM endpoint {where} failed: {redact(str(error), secrets)[:200]}")
+        return LLMUnavailable(f"the LLM endpoint {where} failed: {endpoint_text(str(error), secrets, 200)}")
     return None
+
+
+def _connection_failure(error: Exception, where: str) -> Exception:
+    """Refused (nothing listens), or closed by the server after it accepted the request (a crash)."""
+    if _exception_named(error, CLOSED_BY_SERVER):
+        return Retryable(server_closed_connection(where), closed_by_server=True)
+    return Retryable(
+        LLMUnavailable(f"cannot reach the LLM endpoint {where} (connection refused or no such host); "
+                       "check WORKBENCH_LLM_BASE_URL and that the server runs")
+    )
+
+
+def _status_failure(error, where: str, detail: str) -> Exception:
+    status = error.status_code
+    code = str(getattr(error, "code", "") or "")
+    param = str(getattr(error, "param", "") or "")
+    lowered = detail.lower()
+    if status in (400, 422):
+        if code == "content_filter" or "content_filter" in lowered:
+            return LLMRefused("the endpoint's content filter rejected the request")
+        if code == "context_length_exceeded" or any(marker in lowered for marker in CONTEXT_MARKERS):
+            return LLMRequestRejected(
+                f"the request does not fit the model's context (HTTP {status}: {detail}); "
+                "shorten the request, or give the server a larger context"
+            )
+        if param in MODE_PARAMS or any(marker in lowered for marker in MODE_MARKERS):
+            return ModeRejected(f"HTTP {status}: {detail}")
+        return LLMRequestRejected(f"the LLM endpoint {where} rejected the request (HTTP {status}): {detail}")
+    if status >= 500 and any(marker in lowered for marker in MODE_MARKERS[:2]):
+        # llama-cpp-python's server answers an unsupported response_format with HTTP 500.
+        return ModeRejected(f"HTTP {status}: {detail}")
+    retry_after = parse_retry_after(dict(error.response.headers)) if getattr(error, "response", None) is not None else None
+    waited = f"; it asked to wait {retry_after:g} s (Retry-After)" if retry_after is not None else ""
+    if status == 429:
+        return Retryable(
+            LLMUnavailable(f"the LLM endpoint {where} is rate-limiting requests (HTTP 429){waited}; try again later"),
+            retry_after=retry_after,
+        )
+    unavailable = LLMUnavailable(f"the LLM endpoint {where} failed with HTTP {status}{waited}: {detail}")
+    if status >= 500 or status in RETRIED_STATUSES:
+        return Retryable(unavailable, retry_after=retry_after)
+    return unavailable
+
+
+def _exception_named(error: BaseException, names: tuple[str, ...]) -> bool:
+    """Whether the error or anything in its cause/context chain is one of the named exception classes."""
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if type(current).__name__ in names:
+            return True
+        current = current.__cause__ or current.__context__
+    return False
 
 
 def _error_detail(error: Exception) -> str:

@@ -1,8 +1,9 @@
-"""Keeping API keys out of messages, logs and the database."""
+"""Keeping API keys out of messages, logs and the database; endpoint text made safe to show."""
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import Iterable
 
 # Bearer tokens and OpenAI-style keys, in case a server echoes one we were not told about.
@@ -25,3 +26,14 @@ def redact(text: str | None, secrets: Iterable[str] = ()) -> str:
     for pattern in KEY_PATTERNS[1:]:
         text = pattern.sub(lambda match: match.group(1) + MASK, text)
     return text
+
+
+_BIDI_CONTROLS = {chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A))}
+
+
+def endpoint_text(text: str, secrets: Iterable[str] = (), limit: int = 400) -> str:
+    """What an endpoint said, fit for a one-line error: keys masked, whitespace folded, control
+    and bidi-override characters shown escaped (a terminal never receives them raw), at most `limit` characters."""
+    text = " ".join(redact(str(text), secrets).split())
+    text = "".join(ch if unicodedata.category(ch) != "Cc" and ch not in _BIDI_CONTROLS else f"\\u{ord(ch):04x}" for ch in text)
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -11,8 +11,8 @@ import threading
 from pathlib import Path
 
 import pytest
-from llm_server_support import SERVER_KEY, free_port  # type: ignore[import-not-found]
 
+from tests.llama_server import SERVER_KEY, SERVER_MODEL, free_port
 from workbench.errors import GenerationCancelled, LLMTruncated, LLMUnavailable
 from workbench.llm.check import LLMCheckReply
 from workbench.llm.factory import build_llm
@@ -34,7 +34,7 @@ def server_settings(base_url: str, **overrides) -> Settings:
     values = dict(
         llm_provider="openai",
         llm_base_url=base_url,
-        llm_model="gemma-3-270m",
+        llm_model=SERVER_MODEL,
         llm_api_key=SERVER_KEY,
         llm_max_retries=0,
         llm_timeout_seconds=60,
@@ -45,11 +45,11 @@ def server_settings(base_url: str, **overrides) -> Settings:
 
 def test_structured_output_streams_through_the_server(llama_server, prompt) -> None:
     log = InMemoryGenerationLog()
-    llm = build_llm(server_settings(llama_server, llm_max_retries=1), generation_log=log)
+    llm = build_llm(server_settings(llama_server.base_url, llm_max_retries=1), generation_log=log)
     tokens: list[str] = []
     result = llm.structured(prompt, {"topic": "active listening"}, LLMCheckReply, on_token=tokens.append)
     assert isinstance(result.value, LLMCheckReply)
-    assert (result.provider, result.model, llm.is_demo_model) == ("openai", "gemma-3-270m", False)
+    assert (result.provider, result.model, llm.is_demo_model) == ("openai", SERVER_MODEL, False)
     # llama.cpp's server rejects response_format json_schema; auto mode falls back to a forced tool call.
     assert result.parameters["structured_mode"] == "tools"
     assert len(tokens) > 3 and "".join(tokens) == result.raw_text
@@ -58,7 +58,7 @@ def test_structured_output_streams_through_the_server(llama_server, prompt) -> N
 
 def test_a_tiny_max_tokens_is_a_truncation(llama_server, prompt) -> None:
     # llama.cpp reports a cut-off tool call as finish_reason "tool_calls"; the spent budget tells.
-    llm = build_llm(server_settings(llama_server, llm_structured_mode="tools"))
+    llm = build_llm(server_settings(llama_server.base_url, llm_structured_mode="tools"))
     tokens: list[str] = []
     with pytest.raises(LLMTruncated) as raised:
         llm.structured(prompt, {"topic": "delegation"}, LLMCheckReply, max_tokens=3, on_token=tokens.append)
@@ -66,7 +66,7 @@ def test_a_tiny_max_tokens_is_a_truncation(llama_server, prompt) -> None:
 
 
 def test_cancelling_a_server_stream(llama_server, prompt) -> None:
-    llm = build_llm(server_settings(llama_server, llm_structured_mode="tools"))
+    llm = build_llm(server_settings(llama_server.base_url, llm_structured_mode="tools"))
     cancel = threading.Event()
     seen: list[str] = []
 
@@ -82,7 +82,7 @@ def test_cancelling_a_server_stream(llama_server, prompt) -> None:
 def test_a_wrong_key_is_unavailable_and_never_leaks(llama_server, prompt, caplog) -> None:
     caplog.set_level(logging.DEBUG)
     log = InMemoryGenerationLog()
-    llm = build_llm(server_settings(llama_server, llm_api_key=FAKE_KEY), generation_log=log)
+    llm = build_llm(server_settings(llama_server.base_url, llm_api_key=FAKE_KEY), generation_log=log)
     with pytest.raises(LLMUnavailable, match=r"rejected the API key \(HTTP 401\)") as raised:
         llm.structured(prompt, {"topic": "a"}, LLMCheckReply)
     for surface in (str(raised.value), repr(raised.value), caplog.text, json.dumps(log.records)):
@@ -99,7 +99,7 @@ def test_llm_check_cli_against_the_local_server(llama_server, tmp_path: Path) ->
     environment = {
         **os.environ,
         "WORKBENCH_LLM_PROVIDER": "openai",
-        "WORKBENCH_LLM_BASE_URL": llama_server,
+        "WORKBENCH_LLM_BASE_URL": llama_server.base_url,
         "WORKBENCH_LLM_API_KEY": SERVER_KEY,
         "WORKBENCH_DATA_DIR": str(tmp_path / "data"),
     }
