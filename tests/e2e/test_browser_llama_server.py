@@ -1,0 +1,119 @@
+"""The Draft studio in headless Chromium, drafting through llama.cpp's server with the packaged model.
+
+`workbench serve` runs with the `openai` provider pointing at the shared loopback
+`llama_cpp.server` (demo draft size, full schema: what docs/llm.md tells a user to set for the
+packaged model behind a server). An author drafts a module and its assessment, watches the reply
+stream in, opens the draft and regenerates one section; the page shows each result and no error.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.test_browser import CHROMIUM, FEEDBACK, SKILLS, _free_port, _idle, _open, _seed, _sign_in, browser_page  # noqa: F401
+from tests.llama_server import SERVER_KEY, SERVER_MODEL
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+# The packaged model on two shared cores: a module and its assessment take minutes, not seconds.
+GENERATION_TIMEOUT_MS = 900_000
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.slow,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="headless Chromium is not installed at /usr/bin/chromium (apt-get install chromium)"),
+]
+
+
+@pytest.fixture(scope="module")
+def server(llama_server, tmp_path_factory):
+    """`workbench serve` on a free loopback port, drafting through the shared llama.cpp server."""
+    llama_server.restart()
+    root = tmp_path_factory.mktemp("browser-llama")
+    library, data_dir = root / "library", root / "data"
+    (library / "feedback").mkdir(parents=True)
+    (library / "feedback" / "giving-feedback.md").write_text(FEEDBACK, encoding="utf-8")
+    (library / "skills.yaml").write_text(SKILLS, encoding="utf-8")
+    _seed(library, data_dir)
+    port = _free_port()
+    env = {
+        **os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1",
+        "WORKBENCH_LLM_PROVIDER": "openai", "WORKBENCH_LLM_BASE_URL": llama_server.base_url, "WORKBENCH_LLM_MODEL": SERVER_MODEL,
+        "WORKBENCH_LLM_API_KEY": SERVER_KEY, "WORKBENCH_DRAFT_SIZE": "demo", "WORKBENCH_LLM_SCHEMA": "full",
+        "WORKBENCH_LLM_SEED": "11", "WORKBENCH_LLM_TIMEOUT_SECONDS": "300",
+    }
+    env.pop("OPENAI_API_KEY", None)
+    log = (root / "serve.log").open("w")
+    command = [str(Path(sys.executable).parent / "workbench"), "--library", str(library), "--data-dir", str(data_dir),
+               "serve", "--port", str(port), "--host", "127.0.0.1"]
+    process = subprocess.Popen(command, cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as response:
+                    if response.read().strip() == b"ok":
+                        break
+            except OSError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                log.flush()
+                pytest.fail(f"workbench serve did not start:\n{(root / 'serve.log').read_text()}")
+            time.sleep(0.5)
+        yield {"base": base, "library": library, "root": root}
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        log.close()
+
+
+def test_draft_and_regenerate_in_the_studio_through_llama_cpp(server, browser_page):
+    page, seen, shots = browser_page
+    _sign_in(page, server["base"], "ann")
+    _open(page, "Draft studio")
+    page.get_by_text(f"Model in use: openai · {SERVER_MODEL}").wait_for()
+    page.get_by_role("textbox", name="Topic").fill("Giving feedback")
+    page.get_by_role("textbox", name="Skill ids (comma-separated)").fill("fb-giving")
+
+    started = time.monotonic()
+    page.get_by_role("button", name="Draft module and assessment").click()
+    # The model's reply streams into the page while it is written (a forced tool call's JSON arguments).
+    page.locator('[data-testid="stCode"]').filter(has_text='"activities"').first.wait_for(timeout=GENERATION_TIMEOUT_MS)
+    page.screenshot(path=str(shots / "streaming.png"), full_page=True)
+    ready = page.get_by_text(re.compile(r"Draft #\d+ is ready"))
+    ready.wait_for(timeout=GENERATION_TIMEOUT_MS)
+    print(f"drafted through llama.cpp in {time.monotonic() - started:.1f}s")
+    _idle(page)
+    page.screenshot(path=str(shots / "drafted.png"), full_page=True)
+    assert not page.locator('[data-testid="stException"]').count()
+
+    page.get_by_role("tab", name="My drafts").click()
+    _idle(page)
+    page.get_by_text("State: drafting · revision 1 · author ann").wait_for()
+    page.get_by_text(re.compile(r"^Section s1 · ")).first.wait_for()
+    page.get_by_text(re.compile(r"^Section s2 · ")).first.wait_for()
+    page.get_by_text(re.compile(r"^Question q1 · ")).first.wait_for()
+
+    page.get_by_text("Edit or regenerate section s1").click()
+    started = time.monotonic()
+    page.get_by_role("button", name="Regenerate section s1").click()
+    page.get_by_text("Section s1 regenerated; the rest of the draft is unchanged.").wait_for(timeout=GENERATION_TIMEOUT_MS)
+    print(f"regenerated a section through llama.cpp in {time.monotonic() - started:.1f}s")
+    _idle(page)
+    page.get_by_role("tab", name="My drafts").click()  # the page ran again and opened its first tab
+    _idle(page)
+    page.get_by_text("State: drafting · revision 2 · author ann").wait_for()
+    page.screenshot(path=str(shots / "regenerated.png"), full_page=True)
+    assert not page.locator('[data-testid="stException"]').count()
+    assert seen["errors"] == [] and seen["dialogs"] == []
