@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 # The shared loopback llama_cpp.server (and the packaged GGUF) for every test that drafts through it.
-pytest_plugins = ["tests.llama_server"]
+pytest_plugins = ["tests.support.llama_server"]
 
 # Nothing may download a model at run time (set before the support modules import anything).
 os.environ.setdefault("HF_HUB_OFFLINE", "1")

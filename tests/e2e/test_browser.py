@@ -15,7 +15,9 @@ import subprocess
 import sys
 import time
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 from urllib.parse import urlsplit
 
 import pytest
@@ -110,39 +112,46 @@ def server(tmp_path_factory):
 
     # The model: canned, schema-valid replies from a loopback endpoint, reached through the real openai provider.
     with ScriptedLLM() as scripted:
-        port = _free_port()
-        env = {
-            **os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1",
+        llm_env = {
             "WORKBENCH_LLM_PROVIDER": "openai", "WORKBENCH_LLM_BASE_URL": scripted.base_url, "WORKBENCH_LLM_MODEL": "scripted",
             "WORKBENCH_LLM_API_KEY": "test-key", "WORKBENCH_LLM_STRUCTURED_MODE": "json_schema", "WORKBENCH_LLM_MAX_RETRIES": "0",
         }
-        env.pop("OPENAI_API_KEY", None)
-        log = (root / "serve.log").open("w")
-        command = [str(Path(sys.executable).parent / "workbench"), "--library", str(library), "--data-dir", str(data_dir),
-                   "serve", "--port", str(port), "--host", "127.0.0.1"]
-        process = subprocess.Popen(command, cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-        base = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.monotonic() + 90
-            while True:
-                try:
-                    with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as response:
-                        if response.read().strip() == b"ok":
-                            break
-                except OSError:
-                    pass
-                if process.poll() is not None or time.monotonic() > deadline:
-                    log.flush()
-                    pytest.fail(f"workbench serve did not start:\n{(root / 'serve.log').read_text()}")
-                time.sleep(0.5)
+        with serve_workbench(root, library, data_dir, llm_env) as base:
             yield {"base": base, "library": library, "root": root, "llm": scripted}
-        finally:
-            process.terminate()
+
+
+@contextmanager
+def serve_workbench(root: Path, library: Path, data_dir: Path, llm_env: dict[str, str]) -> Iterator[str]:
+    """`workbench serve` on a free loopback port with these LLM settings; yields its base URL once healthy."""
+    port = _free_port()
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", **llm_env}
+    env.pop("OPENAI_API_KEY", None)
+    log = (root / "serve.log").open("w")
+    command = [str(Path(sys.executable).parent / "workbench"), "--library", str(library), "--data-dir", str(data_dir),
+               "serve", "--port", str(port), "--host", "127.0.0.1"]
+    process = subprocess.Popen(command, cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 90
+        while True:
             try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-            log.close()
+                with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as response:
+                    if response.read().strip() == b"ok":
+                        break
+            except OSError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                log.flush()
+                pytest.fail(f"workbench serve did not start:\n{(root / 'serve.log').read_text()}")
+            time.sleep(0.5)
+        yield base
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        log.close()
 
 
 @pytest.fixture

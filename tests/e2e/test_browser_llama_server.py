@@ -8,20 +8,14 @@ stream in, opens the draft and regenerates one section; the page shows each resu
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 import time
-import urllib.request
-from pathlib import Path
 
 import pytest
 
-from tests.e2e.test_browser import CHROMIUM, FEEDBACK, SKILLS, _free_port, _idle, _open, _seed, _sign_in, browser_page  # noqa: F401
-from tests.llama_server import SERVER_KEY, SERVER_MODEL
+from tests.e2e.test_browser import CHROMIUM, FEEDBACK, SKILLS, _idle, _open, _seed, _sign_in, browser_page, serve_workbench  # noqa: F401
+from tests.support.llama_server import SERVER_KEY, SERVER_MODEL
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
 # The packaged model on two shared cores: a module and its assessment take minutes, not seconds.
 GENERATION_TIMEOUT_MS = 900_000
 
@@ -42,40 +36,13 @@ def server(llama_server, tmp_path_factory):
     (library / "feedback" / "giving-feedback.md").write_text(FEEDBACK, encoding="utf-8")
     (library / "skills.yaml").write_text(SKILLS, encoding="utf-8")
     _seed(library, data_dir)
-    port = _free_port()
-    env = {
-        **os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1",
+    llm_env = {
         "WORKBENCH_LLM_PROVIDER": "openai", "WORKBENCH_LLM_BASE_URL": llama_server.base_url, "WORKBENCH_LLM_MODEL": SERVER_MODEL,
         "WORKBENCH_LLM_API_KEY": SERVER_KEY, "WORKBENCH_DRAFT_SIZE": "demo", "WORKBENCH_LLM_SCHEMA": "full",
         "WORKBENCH_LLM_SEED": "11", "WORKBENCH_LLM_TIMEOUT_SECONDS": "300",
     }
-    env.pop("OPENAI_API_KEY", None)
-    log = (root / "serve.log").open("w")
-    command = [str(Path(sys.executable).parent / "workbench"), "--library", str(library), "--data-dir", str(data_dir),
-               "serve", "--port", str(port), "--host", "127.0.0.1"]
-    process = subprocess.Popen(command, cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as response:
-                    if response.read().strip() == b"ok":
-                        break
-            except OSError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                log.flush()
-                pytest.fail(f"workbench serve did not start:\n{(root / 'serve.log').read_text()}")
-            time.sleep(0.5)
+    with serve_workbench(root, library, data_dir, llm_env) as base:
         yield {"base": base, "library": library, "root": root}
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        log.close()
 
 
 def test_draft_and_regenerate_in_the_studio_through_llama_cpp(server, browser_page):

@@ -55,25 +55,15 @@ def llm_check(
 
 def _check_schemas(ctx: typer.Context, max_tokens: int, as_json: bool) -> None:
     """`llm check --schemas`: one request per draft schema; exit 1 when any is not accepted."""
-    from workbench.drafting.schema_check import run_schema_checks
-    from workbench.drafting.schemas import DEMO_SIZE
+    from workbench.drafting.schema_check import run_schema_checks, schema_check_report
 
-    cli = state(ctx)
-    services = cli.services
+    services = state(ctx).services
     try:
         size = services.drafting.size
         checks = run_schema_checks(services.llm, services.prompts, size, max_tokens=max_tokens)
     except WorkbenchError as error:
         fail(f"llm check failed: {error}")
-    report = {
-        "ok": all(check.accepted for check in checks),
-        "provider": services.llm.provider,
-        "model": services.llm.model_id,
-        "schema_form": cli.settings.llm_schema if services.llm.provider == "openai" else "full",
-        "draft_size": "demo" if size == DEMO_SIZE else "capable",
-        "max_tokens": max_tokens,
-        "schemas": [check.to_dict() for check in checks],
-    }
+    report = schema_check_report(services.llm, size, checks, max_tokens)
     if as_json:
         print_json(report)
     else:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from workbench.drafting.schemas import CritiqueReply, DraftSize, assessment_schema, item_schema, module_schema, section_schema
+from workbench.drafting.schemas import DEMO_SIZE, CritiqueReply, DraftSize, assessment_schema, item_schema, module_schema, section_schema
 from workbench.drafting.service import PROMPT_VERSIONS
 from workbench.llm.check import SchemaCheck, check_schema
 from workbench.llm.client import LLMClient
@@ -39,6 +39,20 @@ def run_schema_checks(llm: LLMClient, prompts: PromptRegistry, size: DraftSize, 
         prompt = prompts.get(prompt_name, PROMPT_VERSIONS[prompt_name])
         checks.append(check_schema(llm, prompt, example_variables(prompt), schema, max_tokens))
     return checks
+
+
+def schema_check_report(llm: LLMClient, size: DraftSize, checks: list[SchemaCheck], max_tokens: int) -> dict[str, Any]:
+    """The JSON report of `workbench llm check --schemas`."""
+    return {
+        "ok": all(check.accepted for check in checks),
+        "provider": llm.provider,
+        "model": llm.model_id,
+        # The embedded provider builds its grammar from the full schema.
+        "schema_form": getattr(llm.backend, "schema_form", "full"),
+        "draft_size": "demo" if size == DEMO_SIZE else "capable",
+        "max_tokens": max_tokens,
+        "schemas": [check.to_dict() for check in checks],
+    }
 
 
 def example_variables(prompt) -> dict[str, Any]:

@@ -73,13 +73,16 @@ class _RecordingBackend:
         self.provider, self.model_id, self.is_demo_model = backend.provider, backend.model_id, backend.is_demo_model
 
     def complete(self, messages, **options) -> RawReply:
+        """The wrapped backend's reply, remembered."""
         self.last = self.backend.complete(messages, **options)
         return self.last
 
     def secrets(self) -> list[str]:
+        """The wrapped backend's secrets."""
         return self.backend.secrets()
 
     def structured_mode(self) -> str:
+        """The wrapped backend's structured mode."""
         return self.backend.structured_mode()
 
 

@@ -27,7 +27,7 @@ from workbench.llm.parsing import RawReply, check_finished, is_retryable, parse_
 from workbench.llm.prompts import Message, Prompt
 from workbench.llm.redaction import redact
 from workbench.llm.results import StructuredResult, TextResult
-from workbench.llm.wire_schema import wire_schema
+from workbench.llm.wire_schema import to_wire, wire_schema
 
 T = TypeVar("T", bound=BaseModel)
 TokenCallback = Callable[[str], None]
@@ -42,24 +42,24 @@ class SchemaSpec:
 
     `json_schema` is the full schema as declared (what the reply is validated against; the
     embedded provider builds its grammar from it). `wire_schema` is the provider-safe subset that
-    OpenAI-compatible endpoints are sent (workbench.llm.wire_schema).
+    OpenAI-compatible endpoints are sent (workbench.llm.wire_schema), made only when asked for.
     """
 
     name: str
     description: str
     json_schema: dict[str, Any]
-    wire_schema: dict[str, Any]
+    model: type[BaseModel] | None = None
 
     @classmethod
     def for_model(cls, schema: type[BaseModel]) -> "SchemaSpec":
         """The spec of a pydantic model."""
         doc = (schema.__doc__ or "").strip().splitlines()
-        return cls(
-            name=schema.__name__,
-            description=doc[0] if doc else schema.__name__,
-            json_schema=schema.model_json_schema(),
-            wire_schema=wire_schema(schema),
-        )
+        return cls(name=schema.__name__, description=doc[0] if doc else schema.__name__, json_schema=schema.model_json_schema(), model=schema)
+
+    @property
+    def wire_schema(self) -> dict[str, Any]:
+        """The provider-safe form (WireSchemaError if the schema has none)."""
+        return wire_schema(self.model) if self.model is not None else to_wire(self.json_schema, name=self.name)
 
 
 class ChatBackend(Protocol):

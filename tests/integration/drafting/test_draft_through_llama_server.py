@@ -19,8 +19,10 @@ from pathlib import Path
 
 import pytest
 
-from drafting_fixtures import DELEGATION, FEEDBACK, PASSWORD, make_services, write_library
-from tests.llama_server import SERVER_KEY, SERVER_MODEL
+from tests.support.libraries import DELEGATION, FEEDBACK, write_library
+from tests.support.llama_server import SERVER_KEY, SERVER_MODEL
+from tests.support.people import FAST_HASHER, PASSWORD
+from tests.support.services import services_on
 from workbench.domain.drafts import DraftContent
 from workbench.drafting.errors import DraftGenerationFailed
 from workbench.errors import LLMTruncated
@@ -57,24 +59,23 @@ def server_services(drafted, **overrides):
         draft_size="demo", llm_schema="full", llm_structured_mode="tools", llm_seed=7, llm_timeout_seconds=300,
     )
     values.update(overrides)
-    return bootstrap(Settings(**values), embedder=drafted["embedder"])
+    return bootstrap(Settings(**values), embedder=drafted["embedder"], password_hasher=FAST_HASHER)
 
 
 @pytest.fixture(scope="module")
-def drafted(llama_server, tmp_path_factory, shared_embedder):
+def drafted(llama_server, tmp_path_factory, embedder):
     """`workbench draft --skill feedback-cross-cultural` run once, as a user would, against the server."""
     llama_server.restart()
     root = tmp_path_factory.mktemp("server-drafting")
     library = write_library(root / "library", {"feedback/giving-feedback.md": FEEDBACK, "leadership/delegating.md": DELEGATION})
-    seeded = make_services(root, library, shared_embedder)  # the users ana (author) and lena (lead)
-    seeded.database.dispose()
     data_dir = root / "data"
+    services_on(data_dir, library, embedder, {"lena": ["lead"], "ana": ["author"]}).database.dispose()
     completed = subprocess.run(
         [str(WORKBENCH), "--library", str(library), "--data-dir", str(data_dir),
          "draft", "--skill", SKILL, "--skills", str(SKILLS), "--as", "ana", "--password-stdin", "--json", "--no-submit"],
         input=PASSWORD + "\n", capture_output=True, text=True, timeout=900, env=server_environment(llama_server), cwd=PROJECT_ROOT,
     )
-    return {"completed": completed, "library": library, "data_dir": data_dir, "server": llama_server, "embedder": shared_embedder}
+    return {"completed": completed, "library": library, "data_dir": data_dir, "server": llama_server, "embedder": embedder}
 
 
 def test_workbench_draft_succeeds_through_the_server(drafted) -> None:
@@ -83,7 +84,7 @@ def test_workbench_draft_succeeds_through_the_server(drafted) -> None:
     report = json.loads(completed.stdout)
     assert report["state"] == "drafting" and report["revision"] == 1 and report["grounded"] is True
     services = server_services(drafted)
-    draft = services.review.get_draft(report["draft_id"])
+    draft = services.review_queries.get_draft(report["draft_id"])
     content = DraftContent.model_validate(draft.content)
     assert content.module.title == report["title"]
     assert [section.id for section in content.module.sections] == ["s1", "s2"]  # the demo size: two sections
@@ -101,7 +102,7 @@ def test_workbench_draft_succeeds_through_the_server(drafted) -> None:
 def test_both_regenerations_succeed_through_the_server(drafted) -> None:
     draft_id = json.loads(drafted["completed"].stdout)["draft_id"]
     services = server_services(drafted)
-    before = DraftContent.model_validate(services.review.get_draft(draft_id).content)
+    before = DraftContent.model_validate(services.review_queries.get_draft(draft_id).content)
 
     section = services.drafting.regenerate_section("ana", draft_id, "s1", 1, note="one concrete example")
     assert section.revision == 2
@@ -123,7 +124,7 @@ def test_both_regenerations_succeed_through_the_server(drafted) -> None:
 def test_a_critique_through_the_server_is_advisory(drafted) -> None:
     draft_id = json.loads(drafted["completed"].stdout)["draft_id"]
     services = server_services(drafted)
-    content = DraftContent.model_validate(services.review.get_draft(draft_id).content)
+    content = DraftContent.model_validate(services.review_queries.get_draft(draft_id).content)
     findings = services.drafting.critique(content, dimensions=["accuracy"])
     assert all(finding.advisory and finding.check == "critique_accuracy" for finding in findings)
     # Either the model's findings (schema-valid) or one info finding naming why the critique failed.
@@ -157,13 +158,13 @@ def test_a_gap_explanation_through_the_server(drafted) -> None:
 def test_other_forms_end_in_a_result_or_a_named_error(drafted, overrides) -> None:
     draft_id = json.loads(drafted["completed"].stdout)["draft_id"]
     services = server_services(drafted, **overrides)
-    revision = services.review.get_draft(draft_id).revision
+    revision = services.review_queries.get_draft(draft_id).revision
     try:
         result = services.drafting.regenerate_section("ana", draft_id, "s2", revision)
     except DraftGenerationFailed as error:  # the named error of an invalid reply, after the retries
         assert re.search(r"does not match the SectionReply schema|used the whole budget|is not valid JSON|stopped at the token limit", str(error))
         assert "Nothing was stored as a draft" in str(error) and Path(error.saved_to).is_file()
-        assert services.review.get_draft(draft_id).revision == revision
+        assert services.review_queries.get_draft(draft_id).revision == revision
     else:
         assert result.revision == revision + 1 and result.content.module.sections[1].id == "s2"
     services.database.dispose()

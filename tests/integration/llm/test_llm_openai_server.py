@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.llama_server import SERVER_KEY, SERVER_MODEL, free_port
+from tests.support.llama_server import SERVER_KEY, SERVER_MODEL, free_port
 from workbench.errors import GenerationCancelled, LLMTruncated, LLMUnavailable
 from workbench.llm.check import LLMCheckReply
 from workbench.llm.factory import build_llm
@@ -112,3 +112,31 @@ def test_llm_check_cli_against_the_local_server(llama_server, tmp_path: Path) ->
     assert report["provider"] == "openai" and report["ok"] is True
     assert LLMCheckReply.model_validate(report["reply"])
     assert SERVER_KEY not in completed.stdout + completed.stderr
+
+
+def test_llm_check_schemas_reports_each_draft_schema_against_the_server(llama_server, tmp_path: Path) -> None:
+    llama_server.restart()
+    environment = {
+        **os.environ,
+        "WORKBENCH_LLM_PROVIDER": "openai",
+        "WORKBENCH_LLM_BASE_URL": llama_server.base_url,
+        "WORKBENCH_LLM_API_KEY": SERVER_KEY,
+        "WORKBENCH_LLM_MODEL": SERVER_MODEL,
+        "WORKBENCH_DRAFT_SIZE": "demo",
+        "WORKBENCH_DATA_DIR": str(tmp_path / "data"),
+    }
+    completed = subprocess.run(
+        [sys.executable, "-c", "from workbench.cli import main; main()", "llm", "check", "--schemas", "--max-tokens", "8", "--json"],
+        capture_output=True, text=True, env=environment, timeout=600, cwd=PROJECT_ROOT,
+    )
+    assert completed.returncode == 0, completed.stderr
+    report = json.loads(completed.stdout)
+    assert (report["ok"], report["schema_form"], report["draft_size"], report["max_tokens"]) == (True, "wire", "demo", 8)
+    rows = {row["schema"]: row for row in report["schemas"]}
+    assert list(rows) == ["ModuleReply", "AssessmentReply", "SectionReply", "ItemReply", "CritiqueReply"]
+    for row in rows.values():
+        # llama.cpp refuses json_schema; auto mode settles on a forced tool call, and every wire schema is taken.
+        assert (row["accepted"], row["structured_mode"]) == (True, "tools"), row
+        assert row["outcome"] in ("valid", "cut at the token limit", "invalid reply"), row
+        assert 0 < row["completion_tokens"] <= 8 and row["seconds"] > 0
+    assert rows["ModuleReply"]["prompt"] == "draft_module.v1" and rows["CritiqueReply"]["prompt"] == "critique.v1"

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from llm_http_stub import Scripted, StubServer  # type: ignore[import-not-found]
 
-from tests.provider_keywords import keyword_problems, outside_every_provider, provider_keywords
+from tests.support.provider_keywords import keyword_problems, outside_every_provider, provider_keywords
 from workbench.drafting.schema_check import draft_schemas
 from workbench.drafting.schemas import CAPABLE_SIZE, DEMO_SIZE, module_schema
 from workbench.errors import LLMError

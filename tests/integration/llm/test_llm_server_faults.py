@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.llama_server import SERVER_KEY, SERVER_MODEL
+from tests.support.llama_server import SERVER_KEY, SERVER_MODEL
 from workbench.drafting.schema_check import EXAMPLE_PASSAGE_IDS, example_variables
 from workbench.drafting.schemas import CAPABLE_SIZE, module_schema
 from workbench.errors import LLMError, LLMSchemaRejected, LLMServerCrashed, LLMTruncated, LLMUnavailable

@@ -48,6 +48,7 @@ def test_showing_an_unknown_prompt_is_one_clear_line(tmp_path: Path) -> None:
     [
         (["llm"], "Check the configured language model"),
         (["llm", "check"], "one small structured call"),
+        (["llm", "check"], "Send each draft schema once"),
         (["prompts"], "versioned prompt files"),
         (["prompts", "list"], "List every prompt file"),
         (["prompts", "show"], "Show one prompt file"),
@@ -59,3 +60,15 @@ def test_every_llm_command_has_help(tmp_path: Path, command: list[str], summary:
     result = run(tmp_path, *command, "--help")
     assert result.exit_code == 0
     assert summary in " ".join(result.output.split())
+
+
+def test_llm_check_schemas_lists_every_draft_schema_and_fails_when_one_is_not_accepted(tmp_path: Path) -> None:
+    # The fake provider has no reply queued: every request fails, and the report says so per schema.
+    result = runner.invoke(app, ["--data-dir", str(tmp_path / "data"), "llm", "check", "--schemas"], env={"WORKBENCH_LLM_PROVIDER": "fake"})
+    assert result.exit_code == 1
+    lines = result.output.splitlines()
+    assert lines[0] == "fake · fake · wire schemas at the capable draft size"
+    rows = [line.split()[0] for line in lines[1:] if not line.startswith(" ")]
+    assert rows == ["ModuleReply", "AssessmentReply", "SectionReply", "ItemReply", "CritiqueReply"]
+    assert all("NOT ACCEPTED" in line and "failed" in line for line in lines[1:] if not line.startswith(" "))
+    assert "draft_module.v1: the model call failed: FakeQueueEmpty" in result.output

@@ -12,7 +12,7 @@ import jsonschema
 import pytest
 from pydantic import BaseModel, Field
 
-from tests.provider_keywords import outside_every_provider, provider_keywords
+from tests.support.provider_keywords import outside_every_provider, provider_keywords
 from workbench.drafting import schema_check
 from workbench.drafting.schemas import (
     CAPABLE_SIZE,

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 SERVER_KEY = "server-key-for-tests"
 SERVER_CONTEXT = 2048
 SERVER_MODEL = "gemma-3-270m"  # the name the tests send; llama_cpp.server serves its one model whatever the name

@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-DOCS = Path(__file__).resolve().parent.parent / "docs" / "llm.md"
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "llm.md"
 MARKER = "<!-- provider-keywords:"
 # Words that are not JSON schema keywords but structure: the properties of an object are names.
 NAMED_CHILDREN = ("properties", "$defs")
