@@ -26,7 +26,7 @@ sys.path.insert(0, str(PROJECT_ROOT))
 
 from workbench.bootstrap import bootstrap  # noqa: E402
 from workbench.gaps.evaluation import HeldOutSplit, max_cosine_baseline, ranking_metrics  # noqa: E402
-from workbench.gaps.service import skill_query  # noqa: E402
+from workbench.gaps.view import skill_query  # noqa: E402
 from workbench.settings import Settings  # noqa: E402
 
 EVAL_DIR = PROJECT_ROOT.parent / "shared" / "eval" / "security101"

@@ -36,7 +36,8 @@ sys.path.insert(0, str(PROJECT_ROOT))
 
 from workbench.bootstrap import bootstrap  # noqa: E402
 from workbench.gaps.lexical import CACHE_FILE  # noqa: E402
-from workbench.gaps.service import GapService, LibraryView, skill_query  # noqa: E402
+from workbench.gaps.service import GapService  # noqa: E402
+from workbench.gaps.view import LibraryView, skill_query  # noqa: E402
 from workbench.settings import Settings  # noqa: E402
 
 DIMENSION = 384
