@@ -9,8 +9,9 @@ from the same index. The seeds of one set are laid out one after the other in th
 the index only embeds what changed between them (as a library edit would).
 
 A derived check follows: the Rust book with its chapters as broad category skills (chapter title
-only; three whole chapters held out per seed), against a TF-IDF max-similarity baseline computed in
-the same run. It is not an evaluation set of its own: it reuses the book's files.
+only; three whole chapters held out per seed, chosen by random.Random(seed)), against a TF-IDF
+max-similarity baseline computed in the same run. It is not an evaluation set of its own: it reuses
+the book's files (laid out in the book's folder, so its index is reused).
 
 Then the sweep: every combination of the method's constants around their values, on every seed,
 reusing the indexed libraries (mean and lowest ROC-AUC per set).
@@ -31,6 +32,7 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -60,10 +62,14 @@ GOALS = {  # set -> (mean ROC-AUC at least, mean AP at least)
     "rust-book": (0.90, 0.70),
 }
 CHAPTER_SEEDS, CHAPTERS_HELD_OUT = 5, 3
-SWEEP = {
+SWEEP = {  # every combination
     "lexical_weight": (0.3, 0.5, 0.7),
     "temperature": (0.25, 0.5, 1.0),
     "relevance_at": (1.0, 2.0, 3.0),
+}
+SWEEP_ALONE = {  # one at a time, the others at their values
+    "teaches_at": (0.4, 0.6),
+    "counts_at": (0.1, 0.3),
 }
 
 
@@ -124,8 +130,11 @@ def run_set(name: str, work: Path, embedder) -> list[SeedRun]:
     return runs
 
 
-def chapter_splits(work: Path) -> list[tuple[int, Path, Path, set[str], list[str]]]:
-    """The Rust book with whole chapters held out; the skills are the chapter titles (first heading of NN-00)."""
+def chapter_splits(work: Path) -> Iterator[tuple[int, Path, Path, set[str], list[str]]]:
+    """The Rust book with whole chapters held out, laid out seed by seed as they are asked for (one folder).
+
+    The skills are the chapter titles (first heading of the NN-00 file).
+    """
     lessons = EVAL_ROOT / "rust-book" / "lessons"
     chapters: dict[str, list[Path]] = {}
     for path in sorted(lessons.glob("*.md")):
@@ -137,11 +146,11 @@ def chapter_splits(work: Path) -> list[tuple[int, Path, Path, set[str], list[str
                         if line.startswith("#")), key)
         titles[key] = heading
     order = sorted(chapters)
-    splits = []
     for seed in range(1, CHAPTER_SEEDS + 1):
         held_out = set(random.Random(seed).sample(order, CHAPTERS_HELD_OUT))
         root = work / "rust-chapters"
-        library = root / "library"
+        root.mkdir(parents=True, exist_ok=True)
+        library = work / "rust-book" / "library"  # the book's folder and index: only what changed is embedded
         shutil.rmtree(library, ignore_errors=True)
         library.mkdir(parents=True)
         for key in order:
@@ -153,8 +162,7 @@ def chapter_splits(work: Path) -> list[tuple[int, Path, Path, set[str], list[str
             writer = csv.writer(handle)
             writer.writerow(["id", "name", "description"])
             writer.writerows([key, titles[key], ""] for key in order)
-        splits.append((seed, library, skills, held_out, order))
-    return splits
+        yield seed, library, skills, held_out, order
 
 
 def _row(name: str, metrics: dict) -> str:
@@ -184,23 +192,34 @@ def report_runs(label: str, runs: list[SeedRun]) -> None:
               f"above on every seed: {'yes' if above else 'no'}: {'ok' if met else 'below goal'}")
 
 
+def _sweep_row(groups: dict[str, list[SeedRun]], teaching: TeachingParameters) -> list[str]:
+    """Mean and lowest-seed ROC-AUC per set with these constants."""
+    params = GapParameters(teaching=teaching)
+    cells = []
+    for runs in groups.values():
+        aucs = []
+        for run in runs:
+            report = GapService(run.settings, None, params=params).analyse(
+                run.framework, run.view, skill_vectors=run.skill_vectors)
+            aucs.append(_score(report, run.order, run.held_out)["roc_auc"])
+        cells.append(f"{statistics.fmean(aucs):.3f} / {min(aucs):.3f}")
+    return cells
+
+
 def sweep(groups: dict[str, list[SeedRun]]) -> None:
-    """ROC-AUC (mean and lowest seed, per set) for every combination of the constants in SWEEP."""
+    """ROC-AUC (mean and lowest seed, per set) for every combination of SWEEP, then SWEEP_ALONE one at a time."""
     names = list(SWEEP)
     print("sensitivity sweep (ROC-AUC mean / lowest seed):")
     print("  " + "  ".join(f"{n:>14s}" for n in names) + "".join(f"  {label:>17s}" for label in groups))
     for values in itertools.product(*(SWEEP[n] for n in names)):
-        params = GapParameters(teaching=TeachingParameters(**dict(zip(names, values))))
-        cells = []
-        for runs in groups.values():
-            aucs = []
-            for run in runs:
-                report = GapService(run.settings, None, params=params).analyse(
-                    run.framework, run.view, skill_vectors=run.skill_vectors)
-                aucs.append(_score(report, run.order, run.held_out)["roc_auc"])
-            cells.append(f"{statistics.fmean(aucs):.3f} / {min(aucs):.3f}")
-        marker = "  <- the method's constants" if params.teaching == TeachingParameters() else ""
-        print("  " + "  ".join(f"{v:>14}" for v in values) + "".join(f"  {c:>17s}" for c in cells) + marker)
+        teaching = TeachingParameters(**dict(zip(names, values)))
+        marker = "  <- the method's constants" if teaching == TeachingParameters() else ""
+        print("  " + "  ".join(f"{v:>14}" for v in values) + "".join(f"  {c:>17s}" for c in _sweep_row(groups, teaching))
+              + marker)
+    for name, values in SWEEP_ALONE.items():
+        for value in values:
+            cells = _sweep_row(groups, TeachingParameters(**{name: value}))
+            print(f"  {name} = {value} (others unchanged):" + "".join(f"  {c:>17s}" for c in cells))
 
 
 def main() -> None:
@@ -224,7 +243,7 @@ def main() -> None:
             groups[name] = run_set(name, work, embedder)
             report_runs(name, groups[name])
         if not args.no_chapters and "rust-book" in names:
-            runs = [run_split("rust-chapters", seed, library, skills, work / "rust-chapters" / "data", held, order, None, embedder)
+            runs = [run_split("rust-chapters", seed, library, skills, work / "rust-book" / "data", held, order, None, embedder)
                     for seed, library, skills, held, order in chapter_splits(work)]
             groups["rust-chapters"] = runs
             print("derived check, not an evaluation set (lexical = TF-IDF max similarity computed in this run):")

@@ -6,8 +6,9 @@ to keep the set-up affordable on a laptop the embedder is a deterministic hashin
 side by side in one run, for the same 1,000 skill vectors:
 
 - raw: one batched Chroma query of the skill vectors (k=10), what a plain similarity search costs;
-- scoring: the gap scorer on the index's chunks and vectors (lexical + dense channels,
-  calibration, competition, evidence, duplicates, orphans), with the library's lexical model
+- scoring: the gap scorer on the index's chunks and vectors (lexical + dense channels at passage,
+  section and module level, calibration, competition, teaching vs mentions, heading matches,
+  taught_by / mentioned_in / why, duplicates, orphans), with the library's lexical model
   reused from the data folder (unchanged library) and, separately, fitted again (changed library);
 - report: the whole `GapService.report()` (index freshness check, reading modules and vectors, scoring)
   on a long-lived index, as in the app (its in-memory parse and vector caches are warm);

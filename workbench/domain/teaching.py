@@ -219,14 +219,11 @@ class TeachingScores:
         chunks = self._range(self.units.module_chunks, module)
         return int(chunks[int(np.argmax(self.passage_about(row, chunks)))]) if len(chunks) else None
 
-    def passage_score(self, row: int, chunk: int) -> float:
-        """How much one passage is about the skill (0..1); plain floats, as it is asked for pair by pair."""
-        contest, params = self.chunk_contest, self.params
+    def passage_match(self, row: int, chunk: int) -> float:
+        """How closely one passage matches the skill, whatever else it is about (the relevance gate, 0..1)."""
         value = float(self.chunk_calibrated[chunk, row])
-        rival = float(contest.second[chunk] if contest.winner[chunk] == row else contest.top[chunk])
-        margin = 50.0 if rival == -math.inf else max(-50.0, min(50.0, (value - rival) / params.temperature))
-        relevance = max(-50.0, min(50.0, (value - params.relevance_at) / params.relevance_width))
-        return 1.0 / (1.0 + math.exp(-margin)) / (1.0 + math.exp(-relevance))
+        x = max(-50.0, min(50.0, (value - self.params.relevance_at) / self.params.relevance_width))
+        return 1.0 / (1.0 + math.exp(-x))
 
     def dedicated_section(self, row: int, module: int) -> int | None:
         """Index of the module's section that is about the skill under a heading naming it, if any."""

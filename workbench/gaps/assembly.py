@@ -169,7 +169,7 @@ class ReportAssembler:
 
     def _passage(self, row: int, chunk_index: int) -> Passage:
         chunk = self.view.chunks[chunk_index]
-        return Passage(chunk.id, chunk.heading, self.scores.passage_score(row, chunk_index))
+        return Passage(chunk.id, chunk.heading, self.scores.passage_match(row, chunk_index))
 
     def _teaching(self, row: int, m: int, declared: np.ndarray) -> TeachingModule:
         """How module m teaches skill `row`: strength, share of its text, main topic or a dedicated section."""

@@ -46,7 +46,7 @@ class Passage:
 
     chunk_id: str
     heading: str
-    score: float  # how closely it matches the skill, 0..1
+    score: float  # how closely it matches the skill, 0..1 (whatever else it is about)
 
     def to_json(self) -> dict[str, Any]:
         """The passage as JSON."""
