@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 import numpy as np
 
@@ -225,20 +225,31 @@ class TeachingScores:
         x = max(-50.0, min(50.0, (value - self.params.relevance_at) / self.params.relevance_width))
         return 1.0 / (1.0 + math.exp(-x))
 
+    @cached_property
+    def _dedicated_by_module(self) -> dict[tuple[int, int], int]:
+        """(module, skill) -> its strongest dedicated section."""
+        pairs, best = self.dedicated_sections, {}
+        modules = self.units.section_module[pairs.section]
+        for i in np.argsort(-pairs.value, kind="stable").tolist():
+            best.setdefault((int(modules[i]), int(pairs.skill[i])), int(pairs.section[i]))
+        return best
+
     def dedicated_section(self, row: int, module: int) -> int | None:
         """Index of the module's section that is about the skill under a heading naming it, if any."""
-        if self.dedicated[row, module] <= 0:
-            return None
-        bounds, pairs = self.units.module_sections, self.dedicated_sections
-        pick = np.flatnonzero((pairs.skill == row) & (pairs.section >= bounds[module]) & (pairs.section < bounds[module + 1]))
-        return int(pairs.section[pick[int(np.argmax(pairs.value[pick]))]]) if len(pick) else None
+        return self._dedicated_by_module.get((module, row))
+
+
+@lru_cache(maxsize=8)
+def _sample_positions(size: int) -> np.ndarray:
+    """The same pseudo-random positions for every matrix of a size (deterministic, drawn once)."""
+    return np.random.default_rng(0).integers(0, size, BACKGROUND_SAMPLE)
 
 
 def _background(values: np.ndarray) -> np.ndarray:
     """A deterministic sample of a matrix's entries, to estimate its background cheaply."""
     flat = values.reshape(-1)
     if flat.size > BACKGROUND_SAMPLE:
-        flat = flat[np.random.default_rng(0).integers(0, flat.size, BACKGROUND_SAMPLE)]
+        flat = flat[_sample_positions(flat.size)]
     return flat[np.isfinite(flat)]
 
 
@@ -352,14 +363,23 @@ def combine_teaching(teach: np.ndarray, counts_at: float) -> np.ndarray:
 
 
 def _whole_units(lexical: Channel, dense: Channel, units: LibraryUnits) -> tuple[dict, dict]:
-    """Section and module cosines per channel: sums of their chunks' cosines over the norms of their summed vectors."""
+    """Section and module cosines per channel: sums of their chunks' cosines over the norms of their summed vectors.
+
+    When every section is a single chunk, a section's cosine is its chunk's (a unit vector's norm is 1):
+    the chunk matrices are used as they are, without a copy.
+    """
+    single = units.n_sections == len(units.chunk_section)
     sections, modules = {}, {}
     for name, channel in (("lexical", lexical), ("dense", dense)):
-        sums = reduce_segments(channel.chunk, units.section_chunks, np.add, 0.0)
+        if single:
+            sums = channel.chunk
+            sections[name] = channel.chunk
+        else:
+            sums = reduce_segments(channel.chunk, units.section_chunks, np.add, 0.0)
+            sections[name] = sums / np.maximum(channel.section_norm, 1e-9).astype(np.float32)[:, None]
         module_sums = reduce_segments(sums, units.module_sections, np.add, 0.0)
-        sums /= np.maximum(channel.section_norm, 1e-9).astype(np.float32)[:, None]
         module_sums /= np.maximum(channel.module_norm, 1e-9).astype(np.float32)[:, None]
-        sections[name], modules[name] = sums, module_sums
+        modules[name] = module_sums
     return sections, modules
 
 
@@ -387,18 +407,20 @@ def teaching_scores(
     topic = about(module_z, params, uncontested=declared.T)
     topic[empty] = 0.0
     module_z[empty] = -np.inf
-    # Sections: which skill each one is about; a section about the skill under a heading naming it is dedicated.
-    section_z = calibrate(sections["lexical"], sections["dense"], weight)
+    # Passages and sections: calibrated the same way; when every section is one chunk they are the same units.
+    chunk_z = calibrate(lexical.chunk, dense.chunk, weight)
+    chunk_contest = Contest.of(chunk_z)
+    single = sections["lexical"] is lexical.chunk
+    section_z = chunk_z if single else calibrate(sections["lexical"], sections["dense"], weight)
+    section_contest = chunk_contest if single else Contest.of(section_z)
     del sections, modules
-    section_contest = Contest.of(section_z)
+    # A section about the skill under a heading naming it is dedicated to it.
     dedicated = np.zeros((n_modules, n_skills), dtype=np.float32)
     headed = section_contest.about(section_z, headings.section, headings.skill, params) * headings.value
     keep = headed >= params.counts_at  # below it a dedicated section would not count as teaching anyway
     headings = HeadingMatches(headings.section[keep], headings.skill[keep], headed[keep].astype(np.float32))
     np.maximum.at(dedicated, (units.section_module[headings.section], headings.skill), headings.value)
     # Passages: a passage about the skill (one it wins) in a module that does not teach it is a mention.
-    chunk_z = calibrate(lexical.chunk, dense.chunk, weight)
-    chunk_contest = Contest.of(chunk_z)
     chunks = np.arange(len(chunk_z))
     won = chunk_contest.about(chunk_z, chunks, chunk_contest.winner, params)
     mention = np.zeros((n_modules, n_skills), dtype=np.float32)

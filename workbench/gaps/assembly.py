@@ -272,17 +272,21 @@ class ReportAssembler:
         return f"only partly taught: {how}"
 
     def _how(self, row: int, m: int, declared: np.ndarray) -> str:
-        """How module m teaches skill `row`, as a clause."""
+        """How module m teaches skill `row`, as a clause: by whichever of topic, section and share is strongest."""
         scores, module = self.scores, self.view.modules[m]
         name = f"{module.title!r} ({module.path})"
         if declared[m] and scores.teach[row, m] >= self.params.covered_at:
             return f"{name} declares it and its content matches"
-        if scores.topic[row, m] >= self.params.covered_at:
-            return f"{name} is mainly about it"
+        topic, portion, dedicated = (float(scores.topic[row, m]), float(scores.portion[row, m]),
+                                     float(scores.dedicated[row, m]))
         section = scores.dedicated_section(row, m)
-        if section is not None and scores.dedicated[row, m] >= scores.portion[row, m] and self.headings[section]:
+        if dedicated > max(topic, portion) and section is not None and self.headings[section]:
             return f"{name} has a section on it, {self.headings[section]!r}"
-        return f"{scores.portion[row, m]:.0%} of {name} is about it"
+        if portion > topic:
+            return f"{portion:.0%} of {name} is about it"
+        if topic >= self.params.covered_at:
+            return f"{name} is mainly about it"
+        return f"{name} is partly about it (another skill of the framework explains it about as well)"
 
     def _gap_reason(self, row: int) -> str:
         """Why a skill counts as a gap: nothing close, or its closest module is about another skill."""

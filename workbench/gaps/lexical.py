@@ -152,15 +152,18 @@ class LexicalModel:
         product = self._documents @ self.query_vectors(queries).T
         return np.asarray(product.toarray(), dtype=np.float32)
 
-    def heading_matches(self, headings: list[str], queries: list[str]) -> HeadingMatches:
-        """TF-IDF cosines of headings with skill texts, for the pairs that share a word (equal headings scored once)."""
+    def heading_matches(self, headings: list[str], queries: list[str], at_least: float = 0.0) -> HeadingMatches:
+        """TF-IDF cosines of headings with skill texts above `at_least`, for the pairs that share a word.
+
+        Equal headings are scored once.
+        """
         if self._documents is None or not headings or not queries:
             return HeadingMatches.none()
         distinct = list(dict.fromkeys(headings))
         index = {text: i for i, text in enumerate(distinct)}
         product = (self.transform(distinct) @ self.query_vectors(queries).T).tocsr()
         rows = product[np.array([index[text] for text in headings], dtype=np.int64)].tocoo()
-        keep = rows.data > 0
+        keep = (rows.data > 0) & (rows.data >= at_least)
         return HeadingMatches(rows.row[keep].astype(np.int64), rows.col[keep].astype(np.int64),
                               rows.data[keep].astype(np.float32))
 

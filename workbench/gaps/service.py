@@ -83,7 +83,8 @@ class GapService:
             lexical_channel(distinct, lexical_model, units),
             Channel.from_vectors(distinct_vectors, view.vectors, units),
             units,
-            lexical_model.heading_matches(headings, distinct),
+            # A heading naming a skill less than the least teaching that counts cannot make a section count.
+            lexical_model.heading_matches(headings, distinct, at_least=self.params.partial_at),
             distinct_declared,
             self.params.teaching,
         )
