@@ -10,7 +10,8 @@ import numpy as np
 
 from workbench.domain.gaps import GapParameters, candidate_pairs, near_duplicate_pairs
 from workbench.domain.skills import SkillsFramework
-from workbench.domain.teaching import Channel, reduce_segments, teaching_scores
+from workbench.domain.calibration import reduce_segments
+from workbench.domain.teaching import Channel, teaching_scores
 from workbench.errors import UnknownSkill
 from workbench.gaps.assembly import ReportAssembler
 from workbench.gaps.lexical import LexicalModel

@@ -10,13 +10,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from workbench.domain.calibration import reduce_segments
 from workbench.domain.teaching import (
     Channel,
     HeadingMatches,
     LibraryUnits,
     TeachingParameters,
     combine_teaching,
-    reduce_segments,
     teaching_scores,
 )
 
