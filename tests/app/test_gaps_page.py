@@ -52,3 +52,19 @@ def test_a_broken_framework_upload_is_reported_in_one_line(people, app_services)
     assert not at.exception, at.exception
     messages = [e.value.replace("\\", "") for e in at.error]
     assert len(messages) == 1 and "skill #1 (a): skill 'a' has no name" in messages[0], messages
+
+
+def test_the_gap_table_opens_each_skills_evidence(people, app_services):
+    at = open_page("lee", "gaps")
+    assert not at.exception, at.exception
+    at.selectbox(key="wb_gaps_evidence_skill").select("fb-giving").run()
+    assert not at.exception, at.exception
+    text = " ".join(m.value for m in at.markdown).replace("\\", "")
+    assert "Giving feedback" in text and "giving-feedback.md" in text
+    taught = at.dataframe[1].value  # the table of modules teaching it, below the ranked gaps
+    assert list(taught["path"]) == ["feedback/giving-feedback.md"]
+    assert "declared in front matter" in taught["how"].iloc[0]
+    at.selectbox(key="wb_gaps_evidence_skill").select("ai-prompting").run()
+    text = " ".join(m.value for m in at.markdown).replace("\\", "")
+    assert "no module teaches or mentions it" in text
+    assert len(at.dataframe) == 1  # nothing teaches or mentions it: no evidence tables

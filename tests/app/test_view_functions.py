@@ -8,7 +8,7 @@ import pytest
 
 from workbench.app.access import PAGES, pages_for_roles
 from workbench.app.audit_view import ai_share, throughput, time_in_review
-from workbench.app.gaps_view import heatmap_cells
+from workbench.app.gaps_view import heatmap_cells, skill_evidence
 from workbench.app.library_view import LibraryFilters, apply_filters, is_stale
 from workbench.app.ui import plain
 from workbench.domain.library import Level, Module
@@ -58,6 +58,23 @@ def test_heatmap_takes_the_best_evidence_per_level_and_averages_groups():
     assert by_skill[("A (a)", "intermediate")] == 0.0 and by_skill[("B (b)", "foundation")] == 0.0
     by_group = {(c["row"], c["level"]): c["coverage"] for c in heatmap_cells(skills, levels, by="group")}
     assert by_group[("G", "foundation")] == 0.4
+
+
+def test_skill_evidence_says_how_each_module_teaches_and_what_the_mentions_are_about():
+    skill = {
+        "skill_name": "Data protection", "status": "partial", "why": "mentioned in 2 module(s), taught by none",
+        "taught_by": [{"title": "GDPR", "path": "gdpr.md", "strength": 0.812, "share": 0.4, "main_topic": True,
+                       "section": "Lawful basis", "declared": False, "passages": [{"heading": "Lawful basis"}]}],
+        "mentioned_in": [{"title": "Phishing", "path": "phishing.md", "passage": {"heading": "Personal data"},
+                          "module_about": "Recognising phishing"}],
+        "mention_count": 2,
+    }
+    evidence = skill_evidence(skill)
+    assert evidence["taught_by"] == [{"module": "GDPR", "path": "gdpr.md", "teaches": 0.81, "share of module": "40%",
+                                      "how": "main topic, section “Lawful basis”", "best passages": "Lawful basis"}]
+    assert evidence["mentioned_in"] == [{"module": "Phishing", "path": "phishing.md", "passage": "Personal data",
+                                         "module is about": "Recognising phishing"}]
+    assert evidence["mention_count"] == 2 and evidence["why"].endswith("taught by none")
 
 
 def test_throughput_and_time_in_review_from_audit_rows():

@@ -60,9 +60,55 @@ def gap_rows(skills: Iterable[Any]) -> list[dict]:
             "coverage": round(float(field(skill, "coverage", 0.0) or 0.0), 3),
             "priority": _text(field(skill, "priority")),
             "level match": _text(field(skill, "level_match")),
+            "why": _text(field(skill, "why")),
             "evidence": "; ".join(
                 f"{_text(field(e, 'module_id'))} › {_text(field(e, 'heading'))} ({float(field(e, 'score', 0) or 0):.2f})" for e in evidence[:3]
             ),
             "reasons": "; ".join(str(r) for r in (field(skill, "reasons", []) or [])),
         })
     return rows
+
+
+def _how(item: Any) -> str:
+    """How a module teaches a skill, in words for the evidence table."""
+    ways = []
+    if field(item, "main_topic", False):
+        ways.append("main topic")
+    section = field(item, "section")
+    if section:
+        ways.append(f"section “{section}”")
+    if field(item, "declared", False):
+        ways.append("declared in front matter")
+    return ", ".join(ways) or "part of the module"
+
+
+def skill_evidence(skill: Any) -> dict:
+    """One skill's evidence as plain data: why its status is what it is, who teaches it, who only mentions it."""
+    taught = []
+    for item in field(skill, "taught_by", []) or []:
+        passages = field(item, "passages", []) or []
+        taught.append({
+            "module": _text(field(item, "title")),
+            "path": _text(field(item, "path")),
+            "teaches": round(float(field(item, "strength", 0.0) or 0.0), 2),
+            "share of module": f"{float(field(item, 'share', 0.0) or 0.0):.0%}",
+            "how": _how(item),
+            "best passages": " · ".join(_text(field(p, "heading")) for p in passages),
+        })
+    mentioned = []
+    for item in field(skill, "mentioned_in", []) or []:
+        passage = field(item, "passage")
+        mentioned.append({
+            "module": _text(field(item, "title")),
+            "path": _text(field(item, "path")),
+            "passage": _text(field(passage, "heading")) if passage is not None else "",
+            "module is about": _text(field(item, "module_about")) or "-",
+        })
+    return {
+        "skill": _text(field(skill, "skill_name")),
+        "status": _text(field(skill, "status")),
+        "why": _text(field(skill, "why")),
+        "taught_by": taught,
+        "mentioned_in": mentioned,
+        "mention_count": int(field(skill, "mention_count", len(mentioned)) or 0),
+    }

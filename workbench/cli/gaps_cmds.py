@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import unicodedata
 from enum import StrEnum
 from pathlib import Path
 from typing import Optional
@@ -39,31 +40,37 @@ def _stderr_progress(stage: str, done: int, total: int) -> None:
         typer.echo(f"{label}: {done}/{total} done", err=True)
 
 
+def _terminal(text: object) -> str:
+    """Text from the library or the framework, safe to print: control characters (escape sequences) shown as '?'."""
+    return "".join("?" if unicodedata.category(char)[0] == "C" else char for char in str(text))
+
+
 def _print_table(report) -> None:
-    """A compact human-readable table, most urgent first."""
+    """A compact human-readable table, most urgent first, with the one-sentence reason for each status."""
     counts = report.counts()
     typer.echo(
-        f"{report.framework.name}: {len(report.skills)} skills against {report.module_count} modules "
+        f"{_terminal(report.framework.name)}: {len(report.skills)} skills against {report.module_count} modules "
         f"({report.chunk_count} chunks) - {counts['gap']} gap, {counts['stale']} stale, "
         f"{counts['partial']} partial, {counts['covered']} covered"
     )
-    typer.echo(f"{'#':>3}  {'status':7}  {'cover':>5}  {'priority':8}  {'level':8}  {'skill':34}  best evidence")
+    typer.echo(f"{'#':>3}  {'status':7}  {'cover':>5}  {'priority':8}  {'level':8}  {'taught':>6}  {'mentd':>5}  "
+               f"{'skill':34}  why")
     for skill in report.skills:
-        best = skill.evidence[0].path if skill.evidence else "-"
         typer.echo(
             f"{skill.rank:>3}  {STATUS_MARKS.get(skill.status, skill.status):7}  {skill.coverage:5.2f}  "
-            f"{skill.priority:8}  {skill.level_match:8}  {skill.skill_name[:34]:34}  {best}"
+            f"{skill.priority:8}  {skill.level_match:8}  {len(skill.taught_by):>6}  {skill.mention_count:>5}  "
+            f"{_terminal(skill.skill_name)[:34]:34}  {_terminal(skill.why)}"
         )
     if report.near_duplicates:
         typer.echo("Near-duplicate modules:")
         for pair in report.near_duplicates:
-            typer.echo(f"  {pair.path_a} ~ {pair.path_b} (similarity {pair.similarity:.2f})")
+            typer.echo(f"  {_terminal(pair.path_a)} ~ {_terminal(pair.path_b)} (similarity {pair.similarity:.2f})")
     if report.orphan_modules:
         typer.echo("Modules teaching no skill of the framework:")
         for orphan in report.orphan_modules:
-            typer.echo(f"  {orphan.path}")
+            typer.echo(f"  {_terminal(orphan.path)}")
     for warning in report.warnings:
-        typer.echo(f"warning: {warning}", err=True)
+        typer.echo(f"warning: {_terminal(warning)}", err=True)
 
 
 def gaps_command(
@@ -71,12 +78,15 @@ def gaps_command(
     skills: Optional[Path] = typer.Option(
         None, "--skills", help="Skills framework file (.yaml, .csv or an ESCO CSV export); default: the library's skills.yaml."
     ),
-    output: OutputFormat = typer.Option(OutputFormat.TABLE, "--format", help="table, json (one object per skill) or csv."),
+    output: OutputFormat = typer.Option(
+        OutputFormat.TABLE, "--format",
+        help="table, json (one object per skill, with taught_by, mentioned_in and why) or csv.",
+    ),
 ) -> None:
     """Find the skills the library does not teach, teaches at the wrong level, or teaches with stale content."""
     report = state(ctx).services.gaps.report(skills_file=skills, progress=_stderr_progress)
     for warning in report.warnings if output is not OutputFormat.TABLE else ():
-        typer.echo(f"warning: {warning}", err=True)
+        typer.echo(f"warning: {_terminal(warning)}", err=True)
     if output is OutputFormat.JSON:
         print_json(report.to_json())
     elif output is OutputFormat.CSV:

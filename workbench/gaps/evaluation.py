@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from sklearn.feature_extraction.text import TfidfVectorizer
 
 
 def ranking_metrics(gap_scores: dict[str, float], order: list[str], held_out: set[str]) -> dict[str, float]:
@@ -69,6 +70,14 @@ class HeldOutSplit:
             order=[topic["id"] for topic in bench["topics"]],
             lexical_baseline=recorded.get("lexical_baseline", {}),
         )
+
+
+def tfidf_max_baseline(skill_texts: list[str], chunk_texts: list[str]) -> np.ndarray:
+    """Plain lexical baseline: each skill's best TF-IDF cosine with any chunk (higher = better covered)."""
+    vectorizer = TfidfVectorizer(sublinear_tf=True, stop_words="english")
+    chunks = vectorizer.fit_transform(chunk_texts)
+    similarity = vectorizer.transform(skill_texts) @ chunks.T
+    return np.asarray(similarity.max(axis=1).toarray()).reshape(-1)
 
 
 def max_cosine_baseline(skill_vectors: np.ndarray, chunk_vectors: np.ndarray, top: int = 3) -> np.ndarray:

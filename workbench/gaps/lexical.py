@@ -19,11 +19,12 @@ from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
 from sklearn.preprocessing import normalize
 
 from workbench.domain.library import Chunk
+from workbench.domain.teaching import HeadingMatches
 
 log = logging.getLogger(__name__)
 
 CACHE_FILE = "lexical.npz"
-CACHE_VERSION = "tfidf-v1"  # bump when the vectoriser settings change
+CACHE_VERSION = "tfidf-v2"  # bump when the vectoriser settings change
 STOP_WORDS = "english"
 
 
@@ -47,6 +48,9 @@ class LexicalModel:
         self._documents = documents
         self._count = count
         self._counter = CountVectorizer(stop_words=STOP_WORDS, vocabulary=vocabulary, dtype=np.float32) if vocabulary else None
+        self._analyse = CountVectorizer(stop_words=STOP_WORDS).build_analyzer()
+        # A word the library never uses gets the idf of a term in no document (smoothed), the highest there is.
+        self._unseen_idf = float(np.log((1.0 + count) / 1.0) + 1.0)
 
     @classmethod
     def fit(cls, documents: list[str]) -> "LexicalModel":
@@ -113,12 +117,66 @@ class LexicalModel:
         counts.data = 1.0 + np.log(counts.data)  # sublinear term frequency
         return normalize(counts @ sparse.diags(self._idf))
 
+    def query_vectors(self, queries: list[str]) -> sparse.csr_matrix:
+        """TF-IDF rows for skill texts, normalised with their words the library never uses counted in.
+
+        A skill whose key word appears nowhere in the library ("Quantum cryptography" against a
+        library that only says "cryptography") must not look like a perfect match of what remains.
+        """
+        counts = self._counter.transform(queries).astype(np.float32)
+        counts.data = 1.0 + np.log(counts.data)
+        weighted = (counts @ sparse.diags(self._idf)).tocsr()
+        known = np.asarray(weighted.multiply(weighted).sum(axis=1)).reshape(-1)
+        unseen = np.zeros(len(queries), dtype=np.float64)
+        for row, text in enumerate(queries):
+            tally: dict[str, int] = {}
+            for token in self._analyse(text):
+                if token not in self._vocabulary:
+                    tally[token] = tally.get(token, 0) + 1
+            unseen[row] = sum(((1.0 + np.log(n)) * self._unseen_idf) ** 2 for n in tally.values())
+        norms = np.sqrt(known + unseen)
+        scale = np.divide(1.0, norms, out=np.zeros_like(norms), where=norms > 0).astype(np.float32)
+        return (sparse.diags(scale) @ weighted).tocsr()
+
     def similarity(self, queries: list[str]) -> np.ndarray:
         """queries x documents cosine similarities (zeros when the library has no vocabulary)."""
         if self._documents is None:
             return np.zeros((len(queries), self._count), dtype=np.float32)
-        product = self.transform(queries) @ self._documents.T
+        product = self.query_vectors(queries) @ self._documents.T
         return np.asarray(product.toarray(), dtype=np.float32)
+
+    def documents_by_queries(self, queries: list[str]) -> np.ndarray:
+        """documents x queries cosine similarities, one row per chunk (zeros when the library has no vocabulary)."""
+        if self._documents is None or not queries:
+            return np.zeros((self._count, len(queries)), dtype=np.float32)
+        product = self._documents @ self.query_vectors(queries).T
+        return np.asarray(product.toarray(), dtype=np.float32)
+
+    def heading_matches(self, headings: list[str], queries: list[str], at_least: float = 0.0) -> HeadingMatches:
+        """TF-IDF cosines of headings with skill texts above `at_least`, for the pairs that share a word.
+
+        Equal headings are scored once.
+        """
+        if self._documents is None or not headings or not queries:
+            return HeadingMatches.none()
+        distinct = list(dict.fromkeys(headings))
+        index = {text: i for i, text in enumerate(distinct)}
+        product = (self.transform(distinct) @ self.query_vectors(queries).T).tocsr()
+        rows = product[np.array([index[text] for text in headings], dtype=np.int64)].tocoo()
+        keep = (rows.data > 0) & (rows.data >= at_least)
+        return HeadingMatches(rows.row[keep].astype(np.int64), rows.col[keep].astype(np.int64),
+                              rows.data[keep].astype(np.float32))
+
+    def unit_norms(self, groups: np.ndarray, n_units: int) -> np.ndarray:
+        """Norm of the sum of each unit's chunk rows (chunks grouped by `groups`): the whole unit as one text."""
+        if self._documents is None or n_units == 0:
+            return np.zeros(n_units, dtype=np.float32)
+        membership = sparse.csr_matrix(
+            (np.ones(len(groups), dtype=np.float32), (groups, np.arange(len(groups)))),
+            shape=(n_units, self._documents.shape[0]),
+        )
+        summed = (membership @ self._documents).tocsr()
+        return np.sqrt(np.asarray(summed.multiply(summed).sum(axis=1)).reshape(-1)).astype(np.float32)
 
     def module_pair_similarity(self, chunk_module: np.ndarray, n_modules: int, pairs: list[tuple[int, int]]) -> np.ndarray:
         """TF-IDF cosine of whole modules (their chunks' rows summed) for the given pairs: high only when wording is shared."""

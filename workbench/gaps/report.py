@@ -11,6 +11,13 @@ from typing import Any
 from workbench.domain.skills import SkillsFramework
 
 
+def _csv_safe(value: Any) -> Any:
+    """A cell spreadsheets will not run as a formula (skill names and titles come from files anyone can edit)."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
 @dataclass(frozen=True)
 class Evidence:
     """A module (and its best chunk) that teaches a skill, with how strongly (0..1)."""
@@ -34,6 +41,69 @@ class Evidence:
 
 
 @dataclass(frozen=True)
+class Passage:
+    """One passage (chunk) of a module, as a pointer a person can open."""
+
+    chunk_id: str
+    heading: str
+    score: float  # how closely it matches the skill, 0..1 (whatever else it is about)
+
+    def to_json(self) -> dict[str, Any]:
+        """The passage as JSON."""
+        return {"chunk_id": self.chunk_id, "heading": self.heading, "score": round(self.score, 4)}
+
+
+@dataclass(frozen=True)
+class TeachingModule:
+    """A module that teaches a skill (or a part of it): how, how much, and where."""
+
+    module_id: str
+    path: str
+    title: str
+    strength: float  # how strongly it teaches the skill, 0..1
+    share: float  # share of the module's text in sections about the skill, 0..1
+    main_topic: bool  # the skill is what the whole module is about
+    section: str | None  # heading of a section dedicated to the skill, if that is how it teaches it
+    declared: bool  # the module's front matter names the skill
+    passages: list[Passage]
+
+    def to_json(self) -> dict[str, Any]:
+        """The taught_by object of the JSON report."""
+        return {
+            "module_id": self.module_id,
+            "path": self.path,
+            "title": self.title,
+            "strength": round(self.strength, 4),
+            "share": round(self.share, 4),
+            "main_topic": self.main_topic,
+            "section": self.section,
+            "declared": self.declared,
+            "passages": [passage.to_json() for passage in self.passages],
+        }
+
+
+@dataclass(frozen=True)
+class Mention:
+    """A module that only mentions a skill: one passage about it inside a module about something else."""
+
+    module_id: str
+    path: str
+    title: str
+    passage: Passage
+    module_about: str | None  # name of the skill the module is mainly about, if any
+
+    def to_json(self) -> dict[str, Any]:
+        """The mentioned_in object of the JSON report."""
+        return {
+            "module_id": self.module_id,
+            "path": self.path,
+            "title": self.title,
+            "passage": self.passage.to_json(),
+            "module_about": self.module_about,
+        }
+
+
+@dataclass(frozen=True)
 class SkillGap:
     """What the library offers for one skill of the framework."""
 
@@ -52,6 +122,10 @@ class SkillGap:
     last_reviewed: date | None = None
     demand: str | None = None
     rank: int = 0
+    taught_by: list[TeachingModule] = field(default_factory=list)
+    mentioned_in: list[Mention] = field(default_factory=list)
+    mention_count: int = 0  # modules that mention it (mentioned_in lists the first few)
+    why: str = ""  # one sentence: why the status is what it is
 
     def to_json(self) -> dict[str, Any]:
         """The per-skill object of the JSON report."""
@@ -71,6 +145,10 @@ class SkillGap:
             "has_assessment": self.has_assessment,
             "last_reviewed": self.last_reviewed.isoformat() if self.last_reviewed else None,
             "demand": self.demand,
+            "taught_by": [item.to_json() for item in self.taught_by],
+            "mentioned_in": [item.to_json() for item in self.mentioned_in],
+            "mention_count": self.mention_count,
+            "why": self.why,
         }
 
 
@@ -144,13 +222,16 @@ class GapReport:
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\n")
         writer.writerow(["rank", "skill_id", "skill_name", "status", "coverage", "priority", "level_match",
-                         "has_assessment", "last_reviewed", "evidence", "reasons"])
+                         "has_assessment", "last_reviewed", "evidence", "taught_by", "mentioned_in", "why", "reasons"])
         for skill in self.skills:
-            writer.writerow([
+            writer.writerow([_csv_safe(cell) for cell in [
                 skill.rank, skill.skill_id, skill.skill_name, skill.status, f"{skill.coverage:.4f}", skill.priority,
                 skill.level_match, "yes" if skill.has_assessment else "no",
                 skill.last_reviewed.isoformat() if skill.last_reviewed else "",
                 " | ".join(f"{item.module_id} ({item.score:.2f})" for item in skill.evidence),
+                " | ".join(f"{item.module_id} ({item.share:.0%})" for item in skill.taught_by),
+                " | ".join(item.module_id for item in skill.mentioned_in),
+                skill.why,
                 " | ".join(skill.reasons),
-            ])
+            ]])
         return buffer.getvalue()

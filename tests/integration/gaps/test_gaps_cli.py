@@ -52,3 +52,37 @@ def test_a_bad_skills_file_is_one_clear_line(indexed_sample, tmp_path):
     assert result.exit_code != 0
     assert "duplicate skill id 'a'" in result.output and "row 3" in result.output
     assert "Traceback" not in result.output
+
+
+def test_json_carries_who_teaches_who_only_mentions_and_why(indexed_sample):
+    settings, _ = indexed_sample
+    result = run(settings, "--format", "json")
+    assert result.exit_code == 0, result.output
+    rows = {row["skill_id"]: row for row in json.loads(result.stdout[result.stdout.index("["):])}
+    feedback = rows["feedback-giving"]
+    assert feedback["status"] == "covered"
+    teacher = feedback["taught_by"][0]
+    assert teacher["path"] == "feedback-coaching/giving-feedback-sbi.md"
+    assert set(teacher) == {"module_id", "path", "title", "strength", "share", "main_topic", "section", "declared",
+                            "passages"}
+    assert teacher["passages"] and all(p["chunk_id"] and p["heading"] for p in teacher["passages"])
+    assert feedback["why"].startswith("'Giving feedback with the SBI model' (feedback-coaching/giving-feedback-sbi.md)")
+    gap = rows["pm-agile-scrum"]
+    assert gap["taught_by"] == [] and gap["mentioned_in"] == [] and gap["mention_count"] == 0
+    assert gap["why"].startswith("no module teaches or mentions it; the closest, ")
+
+
+def test_names_from_files_reach_neither_a_spreadsheet_formula_nor_the_terminal_raw(indexed_sample, tmp_path):
+    settings, _ = indexed_sample
+    framework = tmp_path / "skills.csv"
+    framework.write_text(
+        'id,name,description\nevil,"=HYPERLINK(""http://x"") \x1b[31mred",\nfb,Giving feedback,\nlead,Delegating effectively,\n',
+        encoding="utf-8",
+    )
+    table = run(settings, "--skills", str(framework))
+    assert table.exit_code == 0, table.output
+    assert "\x1b" not in table.stdout and "?[31mred" in table.stdout
+    as_csv = run(settings, "--skills", str(framework), "--format", "csv")
+    rows = list(csv.DictReader(io.StringIO(as_csv.stdout[as_csv.stdout.index("rank,"):])))
+    evil = next(row for row in rows if row["skill_id"] == "evil")
+    assert evil["skill_name"].startswith("'=HYPERLINK(")

@@ -48,3 +48,25 @@ def test_whole_module_similarity_finds_copied_text():
     model = LexicalModel.fit(texts)
     similarity = model.module_pair_similarity(np.arange(4), 4, [(0, 3), (0, 1)])
     assert similarity[0] > 0.8 and similarity[1] < 0.3
+
+
+def test_a_word_the_library_never_uses_still_counts_in_the_skills_wording():
+    model = LexicalModel.fit(["Cryptography basics: keys and ciphers", "Team budgets and spending"])
+    known, unseen = model.similarity(["cryptography", "quantum cryptography"])[:, 0]
+    assert known > 0.0 and 0.0 < unseen < known  # "quantum" is nowhere in the library: the match is partial
+
+
+def test_documents_by_queries_is_one_row_per_chunk():
+    model = LexicalModel.fit(DOCS)
+    by_document = model.documents_by_queries(QUERIES)
+    assert by_document.shape == (3, 3)
+    assert np.allclose(by_document, model.similarity(QUERIES).T)
+
+
+def test_heading_matches_list_only_headings_that_share_a_word_with_a_skill():
+    model = LexicalModel.fit(DOCS)
+    matches = model.heading_matches(["Phishing emails", "Monthly budget", "Phishing emails", "Introduction"],
+                                    ["recognise phishing emails", "plan a team budget"])
+    pairs = {(int(h), int(q)): float(v) for h, q, v in zip(matches.section, matches.skill, matches.value)}
+    assert set(pairs) == {(0, 0), (1, 1), (2, 0)}  # "Introduction" names no skill
+    assert pairs[(0, 0)] == pairs[(2, 0)] > 0.5

@@ -5,7 +5,7 @@ import pandas as pd
 import streamlit as st
 
 from workbench.app import session
-from workbench.app.gaps_view import field, gap_rows, heatmap_cells
+from workbench.app.gaps_view import field, gap_rows, heatmap_cells, skill_evidence
 from workbench.app.services import get_services
 from workbench.app.studio import BRIEF_KEY
 from workbench.app.ui import errors_shown, plain
@@ -92,7 +92,25 @@ if hasattr(report, "library_json"):
 
 st.subheader("Ranked gaps")
 rows = gap_rows(skills)
-st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+table = st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", on_select="rerun",
+                     selection_mode="single-row", key="wb_gaps_table")
+
+# The evidence of one skill: a row picked in the table opens it; the list below does the same.
+ids = [row["id"] for row in rows]
+picked = list(getattr(getattr(table, "selection", None), "rows", []) or [])
+if picked and picked[0] < len(ids):
+    st.session_state["wb_gaps_evidence_skill"] = ids[picked[0]]
+if ids:
+    labels = {row["id"]: f"{row['skill']} ({row['status']})" for row in rows}
+    shown = st.selectbox("Evidence for", ids, format_func=labels.get, key="wb_gaps_evidence_skill")
+    evidence = skill_evidence(next(s for s in skills if str(field(s, "skill_id")) == shown))
+    st.markdown(f"**{plain(evidence['skill'])}** is {plain(evidence['status'])}: {plain(evidence['why'])}")
+    if evidence["taught_by"]:
+        st.caption("Taught by")
+        st.dataframe(pd.DataFrame(evidence["taught_by"]), hide_index=True, width="stretch", key="wb_gaps_taught_by")
+    if evidence["mentioned_in"]:
+        st.caption(f"Only mentioned in {evidence['mention_count']} module(s)")
+        st.dataframe(pd.DataFrame(evidence["mentioned_in"]), hide_index=True, width="stretch", key="wb_gaps_mentioned_in")
 
 choices = [row["id"] for row in rows if row["status"] != "covered"] or [row["id"] for row in rows]
 if choices:
