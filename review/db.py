@@ -1,7 +1,8 @@
 """The workbench database: engine set-up (SQLite or PostgreSQL), migrations, transactions, shared column types.
 
 One database and one Alembic history (review/migrations) hold the tables of every package that keeps
-records: the review queue's (review/tables.py) and the LLM generation log (workbench/llm/generation_log.py).
+records: the review queue's (review/tables.py), the LLM generation log (workbench/llm/generation_log.py)
+and the signals (workbench/signals/tables.py).
 """
 
 from __future__ import annotations

@@ -192,6 +192,32 @@ class Services:
 
         return ExportService(self.settings, self.review_queries)
 
+    # -- signals ---------------------------------------------------------------------------
+
+    @cached_property
+    def signal_store(self):
+        """The signals' tables: imports and learners' results."""
+        from workbench.signals.store import SignalStore
+
+        return SignalStore(self.database)
+
+    @cached_property
+    def signals(self):
+        """Learners' results imported from files and from an LRS, pseudonymised."""
+        from workbench.exports.lrs_client import LrsClient
+        from workbench.signals.catalog import ResultCatalog
+        from workbench.signals.service import SignalsService
+
+        settings = self.settings
+        return SignalsService(
+            store=self.signal_store,
+            catalog=lambda: ResultCatalog.from_sources(self.exports.course_sources()),
+            pseudonym_key=settings.signals_pseudonym_key,
+            lrs_client=lambda endpoint: LrsClient.from_settings(settings, endpoint),
+            clock=self.clock,
+            min_group_size=settings.signals_min_group_size,
+        )
+
 
 def bootstrap(settings: Settings | None = None, **overrides: Any) -> Services:
     """Build the services from settings (read from the environment when not given)."""

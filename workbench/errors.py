@@ -77,3 +77,7 @@ class ExportError(WorkbenchError):
 
 class ImportFileInvalid(WorkbenchError):
     """A question bank file could not be read; the message names file and position."""
+
+
+class SignalsInputInvalid(WorkbenchError):
+    """A signals file (or LRS answer) cannot be imported at all; nothing of it was kept."""

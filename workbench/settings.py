@@ -65,6 +65,12 @@ class Settings(BaseSettings):
     lrs_max_retries: int = Field(default=3, ge=0)
     lrs_filter_on_server: bool = False  # also ask the LRS to filter by activity (when it honours related_activities)
 
+    # Signals: learners' results and other demand data
+    # Person identifiers are replaced by HMAC-SHA256 pseudonyms under this key before anything is stored.
+    signals_pseudonym_key: SecretStr | None = None
+    # No aggregate of fewer people than this is shown or exported.
+    signals_min_group_size: int = Field(default=5, ge=1)
+
     # App
     session_timeout_minutes: int = Field(default=60, ge=1)
 

@@ -28,7 +28,7 @@ from workbench.domain.drafts import DraftContent
 from workbench.library.draft_file import render_draft_file
 
 
-_TABLES = ("generation_log", "publications", "comments", "sign_offs", "revisions", "drafts", "user_roles", "users", "audit_log")
+_TABLES = ("learner_results", "signal_imports", "generation_log", "publications", "comments", "sign_offs", "revisions", "drafts", "user_roles", "users", "audit_log")
 TEAM = {
     "lena": ["lead"],
     "alice": ["author"],

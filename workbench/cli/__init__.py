@@ -18,6 +18,7 @@ from workbench.cli import (
     index_cmds,
     llm_cmds,
     review_cmds,
+    signals_cmds,
 )
 from review.errors import ReviewError
 from workbench.cli.common import CliState, fail
@@ -56,7 +57,7 @@ def main_options(
     ctx.obj = CliState(settings=settings)
 
 
-for _module in (index_cmds, gaps_cmds, llm_cmds, review_cmds, draft_cmds, export_cmds, app_cmds):
+for _module in (index_cmds, gaps_cmds, llm_cmds, review_cmds, draft_cmds, export_cmds, signals_cmds, app_cmds):
     _module.register(app)
 
 

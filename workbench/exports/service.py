@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -24,6 +25,8 @@ from workbench.exports.scorm12 import DEFAULT_PASSING_SCORE, scorm12_package_fil
 from workbench.exports.scorm2004 import scorm2004_package_files
 from workbench.exports.xmlutil import local_name, parse_xml
 from workbench.settings import Settings
+
+logger = logging.getLogger(__name__)
 
 
 class ExportFormat(StrEnum):
@@ -284,6 +287,30 @@ class ExportService:
         module = next((m for m in scan.modules if m.id == module_id), None)
         if module is None:
             raise ExportError(f"no draft or library module with id {module_id!r}; `workbench review list` shows drafts")
+        return self._module_source(module, Path(scan.library_dir), load_assessment_banks(Path(self.settings.library_dir)))
+
+    def course_sources(self) -> list[tuple[ExportSource, tuple[str, ...]]]:
+        """Every library module that has questions, as its exports see it, with the module's skills (one library scan)."""
+        from workbench.library.loader import load_library
+
+        scan = load_library(Path(self.settings.library_dir), self.settings)
+        banks = load_assessment_banks(Path(self.settings.library_dir))
+        linked = {bank.module_id for bank in banks}
+        sources = []
+        for module in scan.modules:
+            if (module.provenance or {}).get("draft_id") in (None, "") and module.id not in linked:
+                continue  # no assessment: nothing a learner's result could refer to
+            try:
+                source = self._module_source(module, Path(scan.library_dir), banks)
+            except ExportError as error:
+                logger.warning("module %s left out of the published assessments: %s", module.id, error)
+                continue
+            if source.assessment is not None and source.assessment.items:
+                sources.append((source, tuple(module.skills)))
+        return sources
+
+    def _module_source(self, module, library_dir: Path, banks: list[Assessment]) -> ExportSource:
+        """What the exports of one library module carry: its draft's content, or its markdown and linked banks."""
         draft_id = (module.provenance or {}).get("draft_id")
         if draft_id not in (None, "") and self.drafts is not None:
             content = self._draft_content(int(draft_id))
@@ -291,11 +318,11 @@ class ExportService:
             return ExportSource(module.id, module.title, source.pages, content.assessment, module.locale or source.locale,
                                 source.summary, source.objectives)
         # A module written by people: its own markdown, and any question bank linked to it.
-        banks = [bank for bank in load_assessment_banks(Path(self.settings.library_dir)) if bank.module_id == module.id]
+        banks = [bank for bank in banks if bank.module_id == module.id]
         assessment = None
         if banks:
             assessment = banks[0].model_copy(update={"items": [item for bank in banks for item in bank.items]})
-        markdown = (Path(scan.library_dir) / module.path).read_text(encoding="utf-8", errors="replace")
+        markdown = (library_dir / module.path).read_text(encoding="utf-8", errors="replace")
         return ExportSource(module.id, module.title, pages_from_markdown(markdown), assessment, module.locale or "en")
 
     # ----------------------------------------------------------------------- import

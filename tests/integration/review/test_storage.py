@@ -12,14 +12,16 @@ from review.db import Database
 from review.errors import AuthenticationFailed, InvalidInput, PermissionDenied, UserExists, WeakPassword
 from tests.support.review_db import ReviewStack
 from workbench.llm import generation_log
+from workbench.signals import tables as signal_tables
 
 
 def test_upgrade_is_idempotent_and_the_schema_matches_every_package_s_tables(database):
-    """One Alembic history creates exactly the tables the review queue and the generation log declare."""
+    """One Alembic history creates exactly the tables the review queue, the generation log and the signals declare."""
     database.upgrade()
-    assert database.current_revision() == "0001_review_queue"
+    assert database.current_revision() == "0002_signals"
     with database.engine.connect() as connection:
-        diff = compare_metadata(MigrationContext.configure(connection), [tables.metadata, generation_log.metadata])
+        diff = compare_metadata(MigrationContext.configure(connection),
+                                [tables.metadata, generation_log.metadata, signal_tables.metadata])
     assert diff == []
 
 

@@ -1,0 +1,109 @@
+"""CLI commands: import learners' results (files, an LRS), list imports, per-item figures."""
+
+from __future__ import annotations
+
+import unicodedata
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from review.actors import SHELL, actor_name
+from workbench.cli.common import acting_user, fail, print_json, state
+from workbench.signals.model import ImportReport
+
+signals_app = typer.Typer(help="Learners' results and other signals: import them, list imports, per-item figures.", no_args_is_help=True)
+
+
+def _terminal(text: object) -> str:
+    """Text that came from an imported file or an LRS, safe to print: control characters shown as '?'."""
+    return "".join("?" if unicodedata.category(char)[0] == "C" else char for char in str(text))
+
+
+def _progress(count: int) -> None:
+    typer.echo(f"read {count:,} records…", err=True)
+
+
+@signals_app.command("import")
+def import_signals(
+    ctx: typer.Context,
+    file: Optional[Path] = typer.Argument(None, help="The file to import (leave out with --from-lrs)."),
+    kind: Optional[str] = typer.Option(None, "--kind", help="What the file holds: xapi (JSON array or JSON lines) | scorm-csv."),
+    from_lrs: Optional[str] = typer.Option(None, "--from-lrs", metavar="URL",
+                                           help="Pull statements from this LRS's xAPI endpoint (credentials from WORKBENCH_LRS_USERNAME / _PASSWORD)."),
+    module: Optional[str] = typer.Option(None, "--module", help="scorm-csv: the published module the rows belong to, when the file has no module column."),
+    as_: Optional[str] = typer.Option(None, "--as", help="Record the import under this user (asked for their password); default: the shell operator."),
+    password_stdin: bool = typer.Option(False, "--password-stdin", help="Read the --as user's password from the first line of stdin."),
+    as_json: bool = typer.Option(False, "--json", help="Print the import report as JSON."),
+) -> None:
+    """Import learners' results from a file or an LRS; bad lines are reported, good ones kept, all in one transaction."""
+    if (file is None) == (from_lrs is None):
+        fail("give either a FILE (with --kind) or --from-lrs URL")
+    who = actor_name(acting_user(ctx, as_, password_stdin)) if as_ else actor_name(SHELL)
+    signals = state(ctx).services.signals
+    if from_lrs is not None:
+        report = signals.import_from_lrs(from_lrs, who, progress=_progress)
+    else:
+        if not kind:
+            fail("say what the file holds with --kind xapi or --kind scorm-csv")
+        report = signals.import_file(file, kind, who, progress=_progress, module_id=module)
+    if as_json:
+        print_json(report.as_dict())
+        return
+    _print_report(report)
+
+
+def _print_report(report: ImportReport) -> None:
+    source = _terminal(report.source)
+    if report.already_imported:
+        typer.echo(f"{source} was already imported (import {report.import_id}, {report.imported_at:%Y-%m-%d %H:%M} UTC, "
+                   f"by {_terminal(report.imported_by)}): nothing to do")
+        return
+    typer.echo(f"import {report.import_id} from {source}: read {report.read:,}, kept {report.kept:,} new, "
+               f"{report.duplicates:,} already kept, {report.ignored:,} ignored, {report.rejected:,} rejected")
+    for problem in report.problems:
+        typer.echo(f"line {problem.line}: {_terminal(problem.reason)}")
+    if report.rejected > len(report.problems) + sum(report.unknown_ids.values()):
+        typer.echo("(more problems than listed; --json shows the same list)")
+    for identifier, count in report.unknown_ids.items():
+        typer.echo(f"unknown id (not in a published assessment): {_terminal(identifier)} ({count}x)")
+    if report.cursor:
+        typer.echo(f"next import from this LRS starts after {report.cursor}")
+
+
+@signals_app.command("imports")
+def list_imports(
+    ctx: typer.Context,
+    as_json: bool = typer.Option(False, "--json", help="Print the imports as JSON."),
+) -> None:
+    """List every import: source, when, by whom, and what it kept."""
+    imports = state(ctx).services.signals.imports()
+    if as_json:
+        print_json([report.as_dict() for report in imports])
+        return
+    for report in imports:
+        typer.echo(f"{report.import_id:>4}  {report.imported_at:%Y-%m-%d %H:%M}  {report.kind:9}  kept {report.kept:>7,}  "
+                   f"rejected {report.rejected:>6,}  {_terminal(report.imported_by)}  {_terminal(report.source)}")
+
+
+@signals_app.command("items")
+def item_figures(
+    ctx: typer.Context,
+    module: Optional[str] = typer.Option(None, "--module", help="Only the items of this published module."),
+    as_json: bool = typer.Option(False, "--json", help="Print the figures as JSON."),
+) -> None:
+    """Per-item attempts and share correct, for items answered by at least the minimum group of people."""
+    aggregates = state(ctx).services.signals.item_aggregates(module)
+    if as_json:
+        print_json(aggregates.as_dict())
+        return
+    for item in aggregates.items:
+        share = f"{item.correct_share:.0%}" if item.correct_share is not None else "-"
+        typer.echo(f"{_terminal(item.module_id)}  {_terminal(item.item_id)}  attempts {item.attempts}  people {item.people}  correct {share}")
+    if aggregates.withheld:
+        typer.echo(f"{aggregates.withheld} item(s) withheld: answered by fewer than {aggregates.min_group_size} people")
+
+
+def register(app: typer.Typer) -> None:
+    """Add this module's commands to the workbench CLI."""
+    app.add_typer(signals_app, name="signals")

@@ -1,0 +1,1 @@
+"""Signals: learners' results imported from files and learning record stores, kept pseudonymised."""

@@ -1,0 +1,169 @@
+"""SignalsService: learners' results imported from files and from an LRS, and what may be shown of them."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Callable, Iterator
+
+from pydantic import SecretStr
+
+from workbench.errors import SignalsInputInvalid
+from workbench.exports.lrs_client import LrsClient
+from workbench.signals.catalog import ResultCatalog
+from workbench.signals.model import ImportReport, LearnerResult, SignalKind
+from workbench.signals.pseudonyms import Pseudonymizer
+from workbench.signals.reading import EmptyInput, read_statements
+from workbench.signals.scorm_csv import HeaderInvalid, ScormCsvReader
+from workbench.signals.store import ItemFigures, SignalStore
+from workbench.signals.xapi import Rejected, StatementReader, Unknown
+
+PROGRESS_EVERY = 10_000
+FILE_KINDS = (SignalKind.XAPI, SignalKind.SCORM_CSV)
+
+Progress = Callable[[int], None]  # called with the number of records read so far
+
+
+@dataclass(frozen=True)
+class ItemAggregates:
+    """The per-item figures that rest on enough people to be shown, and how many were withheld."""
+
+    min_group_size: int
+    items: list[ItemFigures]
+    withheld: int  # items with results from fewer than `min_group_size` people
+
+    def as_dict(self) -> dict:
+        """JSON-ready form (the shape of `workbench signals items --json`)."""
+        return {"min_group_size": self.min_group_size, "items": [item.as_dict() for item in self.items], "withheld": self.withheld}
+
+
+class SignalsService:
+    """Imports learners' results (xAPI files, SCORM interaction CSVs, an LRS) into the database, pseudonymised."""
+
+    def __init__(self, store: SignalStore, catalog: Callable[[], ResultCatalog], pseudonym_key: SecretStr | None,
+                 lrs_client: Callable[[str | None], LrsClient], clock: Callable[[], datetime], min_group_size: int = 5) -> None:
+        self.store = store
+        self._catalog = catalog  # built per import: the published assessments may have changed since the last one
+        self._pseudonym_key = pseudonym_key
+        self._lrs_client = lrs_client
+        self._clock = clock
+        self.min_group_size = min_group_size
+
+    # ------------------------------------------------------------------ imports
+
+    def import_file(self, path: Path | str, kind: SignalKind | str, imported_by: str,
+                    progress: Progress | None = None, module_id: str | None = None) -> ImportReport:
+        """Import one file in one transaction; the same bytes imported again change nothing."""
+        path = Path(path)
+        kind = _kind(kind)
+        if not path.is_file():
+            raise SignalsInputInvalid(f"{path}: no such file")
+        sha256 = _file_sha256(path)
+        earlier = self.store.find_file(sha256)
+        if earlier is not None:
+            earlier.already_imported = True
+            return earlier
+        pseudonymizer = Pseudonymizer(self._pseudonym_key)
+        now = self._clock()
+        report = ImportReport(kind=kind.value, source=path.name, sha256=sha256, imported_at=now, imported_by=imported_by)
+        catalog = self._catalog()
+        with path.open("r", encoding="utf-8", newline="") as stream:
+            if kind == SignalKind.XAPI:
+                results = self._statements_of_file(stream, StatementReader(catalog, pseudonymizer.pseudonym, now), report, progress)
+            else:
+                reader = ScormCsvReader(catalog, pseudonymizer.pseudonym, now, module_id)
+                results = _counted(reader.results(stream, report), report, progress)
+            try:
+                return self.store.record_import(report, results)
+            except (EmptyInput, HeaderInvalid) as error:
+                raise SignalsInputInvalid(f"{path.name}: {error}; nothing was imported") from None
+            except UnicodeDecodeError as error:
+                raise SignalsInputInvalid(f"{path.name}: not UTF-8 text ({error.reason}); nothing was imported") from None
+
+    def import_from_lrs(self, endpoint: str | None, imported_by: str, progress: Progress | None = None) -> ImportReport:
+        """Pull our activities' statements stored since the last import from this LRS; all or nothing."""
+        pseudonymizer = Pseudonymizer(self._pseudonym_key)
+        catalog = self._catalog()
+        with self._lrs_client(endpoint) as client:
+            source = client.endpoint
+            since = self.store.last_cursor(source)
+            batch = client.fetch_statements(catalog.activity_ids, since=since)
+        now = self._clock()
+        report = ImportReport(kind=SignalKind.LRS.value, source=source, imported_at=now, imported_by=imported_by,
+                              cursor=batch.cursor or since)
+        report.read = batch.ignored
+        report.ignored = batch.ignored  # other courses' statements, left out by the client
+        reader = StatementReader(catalog, pseudonymizer.pseudonym, now)
+        elements = ((number, statement, None) for number, statement in enumerate(batch.statements, start=1))
+        return self.store.record_import(report, self._results(elements, reader, report, progress))
+
+    def _statements_of_file(self, stream: io.TextIOBase, reader: StatementReader, report: ImportReport,
+                            progress: Progress | None) -> Iterator[LearnerResult]:
+        elements = ((element.line, element.value, element.error) for element in read_statements(stream))
+        return self._results(elements, reader, report, progress)
+
+    @staticmethod
+    def _results(elements, reader: StatementReader, report: ImportReport, progress: Progress | None) -> Iterator[LearnerResult]:
+        to_result = reader.to_result
+        for line, value, error in elements:
+            report.read += 1
+            if progress is not None and report.read % PROGRESS_EVERY == 0:
+                progress(report.read)
+            if error is not None:
+                report.reject(line, error)
+                continue
+            try:
+                result = to_result(value)
+            except Rejected as rejected:
+                report.reject(line, str(rejected))
+                continue
+            except Unknown as unknown:
+                report.unknown(str(unknown))
+                continue
+            if result is None:
+                report.ignored += 1
+            else:
+                yield result
+
+    # ------------------------------------------------------------------ reading
+
+    def imports(self) -> list[ImportReport]:
+        """Every import, newest first."""
+        return self.store.imports()
+
+    def item_aggregates(self, module_id: str | None = None) -> ItemAggregates:
+        """Per-item figures, only for items answered by at least `min_group_size` people."""
+        figures = self.store.item_figures(module_id)
+        shown = [item for item in figures if item.people >= self.min_group_size]
+        return ItemAggregates(self.min_group_size, shown, len(figures) - len(shown))
+
+
+def _counted(results: Iterator[LearnerResult], report: ImportReport, progress: Progress | None) -> Iterator[LearnerResult]:
+    """Pass results through, telling `progress` every PROGRESS_EVERY records read."""
+    told = 0
+    for result in results:
+        if progress is not None and report.read - told >= PROGRESS_EVERY:
+            told = report.read - report.read % PROGRESS_EVERY
+            progress(told)
+        yield result
+
+
+def _kind(kind: SignalKind | str) -> SignalKind:
+    try:
+        value = SignalKind(str(kind).strip().lower())
+    except ValueError:
+        value = None
+    if value not in FILE_KINDS:
+        raise SignalsInputInvalid(f"unknown kind of file {str(kind)[:40]!r}; choose one of: {', '.join(k.value for k in FILE_KINDS)}")
+    return value
+
+
+def _file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as stream:
+        for block in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()

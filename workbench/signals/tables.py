@@ -1,0 +1,52 @@
+"""The signals' tables (SQLAlchemy Core): each import, and the learners' results it brought in.
+
+Created only by the Alembic history in review/migrations (0002_signals). Person identifiers are
+stored as keyed pseudonyms (see pseudonyms.py), never as they arrived.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Boolean, Column, Float, ForeignKey, Index, Integer, MetaData, String, Table, Text
+
+from review.db import NAMING_CONVENTION, UTCDateTime
+
+metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+signal_imports = Table(
+    "signal_imports",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("kind", String(30), nullable=False),  # xapi | scorm-csv | lrs
+    Column("source", Text, nullable=False),  # the file name, or the LRS endpoint
+    Column("sha256", String(64), nullable=True, unique=True),  # files only: the same bytes are imported once
+    Column("imported_at", UTCDateTime, nullable=False),
+    Column("imported_by", String(200), nullable=False),
+    Column("cursor", String(64), nullable=True),  # LRS only: the `since` the next import starts from
+    Column("read_count", Integer, nullable=False),
+    Column("kept_count", Integer, nullable=False),
+    Column("duplicate_count", Integer, nullable=False),
+    Column("ignored_count", Integer, nullable=False),
+    Column("rejected_count", Integer, nullable=False),
+    Column("report", Text, nullable=False),  # JSON: problems (line and reason) and unknown ids
+    Index("ix_signal_imports_source", "source"),
+)
+
+learner_results = Table(
+    "learner_results",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("import_id", Integer, ForeignKey("signal_imports.id"), nullable=False),
+    # The statement id (xAPI) or a hash of the record (SCORM): one result is kept once, however it arrives.
+    Column("record_key", String(100), nullable=False, unique=True),
+    Column("person", String(64), nullable=False),
+    Column("module_id", String(200), nullable=False),
+    Column("item_id", String(200), nullable=True),  # None: a result of the whole module (passed, failed, completed)
+    Column("objective_id", String(200), nullable=False),
+    Column("skill_ids", Text, nullable=False),  # JSON list
+    Column("verb", String(40), nullable=False),
+    Column("success", Boolean, nullable=True),
+    Column("score_scaled", Float, nullable=True),
+    Column("response", Text, nullable=True),
+    Column("occurred_at", UTCDateTime, nullable=False),
+    Index("ix_learner_results_module_item", "module_id", "item_id"),
+)
