@@ -27,6 +27,7 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("gaps", "views/gaps.py", "Gaps", "🧭", frozenset({Role.AUTHOR, Role.LEAD})),
     PageSpec("draft_studio", "views/draft_studio.py", "Draft studio", "✍️", frozenset({Role.AUTHOR, Role.LEAD})),
     PageSpec("review_queue", "views/review_queue.py", "Review queue", "✅", REVIEWER_ROLES | {Role.LEAD}),
+    PageSpec("signals", "views/signals.py", "Signals", "📈", frozenset({Role.LEAD})),
     PageSpec("audit", "views/audit.py", "Audit", "🛡️", frozenset({Role.LEAD})),
     PageSpec("account", "views/account.py", "Account", "👤", ALL_ROLES),
 )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import tempfile
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -83,6 +84,15 @@ class SignalsService:
             except UnicodeDecodeError as error:
                 raise SignalsInputInvalid(f"{path.name}: not UTF-8 text ({error.reason}); nothing was imported") from None
 
+    def import_upload(self, filename: str, data: bytes, kind: SignalKind | str, imported_by: str,
+                      module_id: str | None = None) -> ImportReport:
+        """Import an uploaded file (the app's Signals page) exactly as `import_file` imports one from disk."""
+        name = _upload_name(filename)
+        with tempfile.TemporaryDirectory(prefix="workbench-signals-") as folder:
+            path = Path(folder) / name
+            path.write_bytes(data)
+            return self.import_file(path, kind, imported_by, module_id=module_id)
+
     def import_from_lrs(self, endpoint: str | None, imported_by: str, progress: Progress | None = None) -> ImportReport:
         """Pull our activities' statements stored since the last import from this LRS; all or nothing."""
         pseudonymizer = Pseudonymizer(self._pseudonym_key)
@@ -159,6 +169,12 @@ def _kind(kind: SignalKind | str) -> SignalKind:
     if value not in FILE_KINDS:
         raise SignalsInputInvalid(f"unknown kind of file {str(kind)[:40]!r}; choose one of: {', '.join(k.value for k in FILE_KINDS)}")
     return value
+
+
+def _upload_name(filename: str) -> str:
+    """The uploaded file's own name (no folders, no control characters), kept as the import's source."""
+    name = "".join(char for char in Path(str(filename).replace("\\", "/")).name if char.isprintable())[:200]
+    return name if name.strip(". ") else "upload"
 
 
 def _file_sha256(path: Path) -> str:
