@@ -70,6 +70,16 @@ def test_publish_then_unpublish_with_a_reason(submitted_draft, app_services):
         app_services.lifecycle.sign_off(name, submitted_draft, dimension, 1)
     at = open_page("lee", "audit")
     at.button(key=f"wb_publish_{submitted_draft}").click().run()
+    assert app_services.review_queries.get_draft(submitted_draft).state.value == "approved", "nothing happens before confirming"
+    shown = texts(at).replace("**", "")
+    assert "Publish this revision into the library?" in shown
+    for line in ("Signed off: accuracy: sam", "cultural: cam", "ethics: eve", "Author: ann", "Revision: 1", "Library passages used:"):
+        assert line in shown, line
+    at.button(key=f"wb_publish_cancel_{submitted_draft}").click().run()
+    assert app_services.review_queries.get_draft(submitted_draft).state.value == "approved"
+    assert "Publish this revision into the library?" not in texts(at)
+    at.button(key=f"wb_publish_{submitted_draft}").click().run()
+    at.button(key=f"wb_publish_confirm_{submitted_draft}").click().run()
     assert not at.exception, at.exception
     draft = app_services.review_queries.get_draft(submitted_draft)
     path = app_services.settings.library_dir / draft.published_path
@@ -79,6 +89,8 @@ def test_publish_then_unpublish_with_a_reason(submitted_draft, app_services):
     assert "status: draft" not in text and "version: '0.1'" not in text
     assert body.lstrip("\n") == body_of(draft.markdown).lstrip("\n")  # what the reviewers signed
     assert any(f"#{submitted_draft}" in e.label for e in at.expander), "provenance of the published module is listed"
+    provenance = texts(at).replace("**", "")
+    assert f"Published as: {draft.published_path}" in provenance and "{" not in provenance.split("Published as:")[1][:300]
 
     library = open_page("ann", "library")
     library.selectbox(key="wb_library_module").select(yaml.safe_load(header)["id"]).run()

@@ -14,6 +14,9 @@ def test_gaps_rank_the_framework_and_draft_this_fills_the_brief(people, app_serv
     assert statuses["ai-prompting"] == "gap"
     assert statuses["fb-giving"] in {"stale", "covered", "partial"}
     assert at.get("vega_lite_chart"), "the coverage heatmap is drawn"
+    figures = next(e for e in at.expander if e.label == "The heatmap's figures as text").markdown[0].value
+    assert figures.splitlines()[0] == "| row | foundation | intermediate | advanced |"
+    assert len(figures.splitlines()) == 2 + len(table), "one line per skill of the framework"
 
     at.selectbox(key="wb_gaps_draft_skill").select("ai-prompting").run()
     at.button(key="wb_gaps_draft_this").click().run()

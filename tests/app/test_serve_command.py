@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import shlex
 import socket
 import subprocess
 import sys
@@ -45,10 +46,24 @@ def _serve_until(library: Path, data_dir: Path, *extra: str, expect: str, timeou
 
 
 def test_first_run_without_users_tells_how_to_create_the_first_lead(small_library, tmp_path):
-    output = _serve_until(small_library, tmp_path / "data", expect="Workbench at http://127.0.0.1:")
-    assert "workbench users add NAME --role lead --password-stdin" in output
+    data_dir = tmp_path / "data"
+    output = _serve_until(small_library, data_dir, expect="Workbench at http://127.0.0.1:")
     assert "Workbench at http://127.0.0.1:" in output
     assert "Password" not in output
+    hint = next(line.strip() for line in output.splitlines() if "users add NAME" in line)
+    assert hint == (f"workbench --library {small_library.resolve()} --data-dir {data_dir.resolve()} "
+                    "users add NAME --role lead --password-stdin")
+
+    # Followed literally from another directory, the hint creates the lead in the database the server uses.
+    argv = shlex.split(hint.replace("NAME", "lena"))
+    argv[0] = str(Path(sys.executable).parent / "workbench")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    created = subprocess.run(argv, cwd=elsewhere, input="a long enough password 42\n", text=True, capture_output=True, timeout=120)
+    assert created.returncode == 0, created.stderr
+    listed = subprocess.run([argv[0], "--library", str(small_library), "--data-dir", str(data_dir), "users", "list", "--json"],
+                            cwd=elsewhere, text=True, capture_output=True, timeout=120)
+    assert '"lena"' in listed.stdout
 
 
 def test_create_lead_prints_a_generated_password_once_and_it_signs_in(small_library, tmp_path):

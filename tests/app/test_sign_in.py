@@ -13,10 +13,14 @@ def _sign_in(at, name: str, password: str):
     return at.button[0].click().run()
 
 
-def test_first_run_explains_how_to_create_the_first_lead_and_offers_no_default_account(app_services):
+def test_first_run_explains_how_to_create_the_first_lead_and_offers_no_default_account(app_services, app_settings):
     at = open_app()
     assert not at.exception
-    assert "workbench users add NAME --role lead --password-stdin" in texts(at)
+    assert "No accounts exist yet. Create the first lead from a shell" in texts(at)
+    # The command names this server's library and data dir, so pasting it creates the lead where the app looks.
+    assert [code.value for code in at.code] == [
+        f"workbench --library {app_settings.library_dir.resolve()} --data-dir {app_settings.data_dir.resolve()} "
+        "users add NAME --role lead --password-stdin"]
     assert "wb_user" not in at.session_state
 
 

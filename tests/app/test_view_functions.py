@@ -8,7 +8,7 @@ import pytest
 
 from workbench.app.access import PAGES, pages_for_roles
 from workbench.app.audit_view import ai_share, throughput, time_in_review
-from workbench.app.gaps_view import heatmap_cells, skill_evidence
+from workbench.app.gaps_view import heatmap_cells, heatmap_text, skill_evidence
 from workbench.app.library_view import LibraryFilters, apply_filters, is_stale
 from workbench.app.ui import plain
 from workbench.domain.library import Level, Module
@@ -77,19 +77,32 @@ def test_skill_evidence_says_how_each_module_teaches_and_what_the_mentions_are_a
     assert evidence["mention_count"] == 2 and evidence["why"].endswith("taught by none")
 
 
+def test_heatmap_figures_as_text_keep_every_cell_and_escape_row_names():
+    cells = [{"row": "Data *protection*", "level": level, "coverage": value}
+             for level, value in (("foundation", 0.5), ("intermediate", 0.125), ("advanced", 0.0))]
+    assert heatmap_text(cells, escape=lambda text: text.replace("*", "\\*")).splitlines() == [
+        "| row | foundation | intermediate | advanced |",
+        "| --- | --- | --- | --- |",
+        "| Data \\*protection\\* | 0.50 | 0.12 | 0.00 |",
+    ]
+
+
 def test_throughput_and_time_in_review_from_audit_rows():
     t0 = datetime(2026, 11, 2, 9, tzinfo=timezone.utc)
     rows = [
         {"action": "submit", "draft_id": 1, "at": t0.isoformat()},
         {"action": "sign_off", "draft_id": 1, "at": (t0 + timedelta(hours=1)).isoformat()},
         {"action": "publish", "draft_id": 1, "at": (t0 + timedelta(hours=6)).isoformat()},
+        {"action": "submit", "draft_id": 3, "at": t0.isoformat()},
+        {"action": "approved", "draft_id": 3, "at": (t0 + timedelta(hours=3)).isoformat()},
         {"action": "submit", "draft_id": 2, "at": (t0 + timedelta(days=1)).isoformat()},
         {"action": "login_failed", "draft_id": None, "at": t0.isoformat()},
     ]
     assert {(r["day"], r["action"]): r["count"] for r in throughput(rows)} == {
-        ("2026-11-02", "submit"): 1, ("2026-11-02", "sign_off"): 1, ("2026-11-02", "publish"): 1, ("2026-11-03", "submit"): 1}
+        ("2026-11-02", "submit"): 2, ("2026-11-02", "sign_off"): 1, ("2026-11-02", "approved"): 1, ("2026-11-02", "publish"): 1,
+        ("2026-11-03", "submit"): 1}
     durations = time_in_review(rows, now=t0 + timedelta(days=2))
-    assert [(d["draft"], d["outcome"], d["hours"]) for d in durations] == [(1, "publish", 6.0), (2, "still in review", 24.0)]
+    assert [(d["draft"], d["outcome"], d["hours"]) for d in durations] == [(1, "publish", 6.0), (3, "approved", 3.0), (2, "still in review", 24.0)]
 
 
 def test_ai_share():

@@ -17,19 +17,21 @@ class PageSpec:
     key: str
     script: str  # relative to workbench/app/main.py
     title: str
-    icon: str  # an emoji: a page icon becomes the favicon, and material icons would be fetched from a CDN
+    # A Material icon: drawn from the font Streamlit serves itself, so no emoji font is needed. The favicon
+    # is set once in main.py from a bundled image, so a page icon never becomes it (that would be fetched from a CDN).
+    icon: str
     roles: frozenset[Role]
 
 
 PAGES: tuple[PageSpec, ...] = (
-    PageSpec("home", "views/home.py", "My work", "🏠", ALL_ROLES),
-    PageSpec("library", "views/library.py", "Library", "📚", ALL_ROLES),
-    PageSpec("gaps", "views/gaps.py", "Gaps", "🧭", frozenset({Role.AUTHOR, Role.LEAD})),
-    PageSpec("draft_studio", "views/draft_studio.py", "Draft studio", "✍️", frozenset({Role.AUTHOR, Role.LEAD})),
-    PageSpec("review_queue", "views/review_queue.py", "Review queue", "✅", REVIEWER_ROLES | {Role.LEAD}),
-    PageSpec("signals", "views/signals.py", "Signals", "📈", frozenset({Role.LEAD})),
-    PageSpec("audit", "views/audit.py", "Audit", "🛡️", frozenset({Role.LEAD})),
-    PageSpec("account", "views/account.py", "Account", "👤", ALL_ROLES),
+    PageSpec("home", "views/home.py", "My work", ":material/home:", ALL_ROLES),
+    PageSpec("library", "views/library.py", "Library", ":material/library_books:", ALL_ROLES),
+    PageSpec("gaps", "views/gaps.py", "Gaps", ":material/grid_on:", frozenset({Role.AUTHOR, Role.LEAD})),
+    PageSpec("draft_studio", "views/draft_studio.py", "Draft studio", ":material/edit_note:", frozenset({Role.AUTHOR, Role.LEAD})),
+    PageSpec("review_queue", "views/review_queue.py", "Review queue", ":material/fact_check:", REVIEWER_ROLES | {Role.LEAD}),
+    PageSpec("signals", "views/signals.py", "Signals", ":material/monitoring:", frozenset({Role.LEAD})),
+    PageSpec("audit", "views/audit.py", "Audit", ":material/verified_user:", frozenset({Role.LEAD})),
+    PageSpec("account", "views/account.py", "Account", ":material/account_circle:", ALL_ROLES),
 )
 PAGES_BY_KEY = {page.key: page for page in PAGES}
 

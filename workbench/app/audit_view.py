@@ -6,8 +6,9 @@ from collections import Counter
 from datetime import datetime, timezone
 from typing import Any, Iterable, Mapping
 
-DECISIONS = ("publish", "reject", "request_changes")
-THROUGHPUT_ACTIONS = ("submit", "sign_off", "request_changes", "reject", "publish", "unpublish")
+# Approval (the last of the three sign-offs) ends review as much as a rejection or a request for changes.
+DECISIONS = ("approved", "publish", "reject", "request_changes")
+THROUGHPUT_ACTIONS = ("submit", "sign_off", "approved", "request_changes", "reject", "publish", "unpublish")
 
 
 def _field(row: Any, name: str) -> Any:
@@ -66,3 +67,38 @@ def ai_share(modules: Iterable[Any]) -> dict[str, int]:
     for module in modules:
         counts["AI-drafted" if getattr(module, "ai_drafted", False) else "human-written"] += 1
     return counts
+
+
+def provenance_fields(draft: Any) -> list[tuple[str, str]]:
+    """A draft's provenance as (label, text) pairs a lead reads before publishing or when auditing."""
+    provenance = (_field(draft, "content") or {}).get("provenance", {}) or {}
+    sign_offs = [
+        f"{_enum_text(_field(s, 'dimension'))}: {_field(s, 'user')} ({_when_text(_field(s, 'signed_at'))}, revision {_field(s, 'revision')})"
+        for s in (_field(draft, "sign_offs") or []) if _field(s, "voided_at") is None
+    ]
+    prompts = [f"{p.get('name')} v{p.get('version')}" for p in provenance.get("prompts", []) or [] if isinstance(p, Mapping)]
+    model = " / ".join(str(part) for part in (provenance.get("provider"), provenance.get("model")) if part)
+    fields = [
+        ("Title", str(_field(draft, "title") or "")),
+        ("Revision", str(_field(draft, "revision"))),
+        ("Author", str(_field(draft, "author") or "")),
+        ("Edited by", ", ".join(_field(draft, "editors") or []) or "nobody besides the author"),
+        ("Signed off", "; ".join(sign_offs) or "no sign-off"),
+        ("Drafted with", model or "written by hand"),
+        ("Prompts", ", ".join(prompts) or "none"),
+        ("Library passages used", str(len(provenance.get("retrieved_chunk_ids", []) or []))),
+        ("Content hash", str(_field(draft, "content_hash") or "")[:16]),
+    ]
+    if _field(draft, "published_path"):
+        fields[1:1] = [("Published as", str(_field(draft, "published_path"))),
+                       ("Published revision", str(_field(draft, "published_revision")))]
+    return fields
+
+
+def _enum_text(value: Any) -> str:
+    return str(getattr(value, "value", value) or "")
+
+
+def _when_text(value: Any) -> str:
+    when = _when(value)
+    return when.strftime("%Y-%m-%d %H:%M UTC") if when else ""

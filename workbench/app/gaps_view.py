@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping
 
 LEVELS = ("foundation", "intermediate", "advanced")
 UNSPECIFIED = "unspecified"
@@ -44,6 +44,19 @@ def heatmap_cells(skills: Iterable[Any], module_levels: Mapping[str, str], by: s
         for level in LEVELS:
             cells.append({"row": row, "level": level, "coverage": round(sum(v[level] for v in values) / len(values), 3)})
     return cells
+
+
+def heatmap_text(cells: Iterable[Mapping[str, Any]], escape: Callable[[str], str]) -> str:
+    """The heatmap's cells as a markdown table (row × level), for readers who cannot see the colours.
+
+    `escape` makes an untrusted row name literal markdown (the page passes its `plain`)."""
+    rows: dict[str, dict[str, float]] = {}
+    for cell in cells:
+        rows.setdefault(str(cell["row"]), {})[str(cell["level"])] = float(cell["coverage"])
+    lines = ["| " + " | ".join(["row", *LEVELS]) + " |", "|" + " --- |" * (len(LEVELS) + 1)]
+    for row, values in rows.items():
+        lines.append("| " + " | ".join([escape(row), *(f"{values.get(level, 0.0):.2f}" for level in LEVELS)]) + " |")
+    return "\n".join(lines)
 
 
 def gap_rows(skills: Iterable[Any]) -> list[dict]:

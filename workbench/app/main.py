@@ -15,13 +15,16 @@ import streamlit as st  # noqa: E402
 from workbench.app import session  # noqa: E402
 from workbench.app.access import pages_for_roles  # noqa: E402
 
-st.set_page_config(page_title="L&D Workbench", page_icon="🎓", layout="wide")
+# No page_title here: each page's own title names its browser tab. The favicon is a bundled image, set
+# before any page runs, so page icons (Material, fetched from a CDN when used as a favicon) never replace it.
+FAVICON = Path(__file__).resolve().parent / "static" / "favicon.png"
+st.set_page_config(page_icon=str(FAVICON), layout="wide")
 
 user = session.current_user()
 if user is None:
-    navigation = st.navigation([st.Page("views/sign_in.py", title="Sign in", icon="🔑")], position="hidden")
+    navigation = st.navigation([st.Page("views/sign_in.py", title="Sign in", icon=":material/login:")], position="hidden")
 elif not user.roles:
-    navigation = st.navigation([st.Page("views/no_access.py", title="No access yet", icon="🔒")], position="hidden")
+    navigation = st.navigation([st.Page("views/no_access.py", title="No access yet", icon=":material/lock:")], position="hidden")
 else:
     pages = [
         st.Page(spec.script, title=spec.title, icon=spec.icon, url_path=spec.key, default=index == 0)

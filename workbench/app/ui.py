@@ -42,6 +42,11 @@ def show_markdown(text: str) -> None:
     st.html(render_markdown_safe(text or ""))
 
 
+def show_fields(fields: list[tuple[str, str]]) -> None:
+    """Labelled values as readable lines; the values are untrusted text, shown literally."""
+    st.markdown("  \n".join(f"**{plain(label)}:** {plain(value)}" for label, value in fields))
+
+
 def model_banner(llm) -> None:
     """A banner naming the model in use, saying plainly when it is the embedded demo model."""
     name = plain(f"{llm.provider} · {llm.model_id}")

@@ -11,15 +11,16 @@ from typing import Optional
 import typer
 
 from workbench.cli.common import fail, state
+from workbench.first_run import create_lead_command
 
 APP_SCRIPT = Path(__file__).resolve().parent.parent / "app" / "main.py"
 LEAD_ROLE = "lead"
 
 
-def _first_run_message() -> str:
+def _first_run_message(settings) -> str:
     return (
         "No accounts exist yet. Create the first lead, then sign in:\n"
-        "  workbench users add NAME --role lead --password-stdin\n"
+        f"  {create_lead_command(settings)}\n"
         "(or start the app with `workbench serve --create-lead NAME` to get a generated password printed once)"
     )
 
@@ -61,7 +62,7 @@ def serve(
             password = _create_lead(services, create_lead)
             typer.echo(f"Created lead {create_lead!r}. Password (shown once, store it now): {password}")
         else:
-            typer.echo(_first_run_message())
+            typer.echo(_first_run_message(settings))
     elif create_lead:
         typer.echo("Accounts already exist; --create-lead was ignored.")
     env = dict(os.environ)

@@ -9,10 +9,10 @@ import streamlit as st
 
 from workbench.app import session
 from review.policy import DraftState, Role
-from workbench.app.audit_view import ai_share, throughput, time_in_review
+from workbench.app.audit_view import ai_share, provenance_fields, throughput, time_in_review
 from workbench.app.draft_panel import run_action, show_flash
 from workbench.app.services import get_services
-from workbench.app.ui import errors_shown, plain
+from workbench.app.ui import errors_shown, plain, show_fields
 
 user = session.require("audit")
 services = get_services()
@@ -82,10 +82,21 @@ with publishing:
         for draft in approved:
             with st.container(border=True):
                 st.text(f"#{draft.id} {draft.title} — revision {draft.revision}, by {draft.author}")
-                st.button(
-                    "Publish", key=f"wb_publish_{draft.id}", type="primary", icon=":material/publish:", on_click=run_action,
+                confirming = f"wb_confirm_publish_{draft.id}"
+                if not st.session_state.get(confirming):
+                    st.button("Publish…", key=f"wb_publish_{draft.id}", icon=":material/publish:",
+                              on_click=lambda key=confirming: st.session_state.__setitem__(key, True))
+                    continue
+                # Publishing is final for learners: the lead sees what will be recorded, then confirms.
+                st.markdown("**Publish this revision into the library?** It will be recorded with:")
+                show_fields(provenance_fields(queries.get_draft(draft.id)))
+                columns = st.columns(2)
+                columns[0].button(
+                    "Publish now", key=f"wb_publish_confirm_{draft.id}", type="primary", icon=":material/publish:", on_click=run_action,
                     args=(lambda d=draft: services.publisher.publish(user.name, d.id, d.revision), f"Published draft #{draft.id} into the library."),
                 )
+                columns[1].button("Cancel", key=f"wb_publish_cancel_{draft.id}",
+                                  on_click=lambda key=confirming: st.session_state.pop(key, None))
 
     st.subheader("Published modules and their provenance")
     with errors_shown():
@@ -94,16 +105,8 @@ with publishing:
             st.caption("Nothing has been published yet.")
         for summary in published:
             draft = queries.get_draft(summary.id)
-            provenance = (draft.content or {}).get("provenance", {}) or {}
             with st.expander(plain(f"#{draft.id} {draft.title} → {draft.published_path}")):
-                st.json({
-                    "path": draft.published_path, "module_id": draft.module_id, "revision": draft.published_revision,
-                    "content_hash": draft.content_hash, "author": draft.author, "editors": draft.editors,
-                    "sign_offs": [s.to_dict() for s in draft.sign_offs],
-                    "model": {"provider": provenance.get("provider"), "model": provenance.get("model")},
-                    "prompts": provenance.get("prompts", []), "sources": provenance.get("retrieved_chunk_ids", []),
-                    "generated_by": draft.generated_by,
-                })
+                show_fields(provenance_fields(draft))
                 reason = st.text_input("Reason to unpublish", key=f"wb_unpublish_reason_{draft.id}")
                 st.button(
                     "Unpublish", key=f"wb_unpublish_{draft.id}", icon=":material/unpublished:", on_click=run_action,

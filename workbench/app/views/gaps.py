@@ -5,7 +5,7 @@ import pandas as pd
 import streamlit as st
 
 from workbench.app import session
-from workbench.app.gaps_view import field, gap_rows, heatmap_cells, skill_evidence
+from workbench.app.gaps_view import field, gap_rows, heatmap_cells, heatmap_text, skill_evidence
 from workbench.app.services import get_services
 from workbench.app.studio import BRIEF_KEY
 from workbench.app.ui import errors_shown, plain
@@ -74,13 +74,17 @@ if not cells.empty:
         .mark_rect()
         .encode(
             x=alt.X("level:N", sort=["foundation", "intermediate", "advanced"], title="Level", axis=alt.Axis(labelAngle=0)),
-            y=alt.Y("row:N", title=None, sort=None),
+            # Full labels (Vega-Lite truncates at 180 px by default); the tooltip repeats them.
+            y=alt.Y("row:N", title=None, sort=None, axis=alt.Axis(labelLimit=0, labelColor="#31333f")),
             color=alt.Color("coverage:Q", scale=alt.Scale(domain=[0, 1], scheme="blues"), title="Coverage"),
             tooltip=["row", "level", alt.Tooltip("coverage:Q", format=".2f")],
         )
-        .properties(height=max(90, 28 * cells["row"].nunique()))
+        .properties(height=max(90, 28 * cells["row"].nunique()),
+                    description="Coverage of each row of the framework by the library at each level, from 0 (none) to 1 (fully taught)")
     )
     st.altair_chart(chart, width="stretch")
+    with st.expander("The heatmap's figures as text"):
+        st.markdown(heatmap_text(cells.to_dict("records"), escape=plain))
 
 if hasattr(report, "library_json"):
     library_findings = report.library_json()

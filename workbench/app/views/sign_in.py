@@ -6,17 +6,18 @@ from review.errors import ReviewError
 from workbench.app import session
 from workbench.app.services import get_services
 from workbench.app.ui import plain
+from workbench.first_run import create_lead_command
 
 st.title("L&D Workbench")
 notice = st.session_state.pop(session.NOTICE_KEY, None)
 if notice:
     st.info(notice)
 
-if not get_services().accounts.list_users():
-    st.warning(
-        "No accounts exist yet. Create the first lead from a shell, then sign in here:\n\n"
-        "`workbench users add NAME --role lead --password-stdin`"
-    )
+services = get_services()
+if not services.accounts.list_users():
+    # The command names the library and data dir this server runs with, so it works pasted as it is.
+    st.warning("No accounts exist yet. Create the first lead from a shell, then sign in here:")
+    st.code(create_lead_command(services.settings), language="bash")
 
 if session.oidc_configured():
     for provider in session.oidc_providers():
