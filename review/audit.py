@@ -14,6 +14,7 @@ from sqlalchemy import Connection, Row, select
 
 from review.db import Database
 from review.errors import InvalidTransition, NotApproved, PermissionDenied, ReviewError
+from review.spreadsheet import formula_safe
 from review.tables import audit_head, audit_log
 
 log = logging.getLogger(__name__)
@@ -134,20 +135,13 @@ def verify(connection: Connection) -> AuditVerification:
     return AuditVerification(True, checked, head.last_hash)
 
 
-def _csv_safe(value: Any) -> Any:
-    # Spreadsheet apps run cells that start with these characters as formulas (CSV injection).
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
-
-
 def export_csv(connection: Connection, stream: IO[str]) -> int:
     """Write every row as CSV (formula-looking cells quoted for spreadsheets); returns the row count."""
     writer = csv.writer(stream)
     writer.writerow(CSV_FIELDS)
     count = 0
     for row in _rows(connection):
-        writer.writerow([_csv_safe(row[name]) for name in CSV_FIELDS])
+        writer.writerow([formula_safe(row[name]) for name in CSV_FIELDS])
         count += 1
     return count
 

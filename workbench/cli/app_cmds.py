@@ -10,6 +10,7 @@ from typing import Optional
 
 import typer
 
+from workbench.cli.terminal import echo
 from workbench.cli.common import fail, state
 from workbench.first_run import create_lead_command
 
@@ -60,11 +61,11 @@ def serve(
     if not services.accounts.list_users():
         if create_lead:
             password = _create_lead(services, create_lead)
-            typer.echo(f"Created lead {create_lead!r}. Password (shown once, store it now): {password}")
+            echo(f"Created lead {create_lead!r}. Password (shown once, store it now): {password}")
         else:
-            typer.echo(_first_run_message(settings))
+            echo(_first_run_message(settings))
     elif create_lead:
-        typer.echo("Accounts already exist; --create-lead was ignored.")
+        echo("Accounts already exist; --create-lead was ignored.")
     env = dict(os.environ)
     # The app builds its own services from the environment: hand it exactly these settings.
     env["WORKBENCH_LIBRARY_DIR"] = str(Path(settings.library_dir).resolve())
@@ -73,7 +74,7 @@ def serve(
     env.setdefault("TRANSFORMERS_OFFLINE", "1")
     env.setdefault("ANONYMIZED_TELEMETRY", "False")
     command = streamlit_command(host, port)
-    typer.echo(f"Workbench at http://{host}:{port}  (Ctrl+C stops it)")
+    echo(f"Workbench at http://{host}:{port}  (Ctrl+C stops it)")
     sys.stdout.flush()
     try:
         # exec: the server replaces this process, so stopping this pid stops the server.

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NoReturn
 
 import typer
 
+from workbench.cli.terminal import echo, json_text
 from workbench.settings import Settings
 
 if TYPE_CHECKING:
@@ -39,13 +39,13 @@ def state(ctx: typer.Context) -> CliState:
 
 def fail(message: str, code: int = 1) -> NoReturn:
     """Print one clear error line to stderr and exit non-zero."""
-    typer.echo(f"error: {message}", err=True)
+    echo(f"error: {message}", err=True)
     sys.exit(code)
 
 
 def print_json(data: Any) -> None:
-    """Print data as indented JSON (UTF-8, not ASCII-escaped)."""
-    typer.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+    """Print data as indented JSON (UTF-8, hidden characters \\u-escaped, so the terminal never obeys them)."""
+    echo(json_text(data))
 
 
 def read_password(password_stdin: bool, prompt: str, *, confirm: bool = False) -> str:

@@ -7,16 +7,17 @@ from typing import Optional
 
 import typer
 
+from workbench.cli.terminal import echo
 from workbench.cli.common import fail, print_json, state
 
 
 def _print_findings(findings: list) -> None:
     if not findings:
-        typer.echo("no findings")
+        echo("no findings")
         return
     for finding in findings:
         mark = " (advisory)" if finding.advisory else ""
-        typer.echo(f"{finding.severity.value:<8} {finding.check:<22} {finding.location:<14} {finding.message}{mark}")
+        echo(f"{finding.severity.value:<8} {finding.check:<22} {finding.location:<14} {finding.message}{mark}")
 
 
 def register(app: typer.Typer) -> None:
@@ -44,15 +45,15 @@ def register(app: typer.Typer) -> None:
         user = acting_user(ctx, as_user, password_stdin)
 
         def progress(message: str) -> None:
-            typer.echo(f"… {message}", err=True)
+            echo(f"… {message}", err=True)
 
         result = drafting.create_draft(user, the_brief, submit=not no_submit, progress=progress)
         if as_json:
             print_json(result.to_dict())
             return
-        typer.echo(f"draft {result.draft_id} '{result.content.module.title}' revision {result.revision}: {result.state}")
+        echo(f"draft {result.draft_id} '{result.content.module.title}' revision {result.revision}: {result.state}")
         if not result.content.provenance.grounded:
-            typer.echo("warning: ungrounded draft (the library has nothing on this topic)")
+            echo("warning: ungrounded draft (the library has nothing on this topic)")
         _print_findings(result.findings)
 
     @app.command("checks")

@@ -7,6 +7,7 @@ from typing import Optional
 
 import typer
 
+from workbench.cli.terminal import echo
 from workbench.cli.common import print_json, state
 from workbench.exports.service import ExportFormat
 
@@ -32,9 +33,9 @@ def register(app: typer.Typer) -> None:
         if as_json:
             print_json({"id": ref, "format": fmt, "path": str(path), "bytes": path.stat().st_size, "notes": list(written.notes)})
             return
-        typer.echo(f"wrote {path}")
+        echo(f"wrote {path}")
         for note in written.notes:
-            typer.echo(f"note: {note}")
+            echo(f"note: {note}")
 
     @app.command("import-questions")
     def import_questions(
@@ -49,12 +50,12 @@ def register(app: typer.Typer) -> None:
         if as_json:
             print_json(report.as_dict())
             return
-        typer.echo(f"imported {len(report.assessment.items)} question(s) from {file} ({report.format})")
+        echo(f"imported {len(report.assessment.items)} question(s) from {file} ({report.format})")
         if report.saved_path:
-            typer.echo(f"saved as {report.saved_path}")
+            echo(f"saved as {report.saved_path}")
         else:
-            typer.echo("nothing saved: the file holds no supported questions")
+            echo("nothing saved: the file holds no supported questions")
         for question in report.unsupported:
             where = f"question {question.position}" + (f" (line {question.line})" if question.line else "")
             title = f" '{question.title}'" if question.title else ""
-            typer.echo(f"skipped {where}{title}: {question.type}: {question.reason}")
+            echo(f"skipped {where}{title}: {question.type}: {question.reason}")

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import sys
-import unicodedata
 from enum import StrEnum
 from pathlib import Path
 from typing import Optional
 
 import typer
 
+from workbench.cli.terminal import echo, terminal_safe
 from workbench.cli.common import print_json, state
 
 STAGE_LABELS = {
@@ -35,42 +35,37 @@ def _stderr_progress(stage: str, done: int, total: int) -> None:
     """One line on stderr when a stage starts and when it ends, so stdout stays clean for JSON/CSV."""
     label = STAGE_LABELS.get(stage, stage)
     if done == 0:
-        typer.echo(f"{label}...", err=True)
+        echo(f"{label}...", err=True)
     elif done >= total:
-        typer.echo(f"{label}: {done}/{total} done", err=True)
-
-
-def _terminal(text: object) -> str:
-    """Text from the library or the framework, safe to print: control characters (escape sequences) shown as '?'."""
-    return "".join("?" if unicodedata.category(char)[0] == "C" else char for char in str(text))
+        echo(f"{label}: {done}/{total} done", err=True)
 
 
 def _print_table(report) -> None:
     """A compact human-readable table, most urgent first, with the one-sentence reason for each status."""
     counts = report.counts()
-    typer.echo(
-        f"{_terminal(report.framework.name)}: {len(report.skills)} skills against {report.module_count} modules "
+    echo(
+        f"{terminal_safe(report.framework.name)}: {len(report.skills)} skills against {report.module_count} modules "
         f"({report.chunk_count} chunks) - {counts['gap']} gap, {counts['stale']} stale, "
         f"{counts['partial']} partial, {counts['covered']} covered"
     )
-    typer.echo(f"{'#':>3}  {'status':7}  {'cover':>5}  {'priority':8}  {'level':8}  {'taught':>6}  {'mentd':>5}  "
+    echo(f"{'#':>3}  {'status':7}  {'cover':>5}  {'priority':8}  {'level':8}  {'taught':>6}  {'mentd':>5}  "
                f"{'skill':34}  why")
     for skill in report.skills:
-        typer.echo(
+        echo(
             f"{skill.rank:>3}  {STATUS_MARKS.get(skill.status, skill.status):7}  {skill.coverage:5.2f}  "
             f"{skill.priority:8}  {skill.level_match:8}  {len(skill.taught_by):>6}  {skill.mention_count:>5}  "
-            f"{_terminal(skill.skill_name)[:34]:34}  {_terminal(skill.why)}"
+            f"{terminal_safe(skill.skill_name)[:34]:34}  {terminal_safe(skill.why)}"
         )
     if report.near_duplicates:
-        typer.echo("Near-duplicate modules:")
+        echo("Near-duplicate modules:")
         for pair in report.near_duplicates:
-            typer.echo(f"  {_terminal(pair.path_a)} ~ {_terminal(pair.path_b)} (similarity {pair.similarity:.2f})")
+            echo(f"  {terminal_safe(pair.path_a)} ~ {terminal_safe(pair.path_b)} (similarity {pair.similarity:.2f})")
     if report.orphan_modules:
-        typer.echo("Modules teaching no skill of the framework:")
+        echo("Modules teaching no skill of the framework:")
         for orphan in report.orphan_modules:
-            typer.echo(f"  {_terminal(orphan.path)}")
+            echo(f"  {terminal_safe(orphan.path)}")
     for warning in report.warnings:
-        typer.echo(f"warning: {_terminal(warning)}", err=True)
+        echo(f"warning: {terminal_safe(warning)}", err=True)
 
 
 def gaps_command(
@@ -86,11 +81,11 @@ def gaps_command(
     """Find the skills the library does not teach, teaches at the wrong level, or teaches with stale content."""
     report = state(ctx).services.gaps.report(skills_file=skills, progress=_stderr_progress)
     for warning in report.warnings if output is not OutputFormat.TABLE else ():
-        typer.echo(f"warning: {_terminal(warning)}", err=True)
+        echo(f"warning: {terminal_safe(warning)}", err=True)
     if output is OutputFormat.JSON:
         print_json(report.to_json())
     elif output is OutputFormat.CSV:
-        sys.stdout.write(report.to_csv())
+        sys.stdout.write(terminal_safe(report.to_csv()))
     else:
         _print_table(report)
 

@@ -8,6 +8,7 @@ from typing import Iterator
 
 import typer
 
+from workbench.cli.terminal import echo
 from workbench.cli.common import fail, print_json, state
 
 STAGE_LABELS = {
@@ -47,20 +48,20 @@ def _terminal_progress(enabled: bool) -> Iterator:
 
 def _print_report(report) -> None:
     """The human-readable summary of an index run."""
-    typer.echo(
+    echo(
         f"Read {report.files} files ({report.modules} modules) in {report.seconds:.1f} s: "
         f"{report.chunks_added} chunks added, {report.chunks_updated} updated, "
         f"{report.chunks_removed} removed, {report.chunks_unchanged} unchanged "
         f"({report.chunks_embedded} embedded, {report.chunks_reused} reused)."
     )
     if report.skipped:
-        typer.echo(f"Skipped or partly read ({len(report.skipped)}):")
+        echo(f"Skipped or partly read ({len(report.skipped)}):")
         for item in report.skipped:
-            typer.echo(f"  {item.path}: {item.reason}")
+            echo(f"  {item.path}: {item.reason}")
     if report.warnings:
-        typer.echo(f"Warnings ({len(report.warnings)}):")
+        echo(f"Warnings ({len(report.warnings)}):")
         for item in report.warnings:
-            typer.echo(f"  {item.path}: {item.reason}")
+            echo(f"  {item.path}: {item.reason}")
 
 
 def index_command(
@@ -104,9 +105,9 @@ def search_command(
         return
     for rank, hit in enumerate(hits, start=1):
         heading = f" > {hit.heading}" if hit.heading != hit.title else ""
-        typer.echo(f"{rank:>2}. {hit.score:.3f}  {hit.title}{heading}  ({hit.path})")
+        echo(f"{rank:>2}. {hit.score:.3f}  {hit.title}{heading}  ({hit.path})")
         snippet = " ".join(hit.text.split())
-        typer.echo(f"      {snippet[:200]}{'...' if len(snippet) > 200 else ''}")
+        echo(f"      {snippet[:200]}{'...' if len(snippet) > 200 else ''}")
 
 
 def register(app: typer.Typer) -> None:

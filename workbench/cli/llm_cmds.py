@@ -6,6 +6,7 @@ from typing import Optional
 
 import typer
 
+from workbench.cli.terminal import echo
 from workbench.cli.common import print_json, state
 
 llm_app = typer.Typer(help="Check the configured language model.", no_args_is_help=True)
@@ -38,16 +39,16 @@ def llm_check(
     if as_json:
         print_json(report)
         return
-    typer.echo(f"provider:   {report['provider']}")
-    typer.echo(f"model:      {report['model']}")
-    typer.echo(f"structured: {report['structured_mode']} ({report['attempts']} attempt(s))")
-    typer.echo(f"reply:      {report['reply']}")
-    typer.echo(
+    echo(f"provider:   {report['provider']}")
+    echo(f"model:      {report['model']}")
+    echo(f"structured: {report['structured_mode']} ({report['attempts']} attempt(s))")
+    echo(f"reply:      {report['reply']}")
+    echo(
         f"tokens:     {report['prompt_tokens']} prompt, {report['completion_tokens']} completion, "
         f"{report['latency_seconds']} s, {report['tokens_per_second']} tokens/s"
     )
     if report["is_demo_model"]:
-        typer.echo(
+        echo(
             "note:       the embedded Gemma 3 270M base model only exercises the workflow; "
             "real drafting needs a capable model behind an OpenAI-compatible endpoint (see docs/llm.md)."
         )
@@ -67,15 +68,15 @@ def _check_schemas(ctx: typer.Context, max_tokens: int, as_json: bool) -> None:
     if as_json:
         print_json(report)
     else:
-        typer.echo(f"{report['provider']} · {report['model']} · {report['schema_form']} schemas at the {report['draft_size']} draft size")
+        echo(f"{report['provider']} · {report['model']} · {report['schema_form']} schemas at the {report['draft_size']} draft size")
         for check in checks:
             verdict = "accepted" if check.accepted else "NOT ACCEPTED"
-            typer.echo(
+            echo(
                 f"{check.schema:<16} {verdict:<13} {check.structured_mode:<11} {check.outcome:<23} "
                 f"{check.prompt_tokens} prompt + {check.completion_tokens} completion tokens, {check.seconds} s"
             )
             if check.message and not check.accepted:
-                typer.echo(f"    {check.message}")  # endpoint text in it was made terminal-safe (redaction.endpoint_text)
+                echo(f"    {check.message}")  # endpoint text in it was made terminal-safe (redaction.endpoint_text)
     if not report["ok"]:
         raise typer.Exit(1)
 
@@ -104,8 +105,8 @@ def prompts_list(
         return
     for row in rows:
         variables = ", ".join(row["input_variables"]) or "-"
-        typer.echo(f"{row['name']}.v{row['version']}  sha256 {row['sha256'][:12]}  variables: {variables}")
-        typer.echo(f"    {row['description']}")
+        echo(f"{row['name']}.v{row['version']}  sha256 {row['sha256'][:12]}  variables: {variables}")
+        echo(f"    {row['description']}")
 
 
 @prompts_app.command("show")
@@ -133,19 +134,19 @@ def prompts_show(
             }
         )
         return
-    typer.echo(f"# {prompt.name}.v{prompt.version}  (sha256 {prompt.sha256})")
-    typer.echo(f"file: {prompt.path}")
-    typer.echo(f"description: {prompt.description}")
-    typer.echo(f"input variables: {', '.join(prompt.input_variables) or '-'}")
+    echo(f"# {prompt.name}.v{prompt.version}  (sha256 {prompt.sha256})")
+    echo(f"file: {prompt.path}")
+    echo(f"description: {prompt.description}")
+    echo(f"input variables: {', '.join(prompt.input_variables) or '-'}")
     if prompt.parameters:
-        typer.echo(f"parameters: {prompt.parameters}")
-    typer.echo("\n## system\n" + (prompt.system or "(none)"))
-    typer.echo("\n## template\n" + prompt.template)
-    typer.echo(f"\n## examples ({len(prompt.examples)})")
+        echo(f"parameters: {prompt.parameters}")
+    echo("\n## system\n" + (prompt.system or "(none)"))
+    echo("\n## template\n" + prompt.template)
+    echo(f"\n## examples ({len(prompt.examples)})")
     for number, example in enumerate(prompt.examples, start=1):
-        typer.echo(f"--- example {number}")
+        echo(f"--- example {number}")
         for key, value in example.items():
-            typer.echo(f"{key}: {value}")
+            echo(f"{key}: {value}")
 
 
 @models_app.command("prepare")
@@ -159,7 +160,7 @@ def models_prepare(
     from workbench.llm.models import check_embedder, prepare_embedded_model
 
     settings = state(ctx).settings
-    progress = (lambda message: typer.echo(message, err=True)) if as_json else typer.echo
+    progress = (lambda message: echo(message, err=True)) if as_json else echo
     prepared = prepare_embedded_model(settings, progress=progress, force=force)
     embedder = "skipped" if skip_embedder else check_embedder(settings, progress=progress, force=force)
     if not skip_embedder:

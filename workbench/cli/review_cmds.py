@@ -10,6 +10,7 @@ from typing import List, Optional
 import typer
 
 from review.actors import SHELL
+from workbench.cli.terminal import echo
 from workbench.cli.common import acting_user, fail, print_json, read_password, state
 
 AS_HELP = "Acting user (asked for their password, or give it on stdin with --password-stdin)."
@@ -62,7 +63,7 @@ def users_add(
     """Add a user with one or more roles (there are no default passwords)."""
     password = read_password(password_stdin, f"Password for {name}", confirm=True)
     user = _services(ctx).accounts.add_user(name, password, role, actor=SHELL, display_name=display_name)
-    typer.echo(f"added {_user_line(user)}")
+    echo(f"added {_user_line(user)}")
 
 
 @users_app.command("list")
@@ -73,7 +74,7 @@ def users_list(ctx: typer.Context, as_json: bool = typer.Option(False, "--json",
         print_json([u.to_dict() for u in users])
         return
     for user in users:
-        typer.echo(_user_line(user))
+        echo(_user_line(user))
 
 
 @users_app.command("set-roles")
@@ -84,7 +85,7 @@ def users_set_roles(
 ) -> None:
     """Replace a user's roles (the last active lead cannot lose the lead role)."""
     user = _services(ctx).accounts.set_roles(SHELL, name, role)
-    typer.echo(f"roles of {_user_line(user)}")
+    echo(f"roles of {_user_line(user)}")
 
 
 @users_app.command("disable")
@@ -95,7 +96,7 @@ def users_disable(
 ) -> None:
     """Disable a user: they can no longer log in or act (their past actions stay in the audit log)."""
     user = _services(ctx).accounts.disable_user(SHELL, name, disabled=not enable)
-    typer.echo(f"{'enabled' if enable else 'disabled'} {user.name}")
+    echo(f"{'enabled' if enable else 'disabled'} {user.name}")
 
 
 # ---------------------------------------------------------------------- review
@@ -117,10 +118,10 @@ def review_list(
         print_json([d.to_dict() for d in drafts])
         return
     if not drafts:
-        typer.echo("no drafts")
+        echo("no drafts")
     for d in drafts:
         missing = ", ".join(m.value for m in d.missing_dimensions) or "none"
-        typer.echo(f"{d.id:>5}  {d.state.value:<17} r{d.revision:<3} {_safe(d.title)}  (author {d.author}; missing: {missing})")
+        echo(f"{d.id:>5}  {d.state.value:<17} r{d.revision:<3} {_safe(d.title)}  (author {d.author}; missing: {missing})")
 
 
 @review_app.command("show")
@@ -135,28 +136,28 @@ def review_show(
     if as_json:
         print_json({**draft.to_dict(), "revisions": [r.to_dict() for r in history]})
         return
-    typer.echo(f"Draft {draft.id}: {_safe(draft.title)}")
-    typer.echo(f"State: {draft.state.value}   Revision: {draft.revision}   Content hash: {draft.content_hash}")
-    typer.echo(f"Author: {draft.author}   Editors: {', '.join(draft.editors)}")
+    echo(f"Draft {draft.id}: {_safe(draft.title)}")
+    echo(f"State: {draft.state.value}   Revision: {draft.revision}   Content hash: {draft.content_hash}")
+    echo(f"Author: {draft.author}   Editors: {', '.join(draft.editors)}")
     if draft.published_path:
-        typer.echo(f"Published: {draft.published_path} (revision {draft.published_revision})")
+        echo(f"Published: {draft.published_path} (revision {draft.published_revision})")
     for sign_off in draft.sign_offs:
-        typer.echo(f"  signed {sign_off.dimension.value} by {sign_off.user} at {sign_off.signed_at:%Y-%m-%d %H:%M} UTC")
+        echo(f"  signed {sign_off.dimension.value} by {sign_off.user} at {sign_off.signed_at:%Y-%m-%d %H:%M} UTC")
     if draft.missing_dimensions:
-        typer.echo(f"  missing: {', '.join(d.value for d in draft.missing_dimensions)}")
+        echo(f"  missing: {', '.join(d.value for d in draft.missing_dimensions)}")
     for finding in draft.findings:
-        typer.echo(f"  finding [{_safe(finding.get('severity', '?'))}] {_safe(finding.get('message', finding))}")
+        echo(f"  finding [{_safe(finding.get('severity', '?'))}] {_safe(finding.get('message', finding))}")
     for comment in draft.comments:
         anchor = f" on {comment.anchor}" if comment.anchor else ""
-        typer.echo(f"  comment r{comment.revision} {comment.user}{anchor}: {_safe(comment.text)}")
-    typer.echo("History: " + "; ".join(f"r{r.number} by {r.editor}" + (f" ({_safe(r.note)})" if r.note else "") for r in history))
-    typer.echo("")
-    typer.echo(_safe(draft.markdown, multiline=True))
+        echo(f"  comment r{comment.revision} {comment.user}{anchor}: {_safe(comment.text)}")
+    echo("History: " + "; ".join(f"r{r.number} by {r.editor}" + (f" ({_safe(r.note)})" if r.note else "") for r in history))
+    echo("")
+    echo(_safe(draft.markdown, multiline=True))
 
 
 def _act(ctx: typer.Context, as_: Optional[str], password_stdin: bool, action) -> None:
     user = acting_user(ctx, as_, password_stdin)
-    typer.echo(action(user))
+    echo(action(user))
 
 
 def _summary(draft) -> str:
@@ -244,7 +245,7 @@ def review_diff(
     rev2: int = typer.Argument(..., metavar="REV2", help="Newer revision."),
 ) -> None:
     """A unified diff of the markdown between two revisions."""
-    typer.echo(_safe(_services(ctx).review_queries.diff(draft_id, rev1, rev2), multiline=True), nl=False)
+    echo(_safe(_services(ctx).review_queries.diff(draft_id, rev1, rev2), multiline=True), nl=False)
 
 
 # ---------------------------------------------------------------------- publish
@@ -262,12 +263,12 @@ def publish(
     """Publish an approved draft into the library (lead only) and re-index its file."""
     if repair:
         report = _services(ctx).publisher.recover()
-        print_json(report.to_dict()) if as_json else typer.echo(
+        print_json(report.to_dict()) if as_json else echo(
             f"rewritten {len(report.rewritten)}, removed {len(report.removed)}, re-indexed {len(report.reindexed)}, "
             f"temp files removed {report.temp_files_removed}, conflicts {len(report.conflicts)}"
         )
         for conflict in report.conflicts:
-            typer.echo(f"  conflict: {conflict}", err=True)
+            echo(f"  conflict: {conflict}", err=True)
         return
     if draft_id is None:
         fail("give the draft ID to publish (or --repair)")
@@ -276,9 +277,9 @@ def publish(
     if as_json:
         print_json(result.to_dict())
     else:
-        typer.echo(f"published draft {draft_id} revision {result.revision} to {result.path} (module {result.module_id})")
+        echo(f"published draft {draft_id} revision {result.revision} to {result.path} (module {result.module_id})")
     if result.warning:
-        typer.echo(f"warning: {result.warning}", err=True)
+        echo(f"warning: {result.warning}", err=True)
 
 
 def unpublish(
@@ -291,9 +292,9 @@ def unpublish(
     """Withdraw a published module: archive the draft, remove the file from the library and the index (lead only)."""
     user = acting_user(ctx, as_, password_stdin)
     result = _services(ctx).publisher.unpublish(user, draft_id, reason)
-    typer.echo(f"unpublished draft {draft_id}: removed {result.path}")
+    echo(f"unpublished draft {draft_id}: removed {result.path}")
     if result.warning:
-        typer.echo(f"warning: {result.warning}", err=True)
+        echo(f"warning: {result.warning}", err=True)
 
 
 # ---------------------------------------------------------------------- audit
@@ -310,7 +311,7 @@ def audit_verify(ctx: typer.Context, as_json: bool = typer.Option(False, "--json
         return
     if not result.ok:
         fail(f"audit log tampered: {result.problem}")
-    typer.echo(f"audit log intact: {result.rows_checked} rows, head {result.head_hash}")
+    echo(f"audit log intact: {result.rows_checked} rows, head {result.head_hash}")
 
 
 @audit_app.command("export")
@@ -326,7 +327,7 @@ def audit_export(
     with temp.open("w", encoding="utf-8", newline="") as stream:
         count = _services(ctx).audit_trail.export_csv(stream)
     temp.replace(output)
-    typer.echo(f"wrote {count} rows to {output}", err=True)
+    echo(f"wrote {count} rows to {output}", err=True)
 
 
 def register(app: typer.Typer) -> None:

@@ -8,14 +8,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from review.spreadsheet import formula_safe
 from workbench.domain.skills import SkillsFramework
-
-
-def _csv_safe(value: Any) -> Any:
-    """A cell spreadsheets will not run as a formula (skill names and titles come from files anyone can edit)."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
 
 
 @dataclass(frozen=True)
@@ -224,7 +218,8 @@ class GapReport:
         writer.writerow(["rank", "skill_id", "skill_name", "status", "coverage", "priority", "level_match",
                          "has_assessment", "last_reviewed", "evidence", "taught_by", "mentioned_in", "why", "reasons"])
         for skill in self.skills:
-            writer.writerow([_csv_safe(cell) for cell in [
+            # Skill names and module titles come from files anyone can edit.
+            writer.writerow([formula_safe(cell) for cell in [
                 skill.rank, skill.skill_id, skill.skill_name, skill.status, f"{skill.coverage:.4f}", skill.priority,
                 skill.level_match, "yes" if skill.has_assessment else "no",
                 skill.last_reviewed.isoformat() if skill.last_reviewed else "",

@@ -76,13 +76,16 @@ def test_names_from_files_reach_neither_a_spreadsheet_formula_nor_the_terminal_r
     settings, _ = indexed_sample
     framework = tmp_path / "skills.csv"
     framework.write_text(
-        'id,name,description\nevil,"=HYPERLINK(""http://x"") \x1b[31mred",\nfb,Giving feedback,\nlead,Delegating effectively,\n',
+        'id,name,description\nevil,"=HYPERLINK(""http://x"") \x1b[31mred",\nwide,"\uff1dHYPERLINK(""http://y"") \u202eder",\nfb,Giving feedback,\nlead,Delegating effectively,\n',
         encoding="utf-8",
     )
     table = run(settings, "--skills", str(framework))
     assert table.exit_code == 0, table.output
-    assert "\x1b" not in table.stdout and "?[31mred" in table.stdout
+    assert "\x1b" not in table.stdout and "\\x1b[31mred" in table.stdout
     as_csv = run(settings, "--skills", str(framework), "--format", "csv")
     rows = list(csv.DictReader(io.StringIO(as_csv.stdout[as_csv.stdout.index("rank,"):])))
     evil = next(row for row in rows if row["skill_id"] == "evil")
+    wide = next(row for row in rows if row["skill_id"] == "wide")
     assert evil["skill_name"].startswith("'=HYPERLINK(")
+    assert wide["skill_name"].startswith("'\uff1dHYPERLINK(")  # full-width '=' is a formula in some locales
+    assert "\x1b" not in as_csv.stdout and "\u202e" not in as_csv.stdout and "\\u202eder" in as_csv.stdout

@@ -96,3 +96,24 @@ def test_errors_are_one_line_without_a_traceback(tmp_path, args, message):
     lines = completed.stderr.strip().splitlines()
     assert len(lines) == 1 and message in lines[0], completed.stderr
     assert "Traceback" not in completed.stderr
+
+
+@pytest.mark.slow
+def test_search_shows_control_characters_from_library_files_as_escapes(small_library, tmp_path):
+    (small_library / "hostile.md").write_text(
+        "# Phishing \x1b]0;owned\x07report\n\nReport phishing \x1b[2J emails with the \u202ebutton\u202c; "
+        "\x1b]8;;http://evil.example\x07click here\x1b]8;;\x07 never.\n",
+        encoding="utf-8",
+    )
+    common = ["--library", str(small_library), "--data-dir", str(tmp_path / "data")]
+    assert invoke(*common, "index").exit_code == 0
+
+    table = invoke(*common, "search", "report phishing emails", "-k", "4")
+    as_json = invoke(*common, "search", "report phishing emails", "-k", "4", "--json")
+
+    assert table.exit_code == 0, table.output
+    for output in (table.stdout, as_json.stdout):
+        assert "\x1b" not in output and "\x07" not in output and "\u202e" not in output
+    assert "\\x1b]0;owned\\x07report" in table.stdout and "\\u202ebutton" in table.stdout
+    hostile = next(hit for hit in json.loads(as_json.stdout) if hit["path"] == "hostile.md")
+    assert "\u202ebutton\u202c" in hostile["text"]  # the JSON carries the text exactly, escaped
