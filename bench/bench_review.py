@@ -73,7 +73,7 @@ def seed(database: Database) -> dict[str, int]:
         draft_rows, revision_rows, sign_off_rows = [], [], []
         for number in range(1, DRAFTS + 1):
             content = {**SAMPLE_CONTENT, "module": {**SAMPLE_CONTENT["module"], "title": f"Module {number}"}}
-            digest = content_hash(content, MARKDOWN)
+            digest = content_hash(f"Module {number}", content, MARKDOWN)
             state = STATES[number % len(STATES)]
             stamp = now - timedelta(seconds=number)
             draft_rows.append(dict(id=number, title=f"Module {number}", state=state, current_revision=1, author_id=ids["alice"],

@@ -13,9 +13,15 @@ MAX_TITLE_CHARS = 1_000
 MAX_COMMENT_CHARS = 10_000
 
 
-def content_hash(content: dict, markdown: str) -> str:
-    """sha256 of the canonical JSON of the content and the markdown: what a sign-off is bound to."""
-    canonical = json.dumps({"content": content, "markdown": markdown}, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+def content_hash(title: str, content: dict, markdown: str) -> str:
+    """sha256 of the canonical JSON of title, content and markdown: what a sign-off is bound to.
+
+    Everything that reaches the published file or an export is in one of the three: the title
+    names the file, the content is rendered into the file and the exports, the markdown is what
+    reviewers read.
+    """
+    canonical = json.dumps({"title": title, "content": content, "markdown": markdown},
+                           sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 

@@ -50,7 +50,7 @@ class DraftLifecycle:
         """A new draft in state drafting, revision 1, authored by the actor (author or lead)."""
         title = validate_title(title)
         validate_body(content, markdown, findings)
-        digest = content_hash(content, markdown)
+        digest = content_hash(title, content, markdown)
 
         def work(connection) -> int:
             acting = load_actor(connection, actor)
@@ -77,12 +77,12 @@ class DraftLifecycle:
         """A new revision (back to drafting); voids every sign-off. Identical content changes nothing."""
         new_title = validate_title(title) if title is not None else None
         validate_body(content, markdown, findings)
-        digest = content_hash(content, markdown)
 
         def work(step: DraftStep) -> None:
             connection, row = step.connection, step.draft
             current = step.current_revision()
-            if current.content_hash == digest and (new_title is None or new_title == current.title):
+            digest = content_hash(new_title or current.title, content, markdown)
+            if current.content_hash == digest:
                 # The same edit sent twice (two tabs, a retry) must not void anything.
                 step.changes_state = False
                 if dumps(findings) != current.findings:

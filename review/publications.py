@@ -83,8 +83,11 @@ class PublicationLedger:
         def work(step: DraftStep) -> PublicationRecord:
             connection, row = step.connection, step.draft
             current = step.current_revision()
-            recomputed = content_hash(json.loads(current.content), current.markdown)
-            if recomputed != current.content_hash or any(s.content_hash != recomputed for s in step.signed):
+            # The title names the file and heads it: a title changed in the database after the
+            # sign-offs must fail here like changed content does.
+            recomputed = content_hash(current.title, json.loads(current.content), current.markdown)
+            if (recomputed != current.content_hash or row.title != current.title
+                    or any(s.content_hash != recomputed for s in step.signed)):
                 raise NotApproved(
                     f"draft {row.id} revision {row.current_revision}: the stored content no longer matches what was signed off; "
                     "it needs a new revision and fresh sign-offs"

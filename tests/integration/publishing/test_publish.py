@@ -8,7 +8,10 @@ import unicodedata
 import pytest
 import yaml
 
-from review.errors import InvalidInput, InvalidTransition, PermissionDenied, PublishError
+from sqlalchemy import update
+
+from review.errors import InvalidInput, InvalidTransition, NotApproved, PermissionDenied, PublishError
+from review.tables import drafts, revisions
 from review.policy import DraftState
 from tests.support.drafts import clean_draft, sample_content, with_section_text
 from workbench.domain.drafts import PromptUse
@@ -69,6 +72,20 @@ def test_edit_after_approval_blocks_publishing(team, publish_settings, index, li
     with pytest.raises(InvalidTransition):
         publisher.publish("lena", draft.id, edited.revision)
     assert not list((library / "published").glob("giving*"))
+
+
+@pytest.mark.parametrize("tables", [(drafts,), (revisions,), (drafts, revisions)], ids=["draft row", "revision row", "both"])
+def test_a_title_changed_in_the_database_after_approval_does_not_publish(team, database, publish_settings, index, library, tables):
+    publisher = Publisher(publish_settings, team.ledger, index)
+    draft = team.approved()
+    with database.transaction() as connection:
+        for table in tables:
+            key = table.c.id if table is drafts else table.c.draft_id
+            connection.execute(update(table).where(key == draft.id).values(title="Managers may share medical history"))
+    with pytest.raises(NotApproved, match="no longer matches what was signed off"):
+        publisher.publish("lena", draft.id, draft.revision)
+    assert sorted(p.name for p in (library / "published").iterdir()) == ["intro.md"]
+    assert team.queries.get_draft(draft.id).state == DraftState.APPROVED  # nothing was recorded as published
 
 
 def test_republishing_a_new_revision_replaces_its_own_file(team, publish_settings, index, library):

@@ -18,7 +18,7 @@ from workbench.signals import tables as signal_tables
 def test_upgrade_is_idempotent_and_the_schema_matches_every_package_s_tables(database):
     """One Alembic history creates exactly the tables the review queue, the generation log and the signals declare."""
     database.upgrade()
-    assert database.current_revision() == "0002_signals"
+    assert database.current_revision() == "0003_content_hash_covers_title"
     with database.engine.connect() as connection:
         diff = compare_metadata(MigrationContext.configure(connection),
                                 [tables.metadata, generation_log.metadata, signal_tables.metadata])
@@ -130,3 +130,48 @@ def test_a_writer_holding_the_sqlite_lock_delays_an_action_instead_of_failing_it
     other.close()
     database.dispose()
     assert comment.text == "waited for the lock" and waited >= 0.9
+
+
+def _migrate(database: Database, target: str, downgrade: bool = False) -> None:
+    from alembic import command
+    from alembic.config import Config
+
+    from review.db import MIGRATIONS_DIR
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    with database.engine.begin() as connection:
+        config.attributes["connection"] = connection
+        (command.downgrade if downgrade else command.upgrade)(config, target)
+
+
+def test_the_title_migration_rehashes_signed_revisions_and_keeps_tampered_ones_unpublishable(tmp_path):
+    """Drafts signed before hashes covered the title stay publishable; one changed outside the workbench does not."""
+    import json
+
+    from sqlalchemy import select, update
+
+    from review.content import content_hash
+    from review.tables import revisions, sign_offs
+    from tests.support.review_db import Team, add_team
+
+    database = Database(f"sqlite:///{tmp_path / 'm.db'}")
+    database.upgrade()
+    stack = ReviewStack.on(database)
+    add_team(stack.accounts)
+    team = Team(stack)
+    kept, tampered = team.approved(title="Kept"), team.approved(title="Tampered")
+    _migrate(database, "0002_signals", downgrade=True)  # back to hashes of content and markdown only
+    with database.transaction() as connection:
+        connection.execute(update(revisions).where(revisions.c.draft_id == tampered.id).values(markdown="# Changed by hand\n"))
+
+    _migrate(database, "head")
+
+    with database.read() as connection:
+        rows = {row.draft_id: row for row in connection.execute(select(revisions))}
+        signed = {(row.draft_id, row.content_hash) for row in connection.execute(select(sign_offs))}
+    assert rows[kept.id].content_hash == content_hash("Kept", json.loads(rows[kept.id].content), rows[kept.id].markdown)
+    assert rows[kept.id].content_hash == kept.content_hash
+    assert {h for d, h in signed if d == kept.id} == {kept.content_hash}
+    assert rows[tampered.id].content_hash != content_hash("Tampered", json.loads(rows[tampered.id].content), "# Changed by hand\n")
+    assert team.queries.get_draft(kept.id).approved
