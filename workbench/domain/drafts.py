@@ -117,6 +117,23 @@ class Provenance(BaseModel):
     grounded: bool = True  # False when the library gave nothing to ground the draft on
 
 
+def assessment_title_for(module_title: str) -> str:
+    """The title a drafted assessment gets from its module's title."""
+    return f"{module_title}: check your understanding"
+
+
+def assessment_title_after_rename(assessment_title: str, old_module_title: str, new_module_title: str) -> str:
+    """The assessment title once its module is renamed: the old module title in it becomes the new one.
+
+    A title that never named the module (typed by hand, or imported) is kept as it is.
+    """
+    if not assessment_title.strip():
+        return assessment_title_for(new_module_title)
+    if old_module_title and old_module_title in assessment_title:
+        return assessment_title.replace(old_module_title, new_module_title, 1)
+    return assessment_title
+
+
 class DraftContent(BaseModel):
     """The whole content under review: module, assessment and provenance."""
 

@@ -12,6 +12,7 @@ from workbench.domain.drafts import (
     Activity,
     Brief,
     DraftContent,
+    assessment_title_for,
     GlossaryEntry,
     HumanTouchpoint,
     ModuleDraft,
@@ -112,7 +113,7 @@ def assessment_from_reply(reply: BaseModel, module: ModuleDraft) -> Assessment:
     items = [item_from_reply(item, f"q{number}") for number, item in enumerate(reply.items, start=1)]
     return Assessment(
         id=f"{draft_module_id(module.title)}-assessment",
-        title=f"{module.title}: check your understanding",
+        title=assessment_title_for(module.title),
         skill_ids=list(module.skill_ids),
         items=items,
     )

@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from workbench.domain.drafts import DraftContent
+from workbench.domain.drafts import DraftContent, assessment_title_after_rename
 from workbench.drafting.errors import DraftEditInvalid, DraftPartNotFound
 
 CORRECT_MARK = "*"
@@ -61,6 +61,8 @@ def edit_details(content: DraftContent, *, title: str, summary: str, audience: s
                  takeaways: str, objectives: str) -> DraftContent:
     """The draft with the module details form applied."""
     data = content.model_dump(mode="json")
+    # The assessment is exported under its own title: it follows the module when the module is renamed.
+    data["assessment"]["title"] = assessment_title_after_rename(content.assessment.title, content.module.title, title)
     data["module"].update(title=title, summary=summary, audience=audience, duration_minutes=int(duration_minutes),
                           key_takeaways=lines(takeaways), objectives=parse_objectives(objectives))
     return _validated(data)

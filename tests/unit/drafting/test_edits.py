@@ -57,3 +57,25 @@ def test_json_edits_are_validated_against_the_draft_schema():
         edits.edit_json(draft.model_dump_json().replace('"duration_minutes":20', '"duration_minutes":0'))
     with pytest.raises(DraftEditInvalid, match="not saved"):
         edits.edit_json("{not json")
+
+
+def test_renaming_the_module_renames_its_assessment_in_the_draft_and_the_exports():
+    from workbench.exports.service import render_export, source_from_draft
+    from workbench.library.draft_file import draft_body
+
+    draft = clean_draft()
+    draft.assessment.title = "Giving useful feedback: check your understanding"
+    renamed = edits.edit_details(draft, title="Feedback that lands", summary=draft.module.summary, audience=draft.module.audience,
+                                 duration_minutes=draft.module.duration_minutes, takeaways="", objectives=edits.objectives_text(draft))
+    assert renamed.assessment.title == "Feedback that lands: check your understanding"
+    assert "## Assessment: Feedback that lands: check your understanding" in draft_body(renamed)
+    exported = render_export(source_from_draft(renamed), "gift").data.decode("utf-8")
+    assert exported.startswith("// Feedback that lands: check your understanding\n") and "Giving useful feedback" not in exported
+
+
+def test_an_assessment_title_that_never_named_the_module_is_kept_on_rename():
+    draft = clean_draft()
+    draft.assessment.title = "Quarterly compliance quiz"
+    renamed = edits.edit_details(draft, title="Feedback that lands", summary=draft.module.summary, audience=draft.module.audience,
+                                 duration_minutes=draft.module.duration_minutes, takeaways="", objectives=edits.objectives_text(draft))
+    assert renamed.assessment.title == "Quarterly compliance quiz"
