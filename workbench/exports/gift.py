@@ -3,6 +3,7 @@
 Escaping follows Moodle's own GIFT export: a backslash before `~ = # { } :` and before a backslash,
 and `\\n` for a line break. Text without a `[format]` tag is Moodle's auto format, read here as
 plain text. True/false feedback follows Moodle: `{TRUE#feedback if wrong#feedback if right}`.
+An item whose text could carry markup leaves as HTML held to the app's allowlist (`safe_text`).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import re
 
 from workbench.domain.assessment import Assessment, Item, ItemType, Option, TextFormat
 from workbench.exports.model import ParsedBank, UnsupportedQuestion
+from workbench.exports.safe_text import export_safe_item
 from workbench.exports.scoring import format_weight, general_feedback, option_weights, true_false_answer, true_false_item_options, true_false_options
 
 GIFT_SPECIALS = "~=#{}:"
@@ -137,6 +139,10 @@ def _answer_lines(item: Item) -> list[str]:
     return lines
 
 
+def _texts(item: Item) -> list[str]:
+    return [item.stem, item.rationale, item.general_feedback, *(part for o in item.options for part in (o.text, o.feedback))]
+
+
 def write_gift_item(item: Item) -> str:
     """One question in GIFT, with its id and tags as Moodle comments."""
     lines = [f"// [id:{_comment_safe(item.id)}]"]
@@ -144,7 +150,10 @@ def write_gift_item(item: Item) -> str:
     if tags:
         lines.append("// " + " ".join(f"[tag:{tag}]" for tag in tags))
     head = f"::{escape_gift(item.title)}::" if item.title else ""
-    head += _DOMAIN_TO_TAG[item.text_format]
+    if item.text_format == TextFormat.PLAIN and any("<" in text for text in _texts(item)):
+        head += "[plain]"  # without a tag Moodle reads auto format, which lets HTML through
+    else:
+        head += _DOMAIN_TO_TAG[item.text_format]
     answers = "\n".join("\t" + line for line in _answer_lines(item))
     feedback = general_feedback(item)
     if feedback:
@@ -169,7 +178,7 @@ def write_gift(assessment: Assessment) -> str:
     blocks = [f"// {_comment_safe(assessment.title)}"] if assessment.title else []
     if assessment.category:
         blocks.append(f"$CATEGORY: {_comment_safe(assessment.category)}")
-    blocks.extend(write_gift_item(item) for item in assessment.items)
+    blocks.extend(write_gift_item(export_safe_item(item)) for item in assessment.items)
     return "\n\n".join(blocks) + "\n"
 
 

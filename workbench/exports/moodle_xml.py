@@ -11,6 +11,7 @@ from pathlib import Path
 
 from workbench.domain.assessment import Assessment, Item, ItemType, Option, TextFormat
 from workbench.exports.model import ParsedBank, UnsupportedQuestion
+from workbench.exports.safe_text import export_safe_item
 from workbench.exports.scoring import format_weight, general_feedback, option_weights, true_false_answer, true_false_item_options, true_false_options
 from workbench.exports.xmlutil import child, children, parse_xml, sub, to_xml_bytes
 
@@ -85,7 +86,7 @@ def write_moodle_xml(assessment: Assessment) -> bytes:
         category = sub(quiz, "question", type="category")
         _text_element(category, "category", assessment.category)
     for item in assessment.items:
-        write_question(quiz, item)
+        write_question(quiz, export_safe_item(item))
     return to_xml_bytes(quiz)
 
 

@@ -78,3 +78,32 @@ def test_reference_grammar_reads_what_the_workbench_writes(reference_parser, sha
             assert reference_view(question) == item_view(item, with_id=True), f"{assessment.id}/{item.id}"
         categories = [q["title"] for q in result["ok"] if q["type"] == "Category"]
         assert categories == ([assessment.category] if assessment.category else [])
+
+
+def _formatted_texts(node) -> list[tuple[str, str]]:
+    """Every {format, text} the reference parser returns, wherever it sits in a question."""
+    if isinstance(node, dict):
+        found = [(node["format"], node["text"])] if isinstance(node.get("format"), str) and isinstance(node.get("text"), str) else []
+        return found + [pair for value in node.values() for pair in _formatted_texts(value)]
+    if isinstance(node, list):
+        return [pair for value in node for pair in _formatted_texts(value)]
+    return []
+
+
+def test_reference_grammar_finds_no_active_html_in_hostile_items(reference_parser) -> None:
+    from markdown_it import MarkdownIt
+
+    from tests.support.hostile_text import active_html, hostile_assessment
+
+    permissive = MarkdownIt("commonmark", {"html": True})
+    permissive.validateLink = lambda url: True
+    [result] = reference_parser([write_gift(hostile_assessment())])
+    assert "error" not in result, result.get("error")
+    questions = [q for q in result["ok"] if q["type"] != "Category"]
+    assert len(questions) == len(hostile_assessment().items)
+    for question in questions:
+        for fmt, text in _formatted_texts(question):
+            # Moodle renders html and its auto format ("moodle") as HTML, markdown with raw HTML allowed.
+            rendered = "" if fmt == "plain" else permissive.render(text) if fmt == "markdown" else text
+            assert active_html(rendered) == [], (question.get("title"), fmt, text)
+        assert "<" not in (question.get("title") or "")

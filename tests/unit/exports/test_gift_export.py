@@ -6,6 +6,7 @@ import pytest
 
 from workbench.domain.assessment import Assessment, Item, ItemType, Option, TextFormat
 from workbench.exports.gift import escape_gift, parse_gift, unescape_gift, write_gift, write_gift_item
+from workbench.exports.safe_text import export_safe_item
 
 SPECIALS = ["~", "=", "#", "{", "}", ":", "\\", "\n"]
 
@@ -62,7 +63,9 @@ def test_sample_assessment_file(draft_content) -> None:
     q2 = text.split("// [id:q2]")[1].split("// [id:q3]")[0]
     assert "=" not in q2.replace("\\=", "")
     assert "\t~%50%Specific#Yes." in q2 and "\t~%-50%Vague#" in q2
-    assert "####Specific and timely feedback can be acted on." in q2
+    # q2 has an option "Public <shaming>": markdown with a raw tag leaves as the app's safe HTML.
+    assert "[html]" in q2 and "Public &lt;shaming&gt;" in q2 and "<shaming>" not in q2
+    assert "####<p>Specific and timely feedback can be acted on.</p>" in q2
     # True/false: Moodle's order, feedback for a wrong answer first, then for the right one.
     assert "\tFALSE#No\\: annual is too late.#Correct\\: give it soon." in text
     # Short answer with a partial-credit alternative; plain text has no format tag.
@@ -76,7 +79,7 @@ def test_drafted_assessment_reads_back_with_the_same_scoring(draft_content) -> N
 
     parsed = parse_gift(write_gift(draft_content.assessment))
     assert [item.id for item in parsed.items] == [item.id for item in draft_content.assessment.items]
-    for original, read in zip(draft_content.assessment.items, parsed.items):
+    for original, read in zip(map(export_safe_item, draft_content.assessment.items), parsed.items):
         assert (read.type, read.stem, read.title, read.tags) == (original.type, original.stem, original.title, original.tags)
         assert [o.text for o in read.options] == [o.text for o in original.options]
         assert [o.feedback for o in read.options] == [o.feedback for o in original.options]

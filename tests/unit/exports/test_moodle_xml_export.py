@@ -6,6 +6,7 @@ import xml.etree.ElementTree as ET
 
 from workbench.domain.assessment import Assessment, Item, ItemType, Option, TextFormat
 from workbench.exports.moodle_xml import parse_moodle_xml, write_moodle_xml
+from workbench.exports.safe_text import export_safe_item
 
 
 def _questions(data: bytes) -> list[ET.Element]:
@@ -28,7 +29,10 @@ def test_sample_assessment(draft_content) -> None:
         ("100", "Behaviour"), ("0", "Belief {x}"), ("0", "Budget: a\\b"), ("25", "Bias")]
     assert q1.findall("answer")[1].findtext("feedback/text") == "No ~ beliefs = guesses # ..."
     assert [a.get("fraction") for a in q2.findall("answer")] == ["50", "50", "-50", "-50"]
-    assert q2.findtext("generalfeedback/text") == "Specific and timely feedback can be acted on."
+    # q2 has an option "Public <shaming>": markdown with a raw tag leaves as the app's safe HTML.
+    assert q2.find("questiontext").get("format") == "html"
+    assert q2.findtext("generalfeedback/text") == "<p>Specific and timely feedback can be acted on.</p>"
+    assert "Public &lt;shaming&gt;" in [a.findtext("text") for a in q2.findall("answer")]
     assert [(a.findtext("text"), a.get("fraction"), a.findtext("feedback/text")) for a in q3.findall("answer")] == [
         ("true", "0", "No: annual is too late."), ("false", "100", "Correct: give it soon.")]
     assert [(a.findtext("text"), a.get("fraction")) for a in q4.findall("answer")] == [("SBI", "100"), ("S-B-I", "50")]
@@ -49,7 +53,10 @@ def test_drafted_assessment_round_trips_exactly_except_derived_weights(draft_con
 
     read = parse_moodle_xml(write_moodle_xml(draft_content.assessment))
     assert read.category == "Leadership/Feedback"
-    for original, again in zip(draft_content.assessment.items, read.items):
+    # What was exported reads back exactly: every item as written but q2, which became safe HTML.
+    exported = [export_safe_item(item) for item in draft_content.assessment.items]
+    assert [item.id for item, original in zip(exported, draft_content.assessment.items) if item != original] == ["q2"]
+    for original, again in zip(exported, read.items):
         assert (again.id, again.type, again.title, again.stem, again.tags, again.text_format) == (
             original.id, original.type, original.title, original.stem, original.tags, original.text_format)
         assert [o.feedback for o in again.options] == [o.feedback for o in original.options]
