@@ -2,7 +2,9 @@
 
 Every piece of markdown shown in the app or packed into an export goes through here:
 raw HTML is shown as text, links are limited to http, https and mailto, images are never
-loaded (they become a link or plain text), and every attribute is escaped.
+loaded (they become a link or plain text), and every attribute is escaped. Nothing is ever
+dropped: markdown-it stops parsing at its nesting limit and discards the rest of the document,
+so when that limit is hit the rest is shown as escaped plain text under a visible warning.
 """
 
 from __future__ import annotations
@@ -54,6 +56,33 @@ def _render_link_open(self, tokens, idx, options, env) -> str:
     return self.renderToken(tokens, idx, options, env)
 
 
+# Where the env of a parse records the first line markdown-it skipped at its nesting limit.
+_CUT_LINE = "workbench_nesting_cut_line"
+UNRENDERED_WARNING = (
+    "Warning: the text below nests lists or quotes deeper than {limit} levels, so it cannot be "
+    "formatted; from line {line} on it is shown exactly as written."
+)
+
+
+def _record_nesting_cut(parser: MarkdownIt) -> None:
+    """Make the block parser note, in env, the first line it would skip at the nesting limit.
+
+    markdown-it's block tokenizer gives up on a range once `state.level >= maxNesting` and
+    jumps to its end, which for a list item is the end of the document. The check below is
+    the same test, made just before, so the skipped line is known.
+    """
+    tokenize = parser.block.tokenize
+
+    def tokenize_noting_cut(state, start_line: int, end_line: int, *args):
+        if state.level >= state.md.options.maxNesting and _CUT_LINE not in state.env:
+            line = state.skipEmptyLines(start_line)
+            if line < end_line and state.sCount[line] >= state.blkIndent:
+                state.env[_CUT_LINE] = line
+        return tokenize(state, start_line, end_line, *args)
+
+    parser.block.tokenize = tokenize_noting_cut
+
+
 def _build_parser() -> MarkdownIt:
     parser = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
     parser.enable(["table", "strikethrough"])
@@ -62,15 +91,44 @@ def _build_parser() -> MarkdownIt:
     parser.validateLink = is_safe_url
     parser.add_render_rule("image", _render_image)
     parser.add_render_rule("link_open", _render_link_open)
+    _record_nesting_cut(parser)
     return parser
 
 
 _PARSER = _build_parser()
 
 
+NESTING_LIMIT = _PARSER.options.maxNesting
+
+
+def _normalised_lines(text: str) -> list[str]:
+    """The lines as markdown-it numbers them (it turns CR LF and CR into LF before parsing)."""
+    return text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+
+
+def nesting_cut_line(text: str) -> int | None:
+    """The 0-based line from which markdown-it would skip the text at its nesting limit, or None."""
+    env: dict = {}
+    _PARSER.parse(text or "", env)
+    return env.get(_CUT_LINE)
+
+
 def render_markdown_safe(text: str) -> str:
-    """Render untrusted markdown to HTML without raw HTML, unsafe links or loaded images."""
-    return _PARSER.render(text or "")
+    """Render untrusted markdown to HTML without raw HTML, unsafe links or loaded images; never drop text."""
+    text = text or ""
+    env: dict = {}
+    tokens = _PARSER.parse(text, env)
+    cut = env.get(_CUT_LINE)
+    if cut is None:
+        return _PARSER.renderer.render(tokens, _PARSER.options, env)
+    lines = _normalised_lines(text)
+    warning = escapeHtml(UNRENDERED_WARNING.format(limit=NESTING_LIMIT, line=cut + 1))
+    return (
+        render_markdown_safe("\n".join(lines[:cut]))
+        + f'<p class="render-warning" role="alert" style="border-left:4px solid #b45309;padding:0.25em 0.75em">'
+        f"<strong>{warning}</strong></p>\n"
+        + f'<pre class="unrendered-markdown" style="white-space:pre-wrap">{escapeHtml(chr(10).join(lines[cut:]))}</pre>\n'
+    )
 
 
 def render_inline_markdown_safe(text: str) -> str:
@@ -123,3 +181,91 @@ def render_text_safe(text: str, text_format: str = "markdown", inline: bool = Fa
         text = html_to_text(text)
     escaped = escapeHtml(text or "").replace("\n", "<br />\n")
     return escaped if inline else f"<p>{escaped}</p>\n"
+
+
+# What render_markdown_safe can produce, and so what the app shows: the allowlist an HTML text
+# is held to before it leaves the workbench in an export (no scripts, styles, event handlers,
+# images, frames, forms or other resources an LMS would load).
+ALLOWED_TAGS = frozenset({
+    "a", "p", "br", "hr", "strong", "em", "b", "i", "u", "s", "del", "code", "pre", "blockquote", "span",
+    "ul", "ol", "li", "h1", "h2", "h3", "h4", "h5", "h6", "table", "thead", "tbody", "tr", "th", "td", "sub", "sup",
+})
+ALLOWED_ATTRIBUTES = {"a": {"href"}, "ol": {"start"}, "span": {"class"}, "code": {"class"}}
+
+
+class _AllowlistProbe(HTMLParser):
+    """Notes whether an HTML fragment has anything outside the allowlist: a tag, an attribute, a comment."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.outside = False
+
+    def handle_starttag(self, tag, attrs):
+        allowed = ALLOWED_ATTRIBUTES.get(tag, set())
+        if tag not in ALLOWED_TAGS or any(name not in allowed or (name == "href" and not is_safe_url(value or ""))
+                                          for name, value in attrs):
+            self.outside = True
+
+    def handle_startendtag(self, tag, attrs):
+        self.handle_starttag(tag, attrs)
+
+    def handle_endtag(self, tag):
+        if tag not in ALLOWED_TAGS:
+            self.outside = True
+
+    def handle_comment(self, data):
+        self.outside = True
+
+    def handle_decl(self, decl):
+        self.outside = True
+
+    def handle_pi(self, data):
+        self.outside = True
+
+    def unknown_decl(self, data):
+        self.outside = True
+
+
+def html_within_allowlist(fragment: str) -> bool:
+    """True when every tag, attribute and link of the HTML fragment is one the app's allowlist keeps."""
+    probe = _AllowlistProbe()
+    probe.feed(fragment or "")
+    probe.close()
+    return not probe.outside
+
+
+def sanitize_html(fragment: str) -> str:
+    """HTML held to the app's allowlist: other tags removed (scripts and styles with their content),
+    attributes other than the allowed ones dropped, links limited to http, https and mailto."""
+    import nh3
+
+    return nh3.clean(
+        fragment or "", tags=set(ALLOWED_TAGS), attributes={tag: set(names) for tag, names in ALLOWED_ATTRIBUTES.items()},
+        url_schemes=set(ALLOWED_LINK_SCHEMES), link_rel=LINK_REL, strip_comments=True,
+        clean_content_tags={"script", "style", "template", "noscript", "iframe", "object", "textarea", "title"},
+    )
+
+
+# Sees raw HTML as tokens (the safe parser turns it into text, so it cannot tell).
+_HTML_INSPECTOR = MarkdownIt("commonmark", {"html": True})
+
+
+def rendering_differences(text: str) -> list[str]:
+    """How the text would render differently from its source, one sentence each (empty: it renders as written).
+
+    Nesting past the renderer's limit (the rest is shown unformatted) and raw HTML (hidden by
+    every renderer that passes HTML: comments and tags) are reported; invisible characters are
+    the domain's check (workbench.domain.checks.fidelity).
+    """
+    differences = []
+    cut = nesting_cut_line(text)
+    if cut is not None:
+        differences.append(f"line {cut + 1} nests lists or quotes deeper than {NESTING_LIMIT} levels")
+    raw = []
+    for token in _HTML_INSPECTOR.parse(text or ""):
+        for part in [token, *(token.children or [])]:
+            if part.type in ("html_block", "html_inline"):
+                raw.append(" ".join(part.content.split())[:60])
+    if raw:
+        differences.append(f"raw HTML is hidden when rendered ({len(raw)}: '{raw[0]}')")
+    return differences

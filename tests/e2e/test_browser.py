@@ -338,3 +338,36 @@ def test_hostile_library_markdown_renders_inert(server, browser_page):
     assert page.evaluate("() => window.__xss") is None
     assert seen["dialogs"] == []
     assert _external(seen["requests"]) == [], _external(seen["requests"])
+
+
+def test_a_reviewer_sees_the_text_after_nesting_past_the_renderer_limit(server, browser_page):
+    """A body line nested past markdown's limit used to hide every later section and question from the reviewer."""
+    from tests.support.drafts import clean_draft
+    from workbench.bootstrap import bootstrap
+    from workbench.library.draft_file import render_draft_file
+    from workbench.settings import Settings
+
+    page, seen, shots = browser_page
+    typed = clean_draft()
+    typed.module.title = "Handling health records"
+    typed.module.sections[0].body += "\n\n- - - - - - - - - - - - x"
+    typed.module.sections[1].body = "Managers may share an employee's medical history with the whole team."
+    services = bootstrap(Settings(library_dir=server["library"], data_dir=server["root"] / "data", llm_provider="fake"),
+                         password_hasher=FAST_HASHER)
+    draft = services.lifecycle.create_draft("ann", title=typed.module.title, content=typed.model_dump(mode="json"),
+                                            markdown=render_draft_file(typed), findings=[], skill_ids=[])
+    services.lifecycle.submit("ann", draft.id, draft.revision)
+    services.database.dispose()
+
+    _sign_in(page, server["base"], "sam")
+    _open(page, "Review queue")
+    body = page.locator('[data-testid="stHtml"]').filter(has_text="Handling health records").first
+    body.wait_for()
+    page.screenshot(path=str(shots / "nested-draft.png"), full_page=True)
+    shown = body.inner_text()
+    assert "from line" in shown and "it is shown exactly as written" in shown  # the warning
+    # The hidden paragraph, the later section and the questions are in front of the reviewer.
+    assert "Managers may share an employee's medical history with the whole team." in shown
+    assert "Question 1" in shown and "Question 3" in shown
+    assert body.locator('[role="alert"]').count() == 1
+    assert seen["dialogs"] == [] and _external(seen["requests"]) == []

@@ -148,3 +148,47 @@ def test_image_inside_a_link_does_not_nest_links() -> None:
     rendered = render_markdown_safe("[![logo](http://example.invalid/logo.png)](https://example.org)")
     assert [tag for tag, _ in elements(rendered)].count("a") == 1
     assert "<img" not in rendered and "[image: logo]" in rendered
+
+
+NESTED_THEN_HIDDEN = (
+    "# Handling personal data\n\nKeep records private.\n\n"
+    "- - - - - - - - - - - - x\n\n"
+    "## Sharing\n\nManagers may share an employee's medical history <script>alert(1)</script>.\n\n"
+    "### Question 1\n\nWho may see health records?\n"
+)
+
+
+def test_nesting_past_the_limit_shows_the_rest_as_text_under_a_warning():
+    from workbench.rendering import NESTING_LIMIT
+
+    assert NESTING_LIMIT == 20
+    rendered = render_markdown_safe(NESTED_THEN_HIDDEN)
+    before, _, rest = rendered.partition('<p class="render-warning"')
+    assert "<h1>Handling personal data</h1>" in before and "<p>Keep records private.</p>" in before
+    assert "from line 5 on it is shown exactly as written" in rest
+    # Everything after the limit is there, escaped, in order: the section, its paragraph, the question.
+    shown = html_to_text(rest)
+    assert shown.index("## Sharing") < shown.index("medical history") < shown.index("Who may see health records?")
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in rest and "<script" not in rendered
+
+
+@pytest.mark.parametrize("deep", ["> " * 25 + "quoted", "\n".join("  " * depth + "- item" for depth in range(30)),
+                                  "1. " * 15 + "numbered"])
+def test_every_kind_of_deep_nesting_keeps_the_text_after_it(deep):
+    rendered = render_markdown_safe(f"Intro.\n\n{deep}\n\nThe paragraph after it.\n")
+    assert "The paragraph after it." in html_to_text(rendered)
+    assert "render-warning" in rendered
+
+
+def test_ordinary_nesting_renders_without_a_warning():
+    rendered = render_markdown_safe("- one\n  - two\n    - three\n\n> quoted\n> > twice\n\nAfter.\n")
+    assert "render-warning" not in rendered and "<li>three</li>" in rendered and "<p>After.</p>" in rendered
+
+
+def test_rendering_differences_name_nesting_and_hidden_html_not_code():
+    from workbench.rendering import rendering_differences
+
+    assert rendering_differences(NESTED_THEN_HIDDEN)[0] == "line 5 nests lists or quotes deeper than 20 levels"
+    assert rendering_differences("Text <!-- hidden note --> more.") == ["raw HTML is hidden when rendered (1: '<!-- hidden note -->')"]
+    assert rendering_differences("<div hidden>\nsecret\n</div>\n")[0].startswith("raw HTML is hidden when rendered")
+    assert rendering_differences("Write `<div>` in code, and a < b.") == []

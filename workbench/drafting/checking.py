@@ -12,6 +12,7 @@ from workbench.domain.library import Chunk, SearchHit
 from workbench.drafting.grounding import scan_passages
 from workbench.drafting.library_reader import LibraryReader
 from workbench.drafting.wordlist import inclusive_terms_for
+from workbench.rendering import rendering_differences
 
 
 def as_hit(chunk: Chunk) -> SearchHit:
@@ -61,6 +62,7 @@ class DraftChecker:
             suspicious_passages=list(suspicious),
             inclusive_terms=self.inclusive_terms,
             grounded=content.provenance.grounded,
+            rendering_differences=rendering_differences,
         )
         scores = self.library.similarity_scores(content, known)
         context.section_grounding = scores.section_grounding

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Protocol, Sequence
 
 from workbench.domain.checks import SuspiciousPassage
+from workbench.domain.checks.instructions import find_instructions as instruction_sentences
 from workbench.domain.drafts import Brief
 from workbench.domain.library import SearchHit
 
@@ -18,31 +19,11 @@ class Searcher(Protocol):
     def search(self, query: str, k: int = 5, where: dict | None = None) -> list[SearchHit]: ...
 
 
-# Instruction-like text aimed at a model rather than a learner. Kept narrow on purpose: a module
-# about, say, "following instructions" must not light up on every sentence.
-INJECTION_PATTERNS: tuple[re.Pattern[str], ...] = tuple(
-    re.compile(pattern, re.IGNORECASE)
-    for pattern in (
-        r"\b(?:ignore|disregard|forget|override|bypass)\b[^.\n]{0,40}\b(?:previous|prior|above|earlier|preceding|all|any|your|the)\b[^.\n]{0,30}\b(?:instructions?|prompts?|rules|directions|guidelines|context)\b",
-        r"\byou\s+are\s+now\b",
-        r"\bfrom\s+now\s+on,?\s+you\b",
-        r"\b(?:pretend|act)\s+(?:to\s+be|as\s+(?:if\s+you|an?\s+(?:ai|assistant|model|different)))\b",
-        r"\bsystem\s+prompt\b",
-        r"\b(?:developer|system)\s+(?:message|mode|instructions?)\b",
-        r"\bnew\s+instructions?\s*:",
-        r"^\s*#{0,6}\s*(?:instructions?|system)\s*:",
-        r"\b(?:assistant|chatbot|language\s+model|llm|ai\s+model|the\s+model)\s*[,:]?\s+(?:you\s+)?(?:must|should|will|shall)\b",
-        r"\b(?:respond|reply|answer|output|print|say)\s+only\s+(?:with|the)\b",
-        r"\breveal\s+(?:your|the)\s+(?:instructions|prompt|system)\b",
-        r"\b(?:mark|set|move)\s+(?:this|the)\s+(?:draft|module|review)\s+(?:as|to)\s+(?:approved|published)\b",
-    )
-)
 _HTML_COMMENT = re.compile(r"<!--(.*?)(?:-->|$)", re.DOTALL)
 _COMMENT_INSTRUCTION_WORDS = re.compile(
     r"\b(?:ignore|instruct\w*|assistant|model|llm|ai|system|prompt|approve\w*|respond|reply|output|write|include|insert|say)\b",
     re.IGNORECASE,
 )
-_SENTENCE = re.compile(r"[^.!?\n]+[.!?]?")
 
 
 def find_instructions(text: str) -> list[str]:
@@ -52,11 +33,10 @@ def find_instructions(text: str) -> list[str]:
         comment = " ".join(match.group(1).split())
         if comment and _COMMENT_INSTRUCTION_WORDS.search(comment):
             phrases.append(comment)
-    visible = _HTML_COMMENT.sub(" ", text)
-    for sentence in _SENTENCE.finditer(visible):
-        candidate = " ".join(sentence.group(0).split())
-        if any(pattern.search(candidate) for pattern in INJECTION_PATTERNS) and candidate not in phrases:
-            phrases.append(candidate)
+    # Visible text is read by the same detector as a draft's own text (folded, in four languages).
+    for sentence in instruction_sentences(_HTML_COMMENT.sub("\n\n", text)):
+        if sentence not in phrases:
+            phrases.append(sentence)
     return phrases
 
 

@@ -19,6 +19,8 @@ from workbench.domain.checks.context import (
     SuspiciousPassage,
     text_fields,
 )
+from workbench.domain.checks.fidelity import check_rendering_fidelity
+from workbench.domain.checks.instructions import check_instruction_like_text
 from workbench.domain.checks.items import (
     check_all_none_of_the_above,
     check_answer_keys,
@@ -62,6 +64,8 @@ CHECKS: dict[str, Check] = {
     "links_and_images": check_links_and_images,
     "near_duplicate_module": check_near_duplicate_module,
     "injection_canary": check_injection_canaries,
+    "rendering_fidelity": check_rendering_fidelity,
+    "instruction_like_text": check_instruction_like_text,
 }
 
 _SEVERITY_ORDER = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
@@ -79,7 +83,7 @@ def run_checks(content: DraftContent, context: CheckContext | None = None, check
 __all__ = [
     "CHECKS", "DEFAULT_READABILITY", "CheckContext", "InclusiveTerm", "ReadabilityRange", "SuspiciousPassage",
     "check_all_none_of_the_above", "check_answer_keys", "check_citations_resolve", "check_duplicate_options",
-    "check_grounding", "check_inclusive_language", "check_injection_canaries", "check_key_position",
+    "check_grounding", "check_inclusive_language", "check_instruction_like_text", "check_injection_canaries", "check_key_position",
     "check_links_and_images", "check_near_duplicate_module", "check_objectives_assessed", "check_personal_data",
-    "check_readability", "check_schema", "check_structure", "readability_grade", "run_checks", "text_fields",
+    "check_readability", "check_rendering_fidelity", "check_schema", "check_structure", "readability_grade", "run_checks", "text_fields",
 ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from typing import Iterator
+from typing import Callable, Iterator
 
 from workbench.domain.drafts import DraftContent
 from workbench.domain.findings import Finding, Severity
@@ -65,6 +65,9 @@ class CheckContext:
     key_position_min_items: int = 4
     readability: dict[Level, ReadabilityRange] = field(default_factory=lambda: dict(DEFAULT_READABILITY))
     readability_min_words: int = 40
+    # How a text's rendering differs from its source (nesting past the renderer's limit, raw HTML),
+    # one sentence per difference; given by the renderer's side, None when not known.
+    rendering_differences: Callable[[str], list[str]] | None = None
 
 
 
