@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import unicodedata
 from pathlib import Path
 from typing import Optional
 
@@ -10,18 +9,14 @@ import typer
 
 from review.actors import SHELL, actor_name
 from workbench.cli.common import acting_user, fail, print_json, state
+from workbench.cli.terminal import echo, terminal_safe
 from workbench.signals.model import ImportReport
 
 signals_app = typer.Typer(help="Learners' results and other signals: import them, list imports, per-item figures.", no_args_is_help=True)
 
 
-def _terminal(text: object) -> str:
-    """Text that came from an imported file or an LRS, safe to print: control characters shown as '?'."""
-    return "".join("?" if unicodedata.category(char)[0] == "C" else char for char in str(text))
-
-
 def _progress(count: int) -> None:
-    typer.echo(f"read {count:,} records…", err=True)
+    echo(f"read {count:,} records…", err=True)
 
 
 @signals_app.command("import")
@@ -54,21 +49,21 @@ def import_signals(
 
 
 def _print_report(report: ImportReport) -> None:
-    source = _terminal(report.source)
+    source = terminal_safe(report.source)
     if report.already_imported:
-        typer.echo(f"{source} was already imported (import {report.import_id}, {report.imported_at:%Y-%m-%d %H:%M} UTC, "
-                   f"by {_terminal(report.imported_by)}): nothing to do")
+        echo(f"{source} was already imported (import {report.import_id}, {report.imported_at:%Y-%m-%d %H:%M} UTC, "
+                   f"by {terminal_safe(report.imported_by)}): nothing to do")
         return
-    typer.echo(f"import {report.import_id} from {source}: read {report.read:,}, kept {report.kept:,} new, "
+    echo(f"import {report.import_id} from {source}: read {report.read:,}, kept {report.kept:,} new, "
                f"{report.duplicates:,} already kept, {report.ignored:,} ignored, {report.rejected:,} rejected")
     for problem in report.problems:
-        typer.echo(f"line {problem.line}: {_terminal(problem.reason)}")
+        echo(f"line {problem.line}: {terminal_safe(problem.reason)}")
     if report.rejected > len(report.problems) + sum(report.unknown_ids.values()):
-        typer.echo("(more problems than listed; --json shows the same list)")
+        echo("(more problems than listed; --json shows the same list)")
     for identifier, count in report.unknown_ids.items():
-        typer.echo(f"unknown id (not in a published assessment): {_terminal(identifier)} ({count}x)")
+        echo(f"unknown id (not in a published assessment): {terminal_safe(identifier)} ({count}x)")
     if report.cursor:
-        typer.echo(f"next import from this LRS starts after {report.cursor}")
+        echo(f"next import from this LRS starts after {report.cursor}")
 
 
 @signals_app.command("imports")
@@ -82,8 +77,8 @@ def list_imports(
         print_json([report.as_dict() for report in imports])
         return
     for report in imports:
-        typer.echo(f"{report.import_id:>4}  {report.imported_at:%Y-%m-%d %H:%M}  {report.kind:9}  kept {report.kept:>7,}  "
-                   f"rejected {report.rejected:>6,}  {_terminal(report.imported_by)}  {_terminal(report.source)}")
+        echo(f"{report.import_id:>4}  {report.imported_at:%Y-%m-%d %H:%M}  {report.kind:9}  kept {report.kept:>7,}  "
+                   f"rejected {report.rejected:>6,}  {terminal_safe(report.imported_by)}  {terminal_safe(report.source)}")
 
 
 @signals_app.command("items")
@@ -99,9 +94,9 @@ def item_figures(
         return
     for item in aggregates.items:
         share = f"{item.correct_share:.0%}" if item.correct_share is not None else "-"
-        typer.echo(f"{_terminal(item.module_id)}  {_terminal(item.item_id)}  attempts {item.attempts}  people {item.people}  correct {share}")
+        echo(f"{terminal_safe(item.module_id)}  {terminal_safe(item.item_id)}  attempts {item.attempts}  people {item.people}  correct {share}")
     if aggregates.withheld:
-        typer.echo(f"{aggregates.withheld} item(s) withheld: answered by fewer than {aggregates.min_group_size} people")
+        echo(f"{aggregates.withheld} item(s) withheld: answered by fewer than {aggregates.min_group_size} people")
 
 
 def register(app: typer.Typer) -> None:

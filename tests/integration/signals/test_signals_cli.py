@@ -83,7 +83,7 @@ def test_bad_lines_are_listed_with_terminal_safe_text_and_progress_goes_to_stder
         "import 1 from s.jsonl: read 4, kept 1 new, 0 already kept, 0 ignored, 3 rejected",
         "line 2: invalid JSON (Expecting value)",
         "line 4: the statement has no actor",
-        "unknown id (not in a published assessment): https://ld-workbench.invalid/xapi/courses/?[31mred (1x)",
+        "unknown id (not in a published assessment): https://ld-workbench.invalid/xapi/courses/\\x1b[31mred (1x)",
     ]
     assert "read 2 records…" in result.stderr and "read 4 records…" in result.stderr
 
