@@ -12,6 +12,7 @@ from typer.core import TyperGroup
 
 from workbench.cli import (
     app_cmds,
+    db_cmds,
     draft_cmds,
     export_cmds,
     gaps_cmds,
@@ -57,7 +58,7 @@ def main_options(
     ctx.obj = CliState(settings=settings)
 
 
-for _module in (index_cmds, gaps_cmds, llm_cmds, review_cmds, draft_cmds, export_cmds, signals_cmds, app_cmds):
+for _module in (index_cmds, gaps_cmds, llm_cmds, review_cmds, draft_cmds, export_cmds, signals_cmds, app_cmds, db_cmds):
     _module.register(app)
 
 
