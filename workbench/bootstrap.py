@@ -127,6 +127,52 @@ class Services:
 
         return build_llm(self.settings, generation_log=self.generation_log)
 
+    # -- governance of AI use ----------------------------------------------------------------
+
+    @cached_property
+    def governance(self):
+        """Endpoints and routes, content classification, budgets and the AI-use policy; asked before every AI call."""
+        from workbench.governance.budgets import Budgets
+        from workbench.governance.classification import ContentClassifier
+        from workbench.governance.endpoints import EndpointRegistry
+        from workbench.governance.keys import KeyResolver
+        from workbench.governance.levels import ClassificationLevels
+        from workbench.governance.policy import AIPolicy
+        from workbench.governance.routes import RouteTable
+        from workbench.governance.service import Governance
+        from workbench.governance.usage import UsageReport
+        from workbench.library.loader import load_library
+
+        settings = self.settings
+        levels = ClassificationLevels.of(settings.classification_levels)
+        keys = KeyResolver(settings.secrets_file)
+        registry = EndpointRegistry(self.database, self.audit_trail, self.clock, settings, levels, keys)
+
+        def client_for(endpoint):
+            # The default endpoint is the configured client; a registered one gets only its own key.
+            if endpoint.builtin:
+                return self.llm
+            from pydantic import SecretStr
+
+            from workbench.llm.factory import build_llm
+
+            key = keys.resolve(endpoint.key_ref) if endpoint.key_ref else None
+            configured = settings.model_copy(update={
+                "llm_provider": endpoint.provider, "llm_base_url": endpoint.base_url, "llm_model": endpoint.model,
+                "llm_api_key": key or SecretStr(""),
+            })
+            return build_llm(configured, generation_log=self.generation_log)
+
+        return Governance(
+            database=self.database, levels=levels, registry=registry,
+            routes=RouteTable(self.database, self.audit_trail, self.clock, registry),
+            budgets=Budgets(self.database, self.audit_trail, self.clock),
+            policy=AIPolicy(self.database, self.audit_trail, self.clock),
+            classifier=ContentClassifier(settings.library_dir, levels, settings.default_classification, settings.folder_classifications),
+            usage=UsageReport(self.database), client_for=client_for,
+            library_paths=lambda: [module.path for module in load_library(settings.library_dir, settings).modules],
+        )
+
     # -- the product's services ------------------------------------------------------------
 
     @cached_property
@@ -134,7 +180,7 @@ class Services:
         """Gap detection against a skills framework."""
         from workbench.gaps.service import GapService
 
-        return GapService(self.settings, self.index)
+        return GapService(self.settings, self.index, governance=self.governance)
 
     @cached_property
     def coverage_history(self):
@@ -174,6 +220,7 @@ class Services:
         return DraftingService(
             settings=self.settings, llm=self.llm, prompts=self.prompts, library=self.library_reader,
             checker=self.draft_checker, lifecycle=self.lifecycle, queries=self.review_queries,
+            governance=self.governance,
             # A model that gets the demo size writes critiques that are noise, as the embedded demo model would.
             size=size, critiques=False if size is DEMO_SIZE else None,
         )

@@ -81,3 +81,31 @@ class ImportFileInvalid(WorkbenchError):
 
 class SignalsInputInvalid(WorkbenchError):
     """A signals file (or LRS answer) cannot be imported at all; nothing of it was kept."""
+
+
+class GovernanceError(WorkbenchError):
+    """An AI use refused by the organisation's governance rules, before anything was sent."""
+
+
+class AIUseSwitchedOff(GovernanceError):
+    """The lead switched this use of AI off."""
+
+
+class EndpointUnusable(GovernanceError):
+    """The endpoint a use is routed to cannot be used (unknown, unresolved key reference, unknown level)."""
+
+
+class BudgetExceeded(GovernanceError):
+    """A person or their team has spent their token budget, or has too many generations running."""
+
+
+class PolicyNotAccepted(GovernanceError):
+    """The person has not accepted the current AI-use policy."""
+
+
+class PolicySuperseded(GovernanceError):
+    """An acceptance named a policy version that is no longer the current one."""
+
+
+class GovernanceInputInvalid(GovernanceError):
+    """A governance setting a lead entered is not valid; the message says why."""

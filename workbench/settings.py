@@ -57,6 +57,18 @@ class Settings(BaseSettings):
     # or "full" (as declared, limits included, for grammar servers serving small models)
     llm_schema: Literal["wire", "full"] = "wire"
 
+    # AI governance: classification levels from least to most restricted, the level of a module
+    # that names none (and whose folder names none), folder defaults by library-relative folder,
+    # and how the endpoint configured above (the "default" endpoint) is treated
+    classification_levels: list[str] = Field(default_factory=lambda: ["public", "internal", "confidential", "restricted"])
+    default_classification: str = "internal"
+    folder_classifications: dict[str, str] = Field(default_factory=dict)
+    llm_endpoint_kind: Literal["auto", "internal", "external"] = "auto"  # auto: openai is external, embedded/fake internal
+    llm_endpoint_max_classification: str | None = None  # default: every level if internal, default_classification if external
+    # Learner-facing course packages (SCORM, cmi5) of AI-drafted modules end with an "AI-assisted, human-reviewed" page
+    export_ai_notice: bool = False
+    secrets_file: Path = Path(".streamlit") / "secrets.toml"  # where endpoint key references are looked up after the environment
+
     # Learning record store that learners' xAPI statements are read back from
     lrs_url: str | None = None  # the xAPI endpoint, e.g. https://lrs.example.org/xAPI/
     lrs_username: str | None = None

@@ -15,11 +15,12 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from tests.support.replies import assessment_reply, module_reply
+from tests.support.replies import assessment_reply, module_reply, section_reply
 
 # Hostile model output: the studio and the review queue must show it as inert text.
 HOSTILE_TAIL = ' <img src="y" onerror="window.__xss=\'draft\'"> ![p](http://example.invalid/d.png)'
 CRITIQUE_NOTE = "Scripted critique: add a worked example from a team outside the UK."
+TEXT_REPLY = "Scripted explanation: the library teaches the basics and misses practice."
 
 
 def _enum_under(schema: Any, key: str) -> list[str]:
@@ -60,6 +61,8 @@ def canned_reply(name: str, schema: dict[str, Any]) -> dict[str, Any] | None:
                 item["objective"] = objectives[min(index, len(objectives) - 1)]
         reply["items"] = reply["items"][: _max_items(schema)]
         return reply
+    if name == "SectionReply":
+        return section_reply(chunk_ids)
     if name == "CritiqueReply":
         return {"findings": [{"location": "module", "message": CRITIQUE_NOTE, "severity": "info"}]}
     return None
@@ -96,6 +99,9 @@ class ScriptedLLM:
                 payload = json.loads(self.rfile.read(length) or b"{}")
                 endpoint.requests.append({"path": self.path, "json": payload, "headers": {k.lower(): v for k, v in self.headers.items()}})
                 structured = (payload.get("response_format") or {}).get("json_schema") or {}
+                if not structured and not payload.get("tools") and self.path.endswith("/chat/completions"):
+                    self._answer(payload, TEXT_REPLY)  # a free-text request (a gap explanation)
+                    return
                 reply = canned_reply(structured.get("name", ""), structured.get("schema") or {})
                 if not self.path.endswith("/chat/completions") or reply is None:
                     self._json(400, {"error": {"message": f"no scripted reply for {self.path} {structured.get('name')}"}})

@@ -31,6 +31,7 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("review_queue", "views/review_queue.py", "Review queue", ":material/fact_check:", REVIEWER_ROLES | {Role.LEAD}),
     PageSpec("signals", "views/signals.py", "Signals", ":material/monitoring:", frozenset({Role.LEAD})),
     PageSpec("audit", "views/audit.py", "Audit", ":material/verified_user:", frozenset({Role.LEAD})),
+    PageSpec("governance", "views/governance.py", "Governance", ":material/policy:", frozenset({Role.LEAD})),
     PageSpec("account", "views/account.py", "Account", ":material/account_circle:", ALL_ROLES),
 )
 PAGES_BY_KEY = {page.key: page for page in PAGES}

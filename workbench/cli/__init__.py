@@ -16,6 +16,7 @@ from workbench.cli import (
     draft_cmds,
     export_cmds,
     gaps_cmds,
+    governance_cmds,
     index_cmds,
     llm_cmds,
     review_cmds,
@@ -58,7 +59,7 @@ def main_options(
     ctx.obj = CliState(settings=settings)
 
 
-for _module in (index_cmds, gaps_cmds, llm_cmds, review_cmds, draft_cmds, export_cmds, signals_cmds, app_cmds, db_cmds):
+for _module in (index_cmds, gaps_cmds, llm_cmds, review_cmds, draft_cmds, export_cmds, signals_cmds, governance_cmds, app_cmds, db_cmds):
     _module.register(app)
 
 

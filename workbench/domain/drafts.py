@@ -103,6 +103,17 @@ class PromptUse(BaseModel):
     sha256: str
 
 
+class WithheldPassage(BaseModel):
+    """A library passage kept out of a prompt because its module is classified above the endpoint's level."""
+
+    chunk_id: str
+    module_id: str
+    path: str
+    classification: str
+    endpoint: str
+    reason: str
+
+
 class Provenance(BaseModel):
     """Everything needed to tell how a draft came to be."""
 
@@ -115,6 +126,8 @@ class Provenance(BaseModel):
     prompt_tokens: int = 0
     completion_tokens: int = 0
     grounded: bool = True  # False when the library gave nothing to ground the draft on
+    withheld: list[WithheldPassage] = Field(default_factory=list)  # passages governance kept from the endpoint
+    endpoint: str = ""  # the governed endpoint the draft was written through
 
 
 def assessment_title_for(module_title: str) -> str:

@@ -5,11 +5,11 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass, field
-from typing import Protocol, Sequence
+from typing import Callable, Protocol, Sequence
 
 from workbench.domain.checks import SuspiciousPassage
 from workbench.domain.checks.instructions import find_instructions as instruction_sentences
-from workbench.domain.drafts import Brief
+from workbench.domain.drafts import Brief, WithheldPassage
 from workbench.domain.library import SearchHit
 
 
@@ -78,6 +78,7 @@ class Grounding:
     passages: list[SearchHit] = field(default_factory=list)
     prerequisites: list[str] = field(default_factory=list)
     suspicious: list[SuspiciousPassage] = field(default_factory=list)
+    withheld: list[WithheldPassage] = field(default_factory=list)  # kept from the endpoint by classification
 
     @property
     def grounded(self) -> bool:
@@ -108,9 +109,16 @@ def retrieve(
     prerequisite_score: float = 0.5,
     max_prerequisites: int = 3,
     salt: str = "",
+    withhold: Callable[[SearchHit], WithheldPassage | None] | None = None,
 ) -> Grounding:
-    """Retrieve passages for a brief, leaving out avoided sources and favouring preferred ones."""
+    """Retrieve passages for a brief, leaving out avoided sources and favouring preferred ones.
+
+    `withhold` (governance) names the passages that may not go to the endpoint: they never reach the
+    ranking, so neither their text nor their module becomes a passage or a prerequisite; the
+    grounding lists them with the reason.
+    """
     best: dict[str, tuple[float, SearchHit]] = {}
+    withheld: dict[str, WithheldPassage] = {}
     for query in queries_for(brief):
         for hit in index.search(query, k=per_query):
             if _matches_source(hit, brief.avoid_sources):
@@ -118,6 +126,11 @@ def retrieve(
             score = hit.score + (prefer_bonus if _matches_source(hit, brief.prefer_sources) else 0.0)
             if score < min_score:
                 continue
+            if withhold is not None and hit.chunk_id not in best:
+                reason = withheld.get(hit.chunk_id) or withhold(hit)
+                if reason is not None:
+                    withheld[hit.chunk_id] = reason
+                    continue
             if hit.chunk_id not in best or best[hit.chunk_id][0] < score:
                 best[hit.chunk_id] = (score, hit)
     ranked = [hit for _, hit in sorted(best.values(), key=lambda pair: -pair[0])]
@@ -128,7 +141,8 @@ def retrieve(
             prerequisites.append(hit.module_id)
         if len(prerequisites) >= max_prerequisites:
             break
-    return Grounding(passages=passages, prerequisites=prerequisites, suspicious=scan_passages(passages, salt))
+    return Grounding(passages=passages, prerequisites=prerequisites, suspicious=scan_passages(passages, salt),
+                     withheld=list(withheld.values()))
 
 
 # ----------------------------------------------------------------------------- formatting

@@ -19,7 +19,7 @@ from review.lifecycle import DraftLifecycle
 from review.queries import ReviewQueries
 from review.views import DraftView
 from workbench.domain.drafts import Brief, DraftContent, Provenance
-from workbench.domain.findings import Finding
+from workbench.domain.findings import Finding, Severity
 from workbench.domain.library import Chunk
 from workbench.drafting import assemble
 from workbench.drafting.brief import brief_from_framework, load_brief_file
@@ -39,7 +39,9 @@ from workbench.drafting.prompt_text import (
 )
 from workbench.drafting.provenance import generated_by, record_regeneration
 from workbench.drafting.schemas import CAPABLE_SIZE, DEMO_SIZE, DraftSize, assessment_schema, item_schema, module_schema, section_schema
-from workbench.errors import LLMOutputInvalid
+from workbench.errors import AIUseSwitchedOff, GovernanceError, LLMOutputInvalid
+from workbench.governance.routes import Use
+from workbench.governance.service import Governance, PassageFilter, Route
 from workbench.library.draft_file import render_draft_file
 from workbench.llm.client import LLMClient
 from workbench.llm.prompts import PromptRegistry
@@ -98,6 +100,7 @@ class DraftingService:
         checker: DraftChecker,
         lifecycle: DraftLifecycle,
         queries: ReviewQueries,
+        governance: Governance,
         size: DraftSize | None = None,
         critiques: bool | None = None,
     ) -> None:
@@ -108,16 +111,21 @@ class DraftingService:
         self.checker = checker
         self.lifecycle = lifecycle
         self.queries = queries
+        self.governance = governance  # asked for the route of each use before any call
         self.failures = FailedGenerations(Path(settings.data_dir) / "failed_generations")
         self._size = size
         self._critiques = critiques
 
     @property
     def size(self) -> DraftSize:
-        """How much the model writes: small for the embedded demo model, fuller for a capable one."""
+        """How much the configured model writes: small for the embedded demo model, fuller for a capable one."""
+        return self._size_for(self.llm)
+
+    def _size_for(self, llm: LLMClient) -> DraftSize:
+        """How much a model writes: the set size, else by whether it is the embedded demo model."""
         if self._size is not None:
             return self._size
-        return DEMO_SIZE if self.llm.is_demo_model else CAPABLE_SIZE
+        return DEMO_SIZE if llm.is_demo_model else CAPABLE_SIZE
 
     def _prompt(self, name: str):
         return self.prompts.get(name, PROMPT_VERSIONS[name])
@@ -139,10 +147,11 @@ class DraftingService:
 
     # ------------------------------------------------------------------ drafting
 
-    def ground(self, brief: Brief) -> Grounding:
-        """Passages, prerequisites and suspicious passages for a brief."""
-        size = self.size
-        return retrieve(self.library, brief, max_passages=size.passages)
+    def ground(self, brief: Brief, passages: PassageFilter | None = None, size: DraftSize | None = None) -> Grounding:
+        """Passages, prerequisites and suspicious passages for a brief, as the drafting endpoint may receive them."""
+        passages = passages or self.governance.passage_filter(Use.DRAFTING)
+        size = size or self.size
+        return retrieve(self.library, brief, max_passages=size.passages, withhold=_withhold(passages))
 
     def create_draft(
         self,
@@ -156,31 +165,43 @@ class DraftingService:
         critique: bool | None = None,
         refresh_index: bool = True,
     ) -> DraftResult:
-        """Draft a module and its assessment for the brief, check them, store them (and submit them for review)."""
+        """Draft a module and its assessment for the brief, check them, store them (and submit them for review).
+
+        Governance is asked first: a refusal (use off, endpoint unusable, policy, budget) ends here, before anything is sent.
+        """
         progress = progress or _noop
+        route = self.governance.route(Use.DRAFTING, actor)
+        with route.generation():
+            return self._create_draft(actor, route, brief, submit, progress, on_token, cancel, critique, refresh_index)
+
+    def _create_draft(self, actor: ActorRef, route: Route, brief: Brief, submit: bool, progress: Progress, on_token,
+                      cancel, critique: bool | None, refresh_index: bool) -> DraftResult:
         timings: dict[str, float] = {}
         started = time.perf_counter()
+        size = self._size_for(route.llm)
         if refresh_index:
             progress("bringing the library index up to date")
             self.library.refresh(progress)
             timings["index_refresh"] = time.perf_counter() - started
         progress("retrieving library passages")
         mark = time.perf_counter()
-        grounding = self.ground(brief)
+        grounding = self.ground(brief, route.passages, size)
         timings["retrieval"] = time.perf_counter() - mark
+        if grounding.withheld:
+            progress(f"{len(grounding.withheld)} passages withheld from endpoint {route.endpoint.name!r} by their classification")
         if not grounding.grounded:
             progress("the library has nothing on this topic: the draft will be labelled ungrounded")
 
-        content = self._write_draft(brief, grounding, progress, timings, on_token, cancel)
+        content = self._write_draft(route, size, brief, grounding, progress, timings, on_token, cancel)
 
         progress("running the pre-review checks")
         mark = time.perf_counter()
         findings = self.check_content(content, suspicious=grounding.suspicious)
         timings["checks"] = time.perf_counter() - mark
-        if self._critiques_wanted(critique):
+        if self._critiques_wanted(critique, route.llm):
             progress("asking the model for advisory critiques")
             mark = time.perf_counter()
-            findings += self.critique(content, cancel=cancel)
+            findings += self._governed_critiques(content, actor, cancel, progress)
             timings["critiques"] = time.perf_counter() - mark
 
         progress("storing the draft in the review queue")
@@ -202,9 +223,9 @@ class DraftingService:
         progress(f"draft {view.id} stored ({_state(view)}) with {len(findings)} findings")
         return DraftResult(view.id, content, findings, view.revision, _state(view), markdown, timings)
 
-    def _write_draft(self, brief: Brief, grounding: Grounding, progress: Progress, timings: dict[str, float], on_token, cancel) -> DraftContent:
+    def _write_draft(self, route: Route, size: DraftSize, brief: Brief, grounding: Grounding, progress: Progress,
+                     timings: dict[str, float], on_token, cancel) -> DraftContent:
         """The two model calls (module, then assessment for its objectives), assembled with provenance."""
-        size = self.size
         chunk_ids = tuple(grounding.chunk_ids)
         passages = format_passages(grounding, max_chars=size.passage_chars)
         brief_text = describe_brief(brief)
@@ -212,6 +233,7 @@ class DraftingService:
         progress("drafting the module")
         mark = time.perf_counter()
         module_result = self._generate(
+            route.llm,
             "draft_module",
             {"brief": brief_text, "prerequisites": format_prerequisites(grounding.prerequisites), "passages": passages, "size": module_size_text(size, brief)},
             module_schema(size, chunk_ids),
@@ -227,6 +249,7 @@ class DraftingService:
         objective_ids = tuple(objective.id for objective in module.objectives)
         item_count = question_count(size, brief, len(objective_ids))
         assessment_result = self._generate(
+            route.llm,
             "draft_assessment",
             {"brief": brief_text, "objectives": describe_objectives(module), "passages": passages, "size": f"Write {item_count} questions."},
             assessment_schema(size, chunk_ids, objective_ids, item_count),
@@ -247,14 +270,16 @@ class DraftingService:
             prompt_tokens=module_result.prompt_tokens + assessment_result.prompt_tokens,
             completion_tokens=module_result.completion_tokens + assessment_result.completion_tokens,
             grounded=grounding.grounded,
+            withheld=list(grounding.withheld),
+            endpoint=route.endpoint.name,
         )
         return DraftContent(module=module, assessment=assessment, provenance=provenance)
 
-    def _generate(self, prompt_name: str, variables: dict[str, Any], schema: type, max_tokens: int, on_token, cancel):
+    def _generate(self, llm: LLMClient, prompt_name: str, variables: dict[str, Any], schema: type, max_tokens: int, on_token, cancel):
         """One structured call; a reply that stays invalid is saved to disk and named in the error."""
         prompt = self._prompt(prompt_name)
         try:
-            return self.llm.structured(prompt, variables, schema, max_tokens=max_tokens, on_token=on_token, cancel=cancel)
+            return llm.structured(prompt, variables, schema, max_tokens=max_tokens, on_token=on_token, cancel=cancel)
         except LLMOutputInvalid as error:
             saved = self.failures.save(prompt.label, error.raw_output or "", str(error))
             raise DraftGenerationFailed(
@@ -278,19 +303,38 @@ class DraftingService:
                                            findings=[f.model_dump(mode="json") for f in findings])
         return findings
 
-    def _critiques_wanted(self, critique: bool | None) -> bool:
+    def _critiques_wanted(self, critique: bool | None, llm: LLMClient) -> bool:
         if critique is not None:
             return critique
         if self._critiques is not None:
             return self._critiques
-        return not self.llm.is_demo_model and self.llm.provider != "fake"
+        return not llm.is_demo_model and llm.provider != "fake"
 
-    def critique(self, content: DraftContent, dimensions: list[str] | None = None, cancel: threading.Event | None = None) -> list[Finding]:
-        """Advisory LLM critiques per review dimension: never blocking, never a sign-off."""
+    def _governed_critiques(self, content: DraftContent, actor: ActorRef, cancel, progress: Progress) -> list[Finding]:
+        """Critiques while drafting: a refusal by governance becomes a note, the draft is still stored."""
+        try:
+            return self.critique(content, cancel=cancel, actor=actor)
+        except AIUseSwitchedOff:
+            progress("critiques are switched off by a lead")
+            return []
+        except GovernanceError as error:
+            progress(f"critiques not run: {error}")
+            return [Finding(check="critique", severity=Severity.INFO, location="module", advisory=True,
+                            message=f"the advisory critiques were not run: {error}")]
+
+    def critique(self, content: DraftContent, dimensions: list[str] | None = None, cancel: threading.Event | None = None,
+                 actor: ActorRef | None = None) -> list[Finding]:
+        """Advisory LLM critiques per review dimension: never blocking, never a sign-off.
+
+        Routed as critiques: only the draft's passages the critiques endpoint may receive are sent.
+        """
+        route = self.governance.route(Use.CRITIQUES, actor)
         known = self.library.chunks()
         hits = [as_hit(known[chunk_id]) for chunk_id in content.provenance.retrieved_chunk_ids if chunk_id in known]
-        passages = format_passages(Grounding(passages=hits, suspicious=scan_passages(hits)), max_chars=self.size.passage_chars)
-        return critique_draft(self.llm, self._prompt("critique"), render_draft_file(content), passages, dimensions, cancel)
+        hits, _ = route.passages.split(hits, lambda hit: (hit.chunk_id, hit.module_id, hit.path))
+        passages = format_passages(Grounding(passages=hits, suspicious=scan_passages(hits)), max_chars=self._size_for(route.llm).passage_chars)
+        with route.generation():
+            return critique_draft(route.llm, self._prompt("critique"), render_draft_file(content), passages, dimensions, cancel)
 
     # ------------------------------------------------------------------ edits and regeneration
 
@@ -349,14 +393,19 @@ class DraftingService:
         """Retrieve passages for one part, ask the model for it, put it in place, note the call, store a new revision."""
         content = _content_of(self.queries.get_draft(draft_id))
         part = part_of(content)
+        route = self.governance.route(Use.REGENERATION, actor)
+        size = self._size_for(route.llm)
         brief = content.provenance.brief
         grounding = retrieve(self.library, brief.model_copy(update={"topic": part.topic, "must_include": []}),
-                             max_passages=self.size.passages)
+                             max_passages=size.passages, withhold=_withhold(route.passages))
         variables = {**part.variables, "note": note.strip() or "(none)",
-                     "passages": format_passages(grounding, max_chars=self.size.passage_chars)}
-        result = self._generate(part.prompt, variables, part.schema(tuple(grounding.chunk_ids)), part.max_tokens, on_token, cancel)
+                     "passages": format_passages(grounding, max_chars=size.passage_chars)}
+        with route.generation():
+            result = self._generate(route.llm, part.prompt, variables, part.schema(tuple(grounding.chunk_ids)), part.max_tokens,
+                                    on_token, cancel)
         part.apply(result.value)
-        record_regeneration(content, result, grounding.chunk_ids, f"{part.prompt}:{part.label.split(' ', 1)[1]}")
+        record_regeneration(content, result, grounding.chunk_ids, f"{part.prompt}:{part.label.split(' ', 1)[1]}",
+                            withheld=grounding.withheld, endpoint=route.endpoint.name)
         return self._store_revision(actor, draft_id, expected_revision, content, f"regenerated {part.label}", submit)
 
     def _store_revision(self, actor: ActorRef, draft_id: int, expected_revision: int, content: DraftContent, note: str,
@@ -397,6 +446,11 @@ class _Part:
     schema: Callable[[tuple[str, ...]], type]
     max_tokens: int
     apply: Callable[[BaseModel], None]  # puts the model's reply in place of the old part
+
+
+def _withhold(passages: PassageFilter):
+    """The grounding's question to governance: may this hit go to the endpoint (None) or why not."""
+    return lambda hit: passages.withheld(hit.chunk_id, hit.module_id, hit.path)
 
 
 def _position(ids: Sequence[str], wanted: str, missing: str) -> int:

@@ -44,6 +44,20 @@ class CourseSource:
     locale: str = "en"
     summary: str = ""
     objectives: tuple[tuple[str, str], ...] = ()  # (id, text) of the module's objectives, when known
+    ai_drafted: bool = False  # drafted with AI (then reviewed by people before it could be published)
+
+
+AI_NOTICE_HEADING = "About this module"
+AI_NOTICE = ("AI-assisted, human-reviewed: this module was drafted with the help of AI, then checked and signed off "
+             "by people for accuracy, cultural relevance and ethics.")
+
+
+def with_ai_notice(source: CourseSource) -> CourseSource:
+    """The source with a closing page telling learners that AI drafted it and people reviewed it."""
+    from dataclasses import replace
+
+    notice = Page(AI_NOTICE_HEADING, f'<p class="ai-notice">{escapeHtml(AI_NOTICE)}</p>')
+    return replace(source, pages=[*source.pages, notice])
 
 
 def pages_from_module(module: ModuleDraft) -> list[Page]:

@@ -20,7 +20,7 @@ from workbench.exports.packaging import write_atomic, zip_bytes
 from workbench.exports.qti12 import parse_qti12, parse_qti12_package, qti12_package_files
 from workbench.exports.qti21 import qti21_package_files
 from workbench.exports.cmi5 import cmi5_package_files
-from workbench.exports.course_pages import CourseSource, pages_from_markdown, pages_from_module
+from workbench.exports.course_pages import CourseSource, pages_from_markdown, pages_from_module, with_ai_notice
 from workbench.exports.scorm12 import DEFAULT_PASSING_SCORE, scorm12_package_files
 from workbench.exports.scorm2004 import scorm2004_package_files
 from workbench.exports.xmlutil import local_name, parse_xml
@@ -142,6 +142,7 @@ def source_from_draft(content: DraftContent, source_id: str = "") -> ExportSourc
         locale=module.locale,
         summary=module.summary,
         objectives=tuple((objective.id, objective.text) for objective in module.objectives),
+        ai_drafted=bool(content.provenance.model),
     )
 
 
@@ -236,7 +237,7 @@ class ExportService:
     def write_with_notes(self, source: ExportSource, fmt: ExportFormat | str, out_path: Path | str,
                          passing_score: int = DEFAULT_PASSING_SCORE) -> WrittenExport:
         """Write an export source atomically; also returns what the format could not carry as it is."""
-        export = render_export(source, fmt, passing_score)
+        export = render_export(self._noticed(source), fmt, passing_score)
         target = _target_path(out_path, export.filename)
         try:
             return WrittenExport(write_atomic(target, export.data), export.notes)
@@ -247,7 +248,13 @@ class ExportService:
                     passing_score: int = DEFAULT_PASSING_SCORE) -> ExportFile:
         """An export in memory (filename, bytes, MIME type) for a download button: by draft number, module id or content."""
         source = source_from_draft(ref) if isinstance(ref, DraftContent) else self.resolve(str(ref))
-        return render_export(source, fmt, passing_score)
+        return render_export(self._noticed(source), fmt, passing_score)
+
+    def _noticed(self, source: ExportSource) -> ExportSource:
+        """With WORKBENCH_EXPORT_AI_NOTICE, an AI-drafted course ends with the "AI-assisted, human-reviewed" page."""
+        if self.settings.export_ai_notice and source.ai_drafted:
+            return with_ai_notice(source)
+        return source
 
     def export_id(self, ref: str, fmt: ExportFormat | str, out_path: Path | str,
                   passing_score: int = DEFAULT_PASSING_SCORE) -> Path:
@@ -316,7 +323,7 @@ class ExportService:
             content = self._draft_content(int(draft_id))
             source = source_from_draft(content, module.id)
             return ExportSource(module.id, module.title, source.pages, content.assessment, module.locale or source.locale,
-                                source.summary, source.objectives)
+                                source.summary, source.objectives, ai_drafted=source.ai_drafted)
         # A module written by people: its own markdown, and any question bank linked to it.
         banks = [bank for bank in banks if bank.module_id == module.id]
         assessment = None

@@ -26,9 +26,11 @@ Progress = Callable[[str, int, int], None]
 class GapService:
     """Builds gap reports for a skills framework against the library behind an index."""
 
-    def __init__(self, settings: Settings, index, params: GapParameters | None = None, today: date | None = None) -> None:
+    def __init__(self, settings: Settings, index, params: GapParameters | None = None, today: date | None = None,
+                 governance=None) -> None:
         self.settings = settings
         self.index = index
+        self.governance = governance  # asked for the route of gap explanations before any call
         self.params = params or GapParameters()
         self.today = today
 
@@ -99,10 +101,12 @@ class GapService:
         return report
 
     def explain(self, skill_id: str, llm, prompt, report: GapReport | None = None,
-                skills_file: Path | None = None) -> str:
+                skills_file: Path | None = None, actor=None) -> str:
         """An LLM explanation of what the library covers and misses for one skill; never used for ranking.
 
-        `prompt` is the `explain_gap` prompt file (services.prompts.get("explain_gap")).
+        `prompt` is the `explain_gap` prompt file (services.prompts.get("explain_gap")). With
+        governance, the route of gap explanations decides the model (`llm` is then not used) and
+        which passages may be quoted to it; a refusal is raised before anything is sent.
         """
         from workbench.gaps.explain import explain_gap
 
@@ -111,7 +115,13 @@ class GapService:
         skill = report.framework.get(skill_id)
         if result is None or skill is None:
             raise UnknownSkill(f"skill {skill_id!r} is not in the framework {report.framework.name!r}")
-        return explain_gap(result, skill, self.index, llm, prompt)
+        if self.governance is None:
+            return explain_gap(result, skill, self.index, llm, prompt)
+        route = self.governance.route("gap_explanations", actor)
+        hidden = [(module.id, module.path, module.title) for module in self.index.scan().modules
+                  if route.passages.withheld("", module.id, module.path) is not None]
+        with route.generation():
+            return explain_gap(result, skill, self.index, route.llm, prompt, hidden)
 
     def _near_duplicates(self, view: LibraryView, lexical_model: LexicalModel) -> list[tuple[int, int, float]]:
         """Module pairs that share most of their wording (TF-IDF), among each module's nearest modules by meaning."""

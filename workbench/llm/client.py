@@ -131,6 +131,15 @@ class LLMClient:
         )
         return cls(backend, generation_log=generation_log, max_retries=max_retries, temperature=temperature)
 
+    def tagged(self, *, actor: str | None, use: str | None, endpoint: str | None) -> "LLMClient":
+        """The same client whose generation log records who asked, for which use, through which endpoint."""
+        from workbench.llm.generation_log import TaggedGenerationLog
+
+        sink = self.generation_log.sink if isinstance(self.generation_log, TaggedGenerationLog) else self.generation_log
+        copy = LLMClient(self.backend, generation_log=TaggedGenerationLog(sink, actor=actor, use=use, endpoint=endpoint),
+                         max_retries=self.max_retries, temperature=self.temperature, default_max_tokens=self.default_max_tokens)
+        return copy
+
     @property
     def provider(self) -> str:
         """The provider name: embedded, openai or fake."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import threading
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timezone
 from enum import StrEnum
 from typing import Any, Callable, Protocol
@@ -38,7 +38,12 @@ generation_log = Table(
     Column("latency_ms", Float, nullable=True),
     Column("outcome", String(40), nullable=False),
     Column("error", Text, nullable=True),
+    # Who asked, for which use of AI, through which governed endpoint (budgets and usage read these).
+    Column("actor", String(200), nullable=True),
+    Column("use", String(40), nullable=True),
+    Column("endpoint", String(100), nullable=True),
     Index("ix_generation_log_at", "at"),
+    Index("ix_generation_log_actor", "actor", "at"),
 )
 
 
@@ -70,6 +75,9 @@ class GenerationRecord:
     latency_ms: float | None = None
     outcome: str = Outcome.OK.value
     error: str | None = None
+    actor: str | None = None
+    use: str | None = None
+    endpoint: str | None = None
 
     def safe(self) -> "GenerationRecord":
         """The record with its texts capped and anything that looks like an API key masked."""
@@ -85,6 +93,9 @@ class GenerationRecord:
             latency_ms=self.latency_ms,
             outcome=str(self.outcome)[:40],
             error=redact(str(self.error))[:MAX_ERROR_CHARS] if self.error else None,
+            actor=str(self.actor)[:200] if self.actor else None,
+            use=str(self.use)[:40] if self.use else None,
+            endpoint=str(self.endpoint)[:100] if self.endpoint else None,
         )
 
 
@@ -93,6 +104,22 @@ class GenerationLogSink(Protocol):
 
     def record(self, entry: GenerationRecord) -> Any:
         """Store one call."""
+
+
+class TaggedGenerationLog:
+    """A sink that stamps every record with who asked, for which use, through which endpoint."""
+
+    def __init__(self, sink: GenerationLogSink, *, actor: str | None, use: str | None, endpoint: str | None) -> None:
+        self.sink = sink
+        self.tags = {"actor": actor, "use": use, "endpoint": endpoint}
+
+    def record(self, entry: GenerationRecord) -> Any:
+        """Store one call through the wrapped sink, with the tags."""
+        return self.sink.record(replace(entry, **self.tags))
+
+    def __getattr__(self, name: str) -> Any:
+        # Reading the log (recent(), records) goes to the wrapped sink.
+        return getattr(self.sink, name)
 
 
 class InMemoryGenerationLog:

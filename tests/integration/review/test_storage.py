@@ -11,6 +11,7 @@ from review.actors import SHELL
 from review.db import Database
 from review.errors import AuthenticationFailed, InvalidInput, PermissionDenied, UserExists, WeakPassword
 from tests.support.review_db import ReviewStack
+from workbench.governance import tables as governance_tables
 from workbench.llm import generation_log
 from workbench.signals import tables as signal_tables
 
@@ -18,10 +19,10 @@ from workbench.signals import tables as signal_tables
 def test_upgrade_is_idempotent_and_the_schema_matches_every_package_s_tables(database):
     """One Alembic history creates exactly the tables the review queue, the generation log and the signals declare."""
     database.upgrade()
-    assert database.current_revision() == "0003_content_hash_covers_title"
+    assert database.current_revision() == "0004_ai_governance"
     with database.engine.connect() as connection:
         diff = compare_metadata(MigrationContext.configure(connection),
-                                [tables.metadata, generation_log.metadata, signal_tables.metadata])
+                                [tables.metadata, generation_log.metadata, signal_tables.metadata, governance_tables.metadata])
     assert diff == []
 
 

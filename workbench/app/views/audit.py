@@ -21,7 +21,7 @@ ROLE_NAMES = [role.value for role in Role]
 st.title("Audit")
 show_flash()
 
-overview, publishing, log, people = st.tabs(["Overview", "Publishing", "Audit log", "Users and roles"])
+overview, publishing, log, people, usage = st.tabs(["Overview", "Publishing", "Audit log", "Users and roles", "AI usage"])
 
 with overview:
     st.subheader("Coverage over time")
@@ -169,3 +169,16 @@ with people:
         else:
             columns[1].button("Disable", key=f"wb_disable_{target}", on_click=run_action,
                               args=(lambda t=target: accounts.disable_user(user.name, t), f"{target} is disabled."))
+
+with usage:
+    st.subheader("AI usage per person, use and endpoint")
+    with errors_shown():
+        governance = services.governance
+        usage_rows = [row.to_dict() for row in governance.usage_rows()]
+        if not usage_rows:
+            st.caption("No model call has been made yet.")
+        else:
+            st.dataframe(pd.DataFrame(usage_rows), hide_index=True, width="stretch")
+        usage_csv = io.StringIO()
+        governance.usage_csv(usage_csv)
+        st.download_button("Export the usage (CSV)", usage_csv.getvalue(), file_name="ai-usage.csv", mime="text/csv", key="wb_usage_csv")

@@ -9,6 +9,7 @@ from pydantic import ValidationError
 from review.policy import Action, DraftState, Role
 from workbench.app import session
 from workbench.app.draft_panel import finding_rows, run_action, show_flash, show_sources
+from workbench.app.policy_gate import require_policy_accepted
 from workbench.app.services import get_services
 from workbench.app.studio import BRIEF_KEY, OPEN_DRAFT_KEY, StreamView, progress_writer, remember_seen, seen_revision
 from workbench.app.ui import errors_shown, model_banner, plain, show_markdown
@@ -21,6 +22,7 @@ user = session.require("draft_studio")
 services = get_services()
 queries, lifecycle, drafting = services.review_queries, services.lifecycle, services.drafting
 st.title("Draft studio")
+require_policy_accepted(services.governance, user)
 with errors_shown():
     model_banner(services.llm)
 show_flash()

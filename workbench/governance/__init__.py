@@ -1,0 +1,1 @@
+"""AI governance: endpoints and routes, content classification, budgets, the AI-use policy."""
