@@ -1,18 +1,22 @@
-"""Drafting overhead: one whole draft through the workbench vs the model's own generation for it.
+"""One embedded draft end to end vs the same model free-running the same number of tokens.
 
-The pipeline side is `DraftingService.create_draft` on the sample library with the embedded model:
-index refresh (no change), retrieval, two grammar-constrained generations, assembly, every check
-(embeddings included), rendering and storing in the review queue (SQLite), then submit. The raw
-side replays the very same two completions (same prompt text, grammar, temperature, seed and
-token limit, recorded from the pipeline's calls) with llama-cpp-python directly, in the same run.
-The ratio pipeline / raw is the cost of everything that is not the model (goal: at most 1.10x).
+The pipeline side is `DraftingService.create_draft` on the sample library with the embedded model
+(constrained by llguidance): index refresh (no change), retrieval, the module and assessment
+generations, assembly, every check (embeddings included), rendering, storing and submitting in the
+review queue (SQLite). The raw side takes the very same two prompts (recorded from the pipeline's
+calls) and lets llama-cpp-python free-run exactly as many tokens as each reply had, with no grammar
+(bench/free_running.py). Goal: the whole draft at most 1.3x the free-running time. The same draft
+constrained by the llama.cpp grammar is timed in the same rounds for comparison
+(`BENCH_DRAFTING_GRAMMAR=0` leaves it out). Rounds alternate the order of the sides.
 
-Warm-up first (model loads, index build, embedder load), so neither side pays one-time costs.
+Warm-up first (model load, index build, embedder load, vocabulary bridge), so no side pays
+one-time costs.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -23,16 +27,21 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT_ROOT))
+sys.path.insert(0, str(PROJECT_ROOT / "bench"))
+
+from free_running import free_run, summary, verdict  # noqa: E402
 
 from workbench.domain.drafts import Brief  # noqa: E402
 from workbench.llm.embedded import completion_prompt  # noqa: E402
 
 SKILL = os.environ.get("BENCH_DRAFTING_SKILL", "lead-delegation")
-ROUNDS = int(os.environ.get("BENCH_DRAFTING_ROUNDS", "1"))
+ROUNDS = int(os.environ.get("BENCH_DRAFTING_ROUNDS", "2"))
+WITH_GRAMMAR = os.environ.get("BENCH_DRAFTING_GRAMMAR", "1") != "0"
+GOAL = 1.3  # one draft over free-running its tokens, at most
 
 
 class RecordingBackend:
-    """Wraps the embedded backend and records what each call asked for (to replay it raw)."""
+    """Wraps the embedded backend and records what each call asked for and how many tokens came back."""
 
     def __init__(self, backend) -> None:
         self.backend = backend
@@ -42,32 +51,15 @@ class RecordingBackend:
         return getattr(self.backend, name)
 
     def complete(self, messages, *, schema, max_tokens, temperature, on_token, cancel):
-        """Delegate, remembering the request and how many tokens came back."""
-        self.backend.model().llama.reset()  # the raw side starts from an empty cache too
+        """Delegate from an empty cache (as the raw side starts), remembering the request and the reply."""
+        self.backend.model().llama.reset()
         reply = self.backend.complete(messages, schema=schema, max_tokens=max_tokens, temperature=temperature, on_token=on_token, cancel=cancel)
-        self.calls.append({"prompt": completion_prompt(messages), "schema": schema, "max_tokens": max_tokens, "temperature": temperature, "tokens": reply.completion_tokens, "text": reply.text})
+        self.calls.append({"prompt": completion_prompt(messages), "temperature": temperature, "tokens": reply.completion_tokens, "mode": reply.structured_mode})
         return reply
 
 
-def raw_generation(loaded, call: dict) -> tuple[float, int, str]:
-    """Seconds, tokens and text of one completion with llama-cpp-python alone (same settings)."""
-    llama = loaded.llama
-    llama.reset()
-    grammar = loaded.grammar_for(call["schema"].json_schema)
-    room = loaded.llama.n_ctx() - len(llama.tokenize(call["prompt"].encode("utf-8"), add_bos=True))
-    started = time.perf_counter()
-    pieces = []
-    for chunk in llama.create_completion(call["prompt"], max_tokens=min(call["max_tokens"], room), temperature=call["temperature"], grammar=grammar, stream=True, seed=0):
-        text = chunk["choices"][0].get("text") or ""
-        if text:
-            pieces.append(text)
-    return time.perf_counter() - started, len(pieces), "".join(pieces)
-
-
 def main() -> None:
-    """Print pipeline time, raw model time and their ratio for one draft on the sample library."""
-    import shutil
-
+    """Print each side's time per round, then min / median, the ratio and the goal."""
     from workbench.bootstrap import bootstrap
     from workbench.settings import Settings
 
@@ -79,45 +71,59 @@ def main() -> None:
     services.accounts.add_user("bench-author", "bench-password-1234", ["author"])
     recorder = RecordingBackend(services.llm.backend)
     services.llm.backend = recorder
+    backend = recorder.backend
 
-    print("warming up: index build, embedder and model load …", flush=True)
+    print("warming up: index build, embedder and model load, vocabulary bridge …", flush=True)
     started = time.perf_counter()
     services.index.build()
     services.index.search("warm up", k=1)
-    recorder.backend.model()
-    print(f"  warm-up {time.perf_counter() - started:.1f} s")
+    llama = backend.model().llama
     brief: Brief = services.drafting.brief_for_skill(SKILL)
+    services.drafting.create_draft("bench-author", brief)  # also builds this draft's llguidance grammars
+    print(f"  warm-up {time.perf_counter() - started:.1f} s")
 
-    print(f"\nDrafting one module + assessment for skill '{SKILL}' (embedded model, sample library)")
-    print(f"{'round':>5} {'pipeline s':>11} {'raw model s':>12} {'ratio':>7} {'tokens':>7}  overhead breakdown")
-    ratios = []
-    for number in range(1, ROUNDS + 1):
+    def draft(constraint: str) -> tuple[float, list[dict], object]:
+        backend.constraint = constraint
         recorder.calls.clear()
         started = time.perf_counter()
         result = services.drafting.create_draft("bench-author", brief)
-        pipeline = time.perf_counter() - started
-        raw_total = 0.0
-        same = True
-        for call in recorder.calls:
-            seconds, _, text = raw_generation(recorder.backend.model(), call)
-            raw_total += seconds
-            same = same and text == call["text"]
-        ratio = pipeline / raw_total if raw_total else float("nan")
-        ratios.append(ratio)
-        tokens = sum(call["tokens"] for call in recorder.calls)
-        timings = result.timings
-        breakdown = ", ".join(
-            f"{name} {timings[name]:.2f}s" for name in ("index_refresh", "retrieval", "checks", "persistence") if name in timings
-        )
-        print(f"{number:>5} {pipeline:>11.2f} {raw_total:>12.2f} {ratio:>6.2f}x {tokens:>7}  {breakdown}")
-        # The same ratio without the noise of two separate generations: the whole call over its own model time.
-        inside = timings.get("module_generation", 0.0) + timings.get("assessment_generation", 0.0)
-        if inside:
-            print(f"       pipeline / its own generation time: {pipeline:.2f} s / {inside:.2f} s = {pipeline / inside:.3f}x")
-        if not same:
-            print("       note: the raw replay produced different text than the pipeline (sampling differed)")
-        print(f"       draft {result.draft_id} ({result.state}), {len(result.content.assessment.items)} items, {len(result.findings)} findings")
-    print(f"\nratio pipeline / raw model generation: {min(ratios):.2f}x best, {max(ratios):.2f}x worst (goal: at most 1.10x)")
+        seconds = time.perf_counter() - started
+        backend.constraint = "llguidance"
+        return seconds, list(recorder.calls), result
+
+    print(f"\nOne module + assessment for skill '{SKILL}' (embedded model, sample library, {ROUNDS} rounds)")
+    sides: dict[str, list[float]] = {"llguidance draft": [], "free-running": [], "grammar draft": []}
+    for number in range(ROUNDS):
+        order = ["grammar", "llguidance"] if WITH_GRAMMAR and number % 2 else ["llguidance", "grammar"] if WITH_GRAMMAR else ["llguidance"]
+        line = []
+        for constraint in order:
+            seconds, calls, result = draft(constraint)
+            tokens = sum(call["tokens"] for call in calls)
+            modes = sorted({call["mode"] for call in calls})
+            assert modes == [constraint], f"the {constraint} draft used {modes}"
+            sides[f"{constraint} draft"].append(seconds)
+            line.append(f"{constraint} draft {seconds:.2f} s ({tokens} tokens, {len(result.content.assessment.items)} items)")
+            if constraint == "llguidance":
+                # Free-run the same prompts for the same number of tokens, straight after.
+                raw = sum(free_run(llama, call["prompt"], call["tokens"], call["temperature"]) for call in calls)
+                sides["free-running"].append(raw)
+                inside = result.timings.get("module_generation", 0.0) + result.timings.get("assessment_generation", 0.0)
+                line.append(f"free-running {raw:.2f} s ({tokens} tokens; generation inside the draft {inside:.2f} s)")
+        print(f"  round {number + 1}: " + " | ".join(line), flush=True)
+
+    free_min, free_median = summary(sides["free-running"])
+    for side, values in sides.items():
+        if values:
+            low, median = summary(values)
+            print(f"{side:<18} min {low:8.2f} s   median {median:8.2f} s")
+    low, median = summary(sides["llguidance draft"])
+    ratio = median / free_median
+    print(f"llguidance draft vs free-running its tokens: ratio of medians {ratio:.2f}x, of mins {low / free_min:.2f}x   "
+          f"(goal <= {GOAL:.2f}x: {verdict(ratio, GOAL, at_least=False)})")
+    if sides["grammar draft"]:
+        low, median = summary(sides["grammar draft"])
+        print(f"grammar draft vs free-running the llguidance draft's tokens: ratio of medians {median / free_median:.2f}x, "
+              f"of mins {low / free_min:.2f}x   (for comparison)")
     shutil.rmtree(work, ignore_errors=True)
 
 

@@ -51,6 +51,9 @@ class Settings(BaseSettings):
     llm_max_retries: int = 2
     llm_temperature: float = 0.2
     llm_context_tokens: int = 8192
+    # How the embedded provider keeps a structured reply to its schema: llguidance's token matcher, or
+    # llama.cpp's GBNF grammar (also the fallback for a schema or vocabulary llguidance cannot handle)
+    llm_constraint: Literal["llguidance", "grammar"] = "llguidance"
     llm_threads: int | None = None
     llm_seed: int | None = None  # sampling seed sent to OpenAI-compatible endpoints (reproducible replies)
     # The schema sent to OpenAI-compatible endpoints: "wire" (the strict subset every provider accepts)

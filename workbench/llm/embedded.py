@@ -1,14 +1,17 @@
-"""The `embedded` provider: llama-cpp-python running a local GGUF, with grammar-constrained JSON.
+"""The `embedded` provider: llama-cpp-python running a local GGUF, with schema-constrained JSON.
 
 The packaged Gemma 3 270M is a small *base* model, not a chat model, so the prompt is rendered
 as a completion document (system text, few-shot "Input/Output" pairs, then the request) and the
-reply is constrained by a grammar built from the JSON schema: it always parses, although its
-content only exercises the workflow.
+reply is constrained to the JSON schema: it always parses, although its content only exercises the
+workflow. The constraint is llguidance's token matcher (workbench.llm.guided) by default, or
+llama.cpp's GBNF grammar (`WORKBENCH_LLM_CONSTRAINT=grammar`, and the fallback for a schema or a
+vocabulary llguidance cannot handle).
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import os
 import threading
 from pathlib import Path
@@ -16,6 +19,7 @@ from typing import Any, Callable
 
 from workbench.errors import GenerationCancelled, LLMUnavailable
 from workbench.llm.errors import LLMCallFailed
+from workbench.llm.guided import ConstraintUnavailable, GuidedCancelled, bridge_tokenizer, checked_tokenizer, schema_grammar
 from workbench.llm.parsing import RawReply
 from workbench.llm.prompts import Message
 
@@ -26,28 +30,70 @@ DEMO_MAX_STRING_CHARS = 160
 DEMO_MAX_ITEMS = 3
 _STRING_KEEP = ("maxLength", "enum", "const", "format", "pattern")
 
+CONSTRAINTS = ("llguidance", "grammar")
+logger = logging.getLogger(__name__)
+
 _MODELS: dict[tuple[str, int, int], "LoadedModel"] = {}
 _MODELS_LOCK = threading.Lock()
 
 
 class LoadedModel:
-    """A llama.cpp model loaded once per process; a lock serialises generations (it is not thread-safe)."""
+    """A llama.cpp model loaded once per process; a lock serialises generations (it is not thread-safe).
+
+    It also caches what constraining costs to build: llama.cpp grammars, llguidance's view of the
+    vocabulary (per bridge) and llguidance grammars, failures included, so each failure is logged once.
+    Cache keys are the schema text as declared: property order is part of a schema (it is the order
+    the reply's keys are generated in), so two schemas that only order their keys differently get
+    grammars of their own.
+    """
 
     def __init__(self, llama: Any) -> None:
         self.llama = llama
         self.lock = threading.Lock()
         self._grammars: dict[str, Any] = {}
+        self._tokenizers: dict[Callable[[Any], Any], Any] = {}
+        self._guidance: dict[tuple[Callable[[Any], Any], str], str | ConstraintUnavailable] = {}
 
     def grammar_for(self, json_schema: dict[str, Any]) -> Any:
-        """The (cached) llama.cpp grammar that only admits JSON matching the schema."""
+        """The (cached) llama.cpp grammar that only admits JSON matching the schema, keys in declared order."""
         from llama_cpp import LlamaGrammar
 
-        key = json.dumps(json_schema, sort_keys=True)
+        key = json.dumps(json_schema)
         grammar = self._grammars.get(key)
         if grammar is None:
             grammar = LlamaGrammar.from_json_schema(key, verbose=False)
             self._grammars[key] = grammar
         return grammar
+
+    def guidance_for(self, json_schema: dict[str, Any], bridge: Callable[[Any], Any] = bridge_tokenizer) -> tuple[Any, str] | None:
+        """(llguidance tokenizer, grammar) for the schema, or None when llguidance cannot constrain it.
+
+        The reason is logged once per vocabulary bridge and once per schema; the caller then uses the
+        llama.cpp grammar.
+        """
+        tokenizer = self._tokenizers.get(bridge)
+        if tokenizer is None:
+            try:
+                tokenizer = checked_tokenizer(bridge, self.llama)
+            except ConstraintUnavailable as error:
+                tokenizer = error
+                logger.warning("%s; constraining with the llama.cpp grammar instead", error)
+            self._tokenizers[bridge] = tokenizer
+        if isinstance(tokenizer, ConstraintUnavailable):
+            return None
+        key = (bridge, json.dumps(json_schema))
+        grammar = self._guidance.get(key)
+        if grammar is None:
+            try:
+                grammar = schema_grammar(json_schema, tokenizer)
+            except ConstraintUnavailable as error:
+                grammar = error
+                title = json_schema.get("title", "the reply") if isinstance(json_schema, dict) else "the reply"
+                logger.warning("%s (schema %s); constraining it with the llama.cpp grammar instead", error, title)
+            self._guidance[key] = grammar
+        if isinstance(grammar, ConstraintUnavailable):
+            return None
+        return tokenizer, grammar
 
 
 def bounded_schema(schema: Any, max_chars: int = DEMO_MAX_STRING_CHARS, max_items: int = DEMO_MAX_ITEMS) -> Any:
@@ -107,7 +153,7 @@ def completion_prompt(messages: list[Message]) -> str:
 
 
 class EmbeddedBackend:
-    """Generates with llama.cpp in this process; structured replies use a JSON-schema grammar."""
+    """Generates with llama.cpp in this process; structured replies are constrained to their JSON schema."""
 
     provider = "embedded"
 
@@ -119,20 +165,26 @@ class EmbeddedBackend:
         n_ctx: int,
         n_threads: int | None = None,
         is_demo_model: bool = True,
+        constraint: str = "llguidance",
+        tokenizer_bridge: Callable[[Any], Any] = bridge_tokenizer,
     ) -> None:
+        if constraint not in CONSTRAINTS:
+            raise ValueError(f"unknown constraint {constraint!r}; use llguidance or grammar")
         self._model_path = model_path
         self.model_id = model_id
         self.n_ctx = n_ctx
         self.n_threads = n_threads or default_threads()
         self.is_demo_model = is_demo_model
+        self.constraint = constraint
+        self.tokenizer_bridge = tokenizer_bridge
 
     def secrets(self) -> list[str]:
         """No keys are involved in local generation."""
         return []
 
     def structured_mode(self) -> str:
-        """Structured replies are constrained by a grammar."""
-        return "grammar"
+        """How structured replies are constrained: llguidance or grammar (a reply records what it used)."""
+        return self.constraint
 
     def model(self) -> LoadedModel:
         """The loaded model (prepared and loaded on first use)."""
@@ -160,51 +212,83 @@ class EmbeddedBackend:
                 raise GenerationCancelled("generation cancelled while waiting for the model", raw_output="")
         try:
             llama = loaded.llama
-            grammar = None
-            if schema is not None:
-                json_schema = bounded_schema(schema.json_schema) if self.is_demo_model else schema.json_schema
-                grammar = loaded.grammar_for(json_schema)
-            prompt_tokens = len(llama.tokenize(prompt.encode("utf-8"), add_bos=True))
-            room = self.n_ctx - prompt_tokens
+            # Special-token text inside the prompt (a passage is untrusted) stays plain text.
+            prompt_tokens = llama.tokenize(prompt.encode("utf-8"), add_bos=True, special=False)
+            room = self.n_ctx - len(prompt_tokens)
             if room <= 0:
                 raise LLMCallFailed(
-                    f"the prompt has {prompt_tokens} tokens, more than the model's context of {self.n_ctx}; "
+                    f"the prompt has {len(prompt_tokens)} tokens, more than the model's context of {self.n_ctx}; "
                     "shorten it or raise WORKBENCH_LLM_CONTEXT_TOKENS"
                 )
             limit = min(max_tokens, room)
-            pieces: list[str] = []
-            finish_reason: str | None = None
-            tokens = 0
-            stream = llama.create_completion(
-                prompt,
-                max_tokens=limit,
-                temperature=temperature,
-                grammar=grammar,
-                stop=None if schema is not None else TEXT_STOPS,
-                stream=True,
-                seed=0,
-            )
-            try:
-                for chunk in stream:
-                    if cancel is not None and cancel.is_set():
-                        raise GenerationCancelled("generation cancelled", raw_output="".join(pieces))
-                    choice = chunk["choices"][0]
-                    text = choice.get("text") or ""
-                    if text:
-                        tokens += 1
-                        pieces.append(text)
-                        if on_token is not None:
-                            on_token(text)
-                    if choice.get("finish_reason"):
-                        finish_reason = choice["finish_reason"]
-            finally:
-                stream.close()
+            if schema is None:
+                return self._stream(llama, prompt_tokens, limit, temperature, None, TEXT_STOPS, on_token, cancel, "text")
+            json_schema = bounded_schema(schema.json_schema) if self.is_demo_model else schema.json_schema
+            guidance = loaded.guidance_for(json_schema, self.tokenizer_bridge) if self.constraint == "llguidance" else None
+            if guidance is None:
+                grammar = loaded.grammar_for(json_schema)
+                return self._stream(llama, prompt_tokens, limit, temperature, grammar, None, on_token, cancel, "grammar")
+            return self._guided(llama, guidance, prompt_tokens, limit, temperature, on_token, cancel)
         finally:
             loaded.lock.release()
+
+    @staticmethod
+    def _guided(llama, guidance, prompt_tokens, limit, temperature, on_token, cancel) -> RawReply:
+        """A reply constrained by llguidance's token matcher."""
+        from workbench.llm.guided import generate
+
+        tokenizer, grammar = guidance
+        try:
+            reply = generate(
+                llama, tokenizer, grammar, prompt_tokens,
+                max_tokens=limit, temperature=temperature, seed=0, on_token=on_token, cancel=cancel,
+            )
+        except GuidedCancelled as cancelled:
+            raise GenerationCancelled("generation cancelled", raw_output=cancelled.raw_output) from None
+        except ConstraintUnavailable as error:
+            raise LLMCallFailed(str(error)) from None
+        return RawReply(
+            text=reply.text,
+            finish_reason=reply.finish_reason,
+            prompt_tokens=len(prompt_tokens),
+            completion_tokens=reply.completion_tokens,
+            structured_mode="llguidance",
+        )
+
+    @staticmethod
+    def _stream(llama, prompt_tokens, limit, temperature, grammar, stop, on_token, cancel, mode) -> RawReply:
+        """A reply from llama-cpp-python's own completion loop (free text, or the llama.cpp grammar)."""
+        pieces: list[str] = []
+        finish_reason: str | None = None
+        tokens = 0
+        stream = llama.create_completion(
+            prompt_tokens,
+            max_tokens=limit,
+            temperature=temperature,
+            grammar=grammar,
+            stop=stop,
+            stream=True,
+            seed=0,
+        )
+        try:
+            for chunk in stream:
+                if cancel is not None and cancel.is_set():
+                    raise GenerationCancelled("generation cancelled", raw_output="".join(pieces))
+                choice = chunk["choices"][0]
+                text = choice.get("text") or ""
+                if text:
+                    tokens += 1
+                    pieces.append(text)
+                    if on_token is not None:
+                        on_token(text)
+                if choice.get("finish_reason"):
+                    finish_reason = choice["finish_reason"]
+        finally:
+            stream.close()
         return RawReply(
             text="".join(pieces),
             finish_reason=finish_reason,
-            prompt_tokens=prompt_tokens,
+            prompt_tokens=len(prompt_tokens),
             completion_tokens=tokens,
-            structured_mode="grammar" if schema is not None else "text",
+            structured_mode=mode,
         )

@@ -65,6 +65,7 @@ def build_embedded_backend(settings: Settings):
             n_ctx=settings.llm_context_tokens,
             n_threads=settings.llm_threads,
             is_demo_model=False,
+            constraint=settings.llm_constraint,
         )
     # Preparing (assemble + sha256) happens on first use, not when the services are built.
     return EmbeddedBackend(
@@ -73,4 +74,5 @@ def build_embedded_backend(settings: Settings):
         n_ctx=settings.llm_context_tokens,
         n_threads=settings.llm_threads,
         is_demo_model=True,
+        constraint=settings.llm_constraint,
     )

@@ -42,7 +42,7 @@ def test_the_embedded_model_returns_schema_valid_output(embedded, prompts) -> No
     assert LLMCheckReply.model_validate_json(result.raw_text) == result.value
     assert "".join(tokens) == result.raw_text
     assert (result.provider, result.model, embedded.is_demo_model) == ("embedded", "gemma-3-270m-q4_k_m", True)
-    assert result.parameters["structured_mode"] == "grammar"
+    assert result.parameters["structured_mode"] == "llguidance"
     assert result.prompt_tokens > 20 and result.completion_tokens > 3
     entry = embedded.generation_log.records[-1]
     assert entry["outcome"] == "ok" and entry["model"] == "gemma-3-270m-q4_k_m"
