@@ -81,7 +81,7 @@ def clean_draft() -> DraftContent:
     return DraftContent(
         module=module,
         assessment=Assessment(id="giving-useful-feedback-assessment", title="Giving useful feedback", items=items),
-        provenance=Provenance(brief=Brief(topic="Giving feedback"), retrieved_chunk_ids=[CHUNK_A, CHUNK_B]),
+        provenance=Provenance(brief=Brief(topic="Giving feedback", question_count=4), retrieved_chunk_ids=[CHUNK_A, CHUNK_B]),
     )
 
 

@@ -178,6 +178,10 @@ def _bidi_override(draft, context):
     draft.assessment.items[1].options[0].text = "Ask \u202eweiver lacidem\u202c first"
 
 
+def _fewer_questions_than_asked(draft, context):
+    draft.provenance.brief.question_count = len(draft.assessment.items) + 2
+
+
 # (check name, how the draft is broken, severity expected, location expected)
 FAULTS = [
     ("schema_valid", _duplicate_section_ids, Severity.ERROR, "section:s1"),
@@ -188,6 +192,7 @@ FAULTS = [
     ("grounding", _weak_grounding, Severity.WARNING, "section:s1"),
     ("grounding", _ungrounded, Severity.ERROR, "module"),
     ("objective_assessed", _unassessed_objective, Severity.ERROR, "objective:o2"),
+    ("question_count", _fewer_questions_than_asked, Severity.WARNING, "assessment"),
     ("answer_key", _two_keys, Severity.ERROR, "item:q1"),
     ("answer_key", _no_key, Severity.ERROR, "item:q2"),
     ("answer_key", _true_false_three_options, Severity.ERROR, "item:q1"),
@@ -229,6 +234,14 @@ def test_each_fault_is_a_named_finding_at_its_location(check, break_draft, sever
     break_draft(draft, context)
     findings = [f for f in run_checks(draft, context) if f.check == check]
     assert any(f.severity == severity and f.location == location for f in findings), findings
+
+
+def test_missing_questions_are_counted_in_words():
+    draft = clean_draft()
+    draft.provenance.brief.question_count = len(draft.assessment.items) + 2
+    [missing] = CHECKS["question_count"](draft, base_context())
+    assert missing.message == (f"the brief asks for {len(draft.assessment.items) + 2} questions; the draft has "
+                               f"{len(draft.assessment.items)} (2 missing) — add or regenerate items, or lower the number in the brief")
 
 
 def test_grounding_scores_are_reported_per_section():

@@ -27,6 +27,7 @@ from workbench.domain.checks.items import (
     check_duplicate_options,
     check_key_position,
     check_objectives_assessed,
+    check_question_count,
 )
 from workbench.domain.checks.language import (
     check_inclusive_language,
@@ -54,6 +55,7 @@ CHECKS: dict[str, Check] = {
     "citation_resolves": check_citations_resolve,
     "grounding": check_grounding,
     "objective_assessed": check_objectives_assessed,
+    "question_count": check_question_count,
     "answer_key": check_answer_keys,
     "duplicate_options": check_duplicate_options,
     "all_none_of_the_above": check_all_none_of_the_above,
@@ -85,5 +87,5 @@ __all__ = [
     "check_all_none_of_the_above", "check_answer_keys", "check_citations_resolve", "check_duplicate_options",
     "check_grounding", "check_inclusive_language", "check_instruction_like_text", "check_injection_canaries", "check_key_position",
     "check_links_and_images", "check_near_duplicate_module", "check_objectives_assessed", "check_personal_data",
-    "check_readability", "check_rendering_fidelity", "check_schema", "check_structure", "readability_grade", "run_checks", "text_fields",
+    "check_question_count", "check_readability", "check_rendering_fidelity", "check_schema", "check_structure", "readability_grade", "run_checks", "text_fields",
 ]

@@ -25,6 +25,16 @@ def check_objectives_assessed(content: DraftContent, context: CheckContext) -> l
     ]
 
 
+def check_question_count(content: DraftContent, context: CheckContext) -> list[Finding]:
+    """The assessment has as many questions as the brief asked for, or a finding says how many are missing."""
+    asked, written = content.provenance.brief.question_count, len(content.assessment.items)
+    if written >= asked:
+        return []
+    return [finding("question_count", Severity.WARNING, "assessment",
+                    f"the brief asks for {asked} questions; the draft has {written} ({asked - written} missing) — "
+                    "add or regenerate items, or lower the number in the brief")]
+
+
 def _key_problem(item: Item) -> str | None:
     keys = len(item.keys)
     if item.type == ItemType.SINGLE_CHOICE:
