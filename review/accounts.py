@@ -15,8 +15,19 @@ from sqlalchemy.exc import IntegrityError
 from review.actors import ActorRef, ShellOperator, actor_name, load_actor
 from review.audit import AuditTrail
 from review.db import Database
-from review.errors import AuthenticationFailed, InvalidInput, PermissionDenied, UnknownUser, UserExists, WeakPassword
+from review.errors import (
+    AuthenticationFailed,
+    InvalidInput,
+    PermissionDenied,
+    SignInThrottled,
+    UnknownUser,
+    UserExists,
+    WeakPassword,
+)
+from review import sign_in_limits
+from review.sign_in_limits import ACCOUNT, CLIENT, Lockout, SignInPolicy, account_subject, client_subject
 from review.policy import Role, parse_roles
+from review.sessions import end_sessions_of
 from review.tables import audit_head, user_roles, users
 from review.views import User
 
@@ -30,11 +41,12 @@ class Accounts:
     """The people who use the workbench: only a lead (or the shell operator) manages them."""
 
     def __init__(self, database: Database, trail: AuditTrail, clock: Callable[[], datetime],
-                 password_hasher: PasswordHasher | None = None) -> None:
+                 password_hasher: PasswordHasher | None = None, sign_in_policy: SignInPolicy | None = None) -> None:
         self.database = database
         self.trail = trail
         self.clock = clock
         self.hasher = password_hasher or PasswordHasher()
+        self.sign_in_policy = sign_in_policy or SignInPolicy()
         self._dummy: str | None = None
 
     @property
@@ -120,18 +132,29 @@ class Accounts:
                 audited_as = name
             else:
                 audited_as = self._authorize_user_admin(connection, actor, "set other users' passwords")
-            result = connection.execute(update(users).where(users.c.name == name).values(password_hash=password_hash))
-            if result.rowcount == 0:
+            user_id = connection.execute(select(users.c.id).where(users.c.name == name)).scalar_one_or_none()
+            if user_id is None:
                 raise UnknownUser(f"no user named {name!r}")
-            self.trail.record(connection, audited_as, "user_password", details={"user": name})
+            connection.execute(update(users).where(users.c.id == user_id).values(password_hash=password_hash))
+            # Whoever knew the old password may be signed in somewhere: every session ends.
+            ended = end_sessions_of(connection, user_id, self.clock(), "password_changed")
+            self.trail.record(connection, audited_as, "user_password", details={"user": name, "sessions_ended": ended})
 
         self.trail.run_write(work, actor=actor_name(actor), action="user_password")
 
-    def authenticate(self, name: str, password: str) -> User:
-        """The user if the password matches and the account is enabled; otherwise one generic failure."""
+    def authenticate(self, name: str, password: str, client: str | None = None) -> User:
+        """The user if the password matches and the account is enabled; otherwise one generic failure.
+
+        A locked account or client address is refused before the password is even checked
+        (SignInThrottled); each failure counts towards both lockouts (`review/sign_in_limits.py`).
+        """
+        name = name or ""
         with self.database.read() as connection:
-            row = connection.execute(select(users).where(users.c.name == (name or ""))).one_or_none()
+            row = connection.execute(select(users).where(users.c.name == name)).one_or_none()
             user = self._user_view(connection, row) if row is not None else None
+        subject = account_subject(name, row is not None)
+        address = client_subject(client)
+        self._refuse_when_locked(subject, address)
         stored = row.password_hash if row is not None else None
         try:
             self.hasher.verify(stored or self._dummy_hash, password or "")
@@ -140,14 +163,62 @@ class Accounts:
             ok = False
         if not ok or user is None or user.disabled:
             reason = "unknown user" if row is None else "disabled" if (ok and user and user.disabled) else "wrong password"
-            self.database.run_write(
-                lambda c: self.trail.record(c, str(name)[:100], "login_failed", details={"reason": reason})
-            )
+            self._count_failure(subject, address, reason)
             raise AuthenticationFailed()
+        self.database.run_write(lambda c: sign_in_limits.clear(c, ACCOUNT, subject))
         if self.hasher.check_needs_rehash(stored):
             new_hash = self.hasher.hash(password)
             self.database.run_write(lambda c: c.execute(update(users).where(users.c.id == user.id).values(password_hash=new_hash)))
         return user
+
+    def _refuse_when_locked(self, subject: str, address: str | None) -> None:
+        now = self.clock()
+        with self.database.read() as connection:
+            ends = [sign_in_limits.locked_until(connection, ACCOUNT, subject, now)]
+            if address:
+                ends.append(sign_in_limits.locked_until(connection, CLIENT, address, now))
+        latest = max((end for end in ends if end is not None), default=None)
+        if latest is not None:
+            raise SignInThrottled(max(1, int((latest - now).total_seconds() + 0.999)))
+
+    def _count_failure(self, subject: str, address: str | None, reason: str) -> None:
+        """Count one failure per account and per address; audit a burst once, and a lockout once."""
+        now = self.clock()
+
+        def work(connection: Connection) -> None:
+            account = sign_in_limits.count_failure(connection, self.sign_in_policy, ACCOUNT, subject, now)
+            by_client = sign_in_limits.count_failure(connection, self.sign_in_policy, CLIENT, address, now) if address else None
+            # Only the subject (a user name or a hash) and a canonical address reach the log: never typed text.
+            details = {"reason": reason, "client": address or "unknown"}
+            if account.burst_started:
+                self.trail.record(connection, subject, "login_failed", details=details)
+            if account.lock_started:
+                self.trail.record(connection, subject, "login_locked", details={
+                    **details, "scope": ACCOUNT, "failures": account.failures, "until": account.locked_until.isoformat()})
+            if by_client is not None and by_client.lock_started:
+                self.trail.record(connection, subject, "login_locked", details={
+                    **details, "scope": CLIENT, "failures": by_client.failures, "until": by_client.locked_until.isoformat()})
+
+        self.database.run_write(work)
+
+    def lockouts(self) -> list[Lockout]:
+        """Every account and client address locked out now (a lead sees them on the Audit page)."""
+        with self.database.read() as connection:
+            return sign_in_limits.lockouts(connection, self.clock())
+
+    def lift_lockout(self, actor: ActorRef, subject: str, scope: str = ACCOUNT) -> bool:
+        """Let an account (by user name) or a client address sign in again at once; lead or shell only."""
+        if scope not in (ACCOUNT, CLIENT):
+            raise InvalidInput(f"a lockout is of an {ACCOUNT} or a {CLIENT}, not {scope!r}")
+
+        def work(connection: Connection) -> bool:
+            audited_as = self._authorize_user_admin(connection, actor, "lift sign-in lockouts")
+            lifted = sign_in_limits.clear(connection, scope, subject)
+            if lifted:
+                self.trail.record(connection, audited_as, "login_unlocked", details={"scope": scope, "subject": subject})
+            return lifted
+
+        return self.trail.run_write(work, actor=actor_name(actor), action="login_unlocked")
 
     def set_roles(self, actor: ActorRef, name: str, roles: Iterable[str | Role]) -> User:
         """Replace a user's roles (lead or shell); refuses to remove the last active lead."""
@@ -164,8 +235,10 @@ class Accounts:
             connection.execute(delete(user_roles).where(user_roles.c.user_id == row.id))
             for role in sorted(parsed):
                 connection.execute(insert(user_roles).values(user_id=row.id, role=role.value))
+            ended = end_sessions_of(connection, row.id, self.clock(), "roles_changed") if parsed != before.roles else 0
             self.trail.record(connection, audited_as, "user_roles", details={
-                "user": name, "before": sorted(r.value for r in before.roles), "after": sorted(r.value for r in parsed)})
+                "user": name, "before": sorted(r.value for r in before.roles), "after": sorted(r.value for r in parsed),
+                "sessions_ended": ended})
             return self._user_view(connection, row)
 
         return self.trail.run_write(work, actor=actor_name(actor), action="user_roles")
@@ -181,7 +254,10 @@ class Accounts:
             if disabled and self._active_leads(connection) == {name}:
                 raise InvalidInput(f"{name!r} is the last active lead; make someone else a lead first")
             connection.execute(update(users).where(users.c.id == row.id).values(disabled=disabled))
-            self.trail.record(connection, audited_as, "user_disable" if disabled else "user_enable", details={"user": name})
+            details: dict = {"user": name}
+            if disabled:
+                details["sessions_ended"] = end_sessions_of(connection, row.id, self.clock(), "disabled")
+            self.trail.record(connection, audited_as, "user_disable" if disabled else "user_enable", details=details)
             return self._user_view(connection, connection.execute(select(users).where(users.c.id == row.id)).one())
 
         return self.trail.run_write(work, actor=actor_name(actor), action="user_disable")

@@ -14,6 +14,16 @@ class AuthenticationFailed(ReviewError):
         super().__init__(message)
 
 
+class SignInThrottled(ReviewError):
+    """Too many failed sign-ins for this account or from this address: wait, or ask a lead to lift it."""
+
+    def __init__(self, retry_after_seconds: int) -> None:
+        self.retry_after_seconds = retry_after_seconds
+        super().__init__(
+            f"too many failed sign-ins: try again in {retry_after_seconds} seconds, or ask a lead to lift the lockout"
+        )
+
+
 class PermissionDenied(ReviewError):
     """The acting user may not do this (missing role, disabled, or a separation-of-duties rule)."""
 

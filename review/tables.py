@@ -148,3 +148,33 @@ audit_head = Table(
     Column("last_seq", Integer, nullable=False),
     Column("last_hash", String(64), nullable=False),
 )
+
+# A signed-in browser: the cookie carries a random token, the database keeps only its SHA-256.
+sign_in_sessions = Table(
+    "sign_in_sessions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("user_id", Integer, ForeignKey("users.id"), nullable=False),
+    Column("via", String(20), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("last_seen_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+    Column("ended_at", UTCDateTime, nullable=True),
+    Column("end_reason", String(40), nullable=True),
+    Index("ix_sign_in_sessions_user_id", "user_id"),
+)
+
+# Failed sign-ins per account (a user name, or the hash of an unknown one) and per client address.
+sign_in_failures = Table(
+    "sign_in_failures",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("scope", String(10), nullable=False),
+    Column("subject", String(100), nullable=False),
+    Column("failures", Integer, nullable=False),
+    Column("first_failed_at", UTCDateTime, nullable=False),
+    Column("last_failed_at", UTCDateTime, nullable=False),
+    Column("locked_until", UTCDateTime, nullable=True),
+    UniqueConstraint("scope", "subject", name="uq_sign_in_failures_scope"),
+)

@@ -84,6 +84,19 @@ class Services:
         return Accounts(self.database, self.audit_trail, self.clock, self.password_hasher)
 
     @cached_property
+    def sign_in_sessions(self):
+        """Server-side sign-in sessions (the browser's cookie names one)."""
+        from datetime import timedelta
+
+        from review.sessions import SignInSessions
+
+        return SignInSessions(
+            self.database, self.audit_trail, self.clock,
+            idle_timeout=timedelta(minutes=self.settings.session_timeout_minutes),
+            absolute_timeout=timedelta(hours=self.settings.session_max_hours),
+        )
+
+    @cached_property
     def review_queries(self):
         """Reading the review queue: drafts, lists, allowed actions, revisions, diffs."""
         from review.queries import ReviewQueries

@@ -10,6 +10,7 @@ from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_EMBEDDING_MODEL = "packaged:all-MiniLM-L6-v2"
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
 
 class Settings(BaseSettings):
@@ -45,7 +46,7 @@ class Settings(BaseSettings):
     llm_provider: Literal["embedded", "openai", "fake"] = "embedded"
     llm_base_url: str | None = None
     llm_model: str | None = None
-    llm_api_key: SecretStr | None = None  # falls back to OPENAI_API_KEY, then .streamlit/secrets.toml
+    llm_api_key: SecretStr | None = None  # falls back to OPENAI_API_KEY, then the Streamlit secrets file
     llm_structured_mode: Literal["auto", "json_schema", "tools", "json_object"] = "auto"
     llm_timeout_seconds: float = 120.0
     llm_max_retries: int = 2
@@ -87,7 +88,14 @@ class Settings(BaseSettings):
     signals_min_group_size: int = Field(default=5, ge=1)
 
     # App
-    session_timeout_minutes: int = Field(default=60, ge=1)
+    session_timeout_minutes: int = Field(default=60, ge=1)  # a session unused this long ends
+    session_max_hours: int = Field(default=12, ge=1)  # and every session ends this long after sign-in
+    # Signs the session cookie; default: a random key kept in <data_dir>/session_secret (replicas: set this)
+    session_secret: SecretStr | None = None
+    # Behind a reverse proxy: count failed sign-ins per address from X-Forwarded-For's last entry
+    trust_forwarded_for: bool = False
+    # Streamlit's secrets ([auth] for single sign-on, API keys): read from here, wherever the server starts
+    streamlit_secrets_file: Path = PROJECT_ROOT / ".streamlit" / "secrets.toml"
 
     @property
     def resolved_database_url(self) -> str:
@@ -117,13 +125,13 @@ class Settings(BaseSettings):
         return self.data_dir / "logs"
 
     def api_key(self) -> SecretStr | None:
-        """The LLM API key from settings, OPENAI_API_KEY, or .streamlit/secrets.toml."""
+        """The LLM API key from settings, OPENAI_API_KEY, or the Streamlit secrets file."""
         if self.llm_api_key is not None:
             return self.llm_api_key
         env_key = os.environ.get("OPENAI_API_KEY")
         if env_key:
             return SecretStr(env_key)
-        secrets = Path(".streamlit") / "secrets.toml"
+        secrets = Path(self.streamlit_secrets_file).expanduser()
         if secrets.is_file():
             import tomllib
 

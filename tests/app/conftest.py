@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import time
 from pathlib import Path
 
 import pytest
@@ -48,6 +47,32 @@ def app_services(app_settings, embedder):
     use_services(None)
 
 
+# AppTest has no browser, so no cookie jar: each AppTest carries the cookie its browser would send
+# in its own session state, and the app's cookie reader is pointed there. Everything behind the
+# cookie (signature, session lookup, expiry, roles) is the real code.
+TEST_COOKIE_KEY = "wb_test_browser_cookie"
+
+
+@pytest.fixture(autouse=True)
+def cookies_from_the_test(monkeypatch):
+    """The app reads its session cookie from the AppTest's simulated browser."""
+    import streamlit as st
+
+    from workbench.app import session
+
+    monkeypatch.setattr(session, "presented_cookie", lambda: st.session_state.get(TEST_COOKIE_KEY))
+
+
+def session_cookie_for(name: str, via: str = "password") -> str:
+    """A real session for `name` in the app's database, as the signed cookie the sign-in route would set."""
+    from workbench.app import session_cookie
+    from workbench.app.services import get_services
+
+    services = get_services()
+    token = services.sign_in_sessions.create(name, via)
+    return session_cookie.sign(token, session_cookie.load_secret(services.settings))
+
+
 @pytest.fixture
 def people(app_services):
     """One lead, one author and one reviewer per dimension, all with the same test password."""
@@ -56,14 +81,12 @@ def people(app_services):
 
 
 def open_app(name: str | None = None, *, timeout: float = 120):
-    """An AppTest of the workbench, signed in as `name` (or signed out), after its first run."""
+    """An AppTest of the workbench, signed in as `name` (a real session and its cookie) or signed out."""
     from streamlit.testing.v1 import AppTest
 
     at = AppTest.from_file(str(MAIN_SCRIPT), default_timeout=timeout)
     if name:
-        at.session_state["wb_user"] = name
-        at.session_state["wb_via"] = "password"
-        at.session_state["wb_last_seen"] = time.time()
+        at.session_state[TEST_COOKIE_KEY] = session_cookie_for(name)
     return at.run()
 
 

@@ -105,3 +105,26 @@ def test_publish_then_unpublish_with_a_reason(submitted_draft, app_services):
     assert not at.exception, at.exception
     assert app_services.review_queries.get_draft(submitted_draft).state.value == "archived"
     assert not path.exists()
+
+
+def test_a_lead_sees_a_sign_in_lockout_and_lifts_it(people, app_services):
+    from review.errors import AuthenticationFailed, SignInThrottled
+
+    for _ in range(5):
+        try:
+            app_services.accounts.authenticate("sam", "not the password", "192.0.2.7")
+        except AuthenticationFailed:
+            pass
+    try:
+        app_services.accounts.authenticate("sam", PASSWORD, "192.0.2.8")
+        raise AssertionError("sam should be locked out")
+    except SignInThrottled:
+        pass
+    at = open_page("lee", "audit")
+    assert not at.exception, at.exception
+    shown = texts(at)
+    assert "account sam: 5 failed sign-ins since" in shown and "locked until" in shown
+    at.button(key="wb_lift_account_sam").click().run()
+    assert not at.exception, at.exception
+    assert "No account or address is locked out after failed sign-ins." in texts(at)
+    assert app_services.accounts.authenticate("sam", PASSWORD, "192.0.2.8").name == "sam"

@@ -1,16 +1,14 @@
-"""Signing in and out: local accounts, OIDC identities, timeouts, revoked roles."""
+"""Who the app says is signed in: the session behind the cookie, never the Streamlit session's own state."""
 
 from __future__ import annotations
 
-import time
+from datetime import timedelta
 
-from tests.app.conftest import PASSWORD, open_app, texts
+from tests.app.conftest import TEST_COOKIE_KEY, open_app, session_cookie_for, texts
 
 
-def _sign_in(at, name: str, password: str):
-    at.text_input(key="wb_sign_in_name").input(name)
-    at.text_input(key="wb_sign_in_password").input(password)
-    return at.button[0].click().run()
+def _titles(at) -> list[str]:
+    return [t.value for t in at.title]
 
 
 def test_first_run_explains_how_to_create_the_first_lead_and_offers_no_default_account(app_services, app_settings):
@@ -24,91 +22,133 @@ def test_first_run_explains_how_to_create_the_first_lead_and_offers_no_default_a
     assert "wb_user" not in at.session_state
 
 
-def test_wrong_password_is_refused_and_nobody_is_signed_in(people):
-    at = _sign_in(open_app(), "sam", "not the password")
+def test_without_a_cookie_the_app_shows_only_the_way_to_sign_in(people):
+    at = open_app()
     assert not at.exception
-    assert [e.value for e in at.error] == ["unknown user, wrong password or disabled account"]
-    assert "wb_user" not in at.session_state
-    assert [t.value for t in at.title] == ["L&D Workbench"]
+    assert _titles(at) == ["L&D Workbench"]
+    assert "You are not signed in." in texts(at)
+    assert "**[Sign in](/auth/sign-in?next=%2F)**" in [m.value for m in at.markdown]
 
 
-def test_signing_in_opens_the_first_page_of_the_role_and_signing_out_ends_it(people):
-    at = _sign_in(open_app(), "sam", PASSWORD)
-    assert not at.exception
-    assert at.session_state["wb_user"] == "sam"
-    assert [t.value for t in at.title] == ["My work"]
-    at.sidebar.button(key="wb_sign_out").click().run()
-    assert "wb_user" not in at.session_state
-    assert "You signed out." in texts(at)
-
-
-def test_an_idle_session_times_out(people, app_services):
-    at = open_app("ann")
-    assert [t.value for t in at.title] == ["My work"]
-    idle = app_services.settings.session_timeout_minutes * 60 + 5
-    at.session_state["wb_last_seen"] = time.time() - idle
-    at.run()
-    assert "wb_user" not in at.session_state
-    assert "timed out" in texts(at)
-    assert [t.value for t in at.title] == ["L&D Workbench"]
-
-
-def test_a_disabled_account_is_signed_out_on_its_next_click(people, app_services):
-    at = open_app("sam")
-    app_services.accounts.disable_user("lee", "sam")
-    at.run()
-    assert "wb_user" not in at.session_state
-    assert "disabled" in texts(at)
-
-
-def test_a_revoked_role_closes_its_pages_at_once(people, app_services):
-    at = open_app("ann")
-    at.switch_page("views/draft_studio.py").run()
-    assert [t.value for t in at.title] == ["Draft studio"]
-    app_services.accounts.set_roles("lee", "ann", ["accuracy_reviewer"])
-    at.run()
-    # The studio is gone from the menu: the router falls back to the first page the new role opens.
-    assert "Draft studio" not in [t.value for t in at.title]
-    assert not at.exception
-
-
-def _oidc_app(issuer: str, subject: str, name: str):
+def test_streamlit_session_state_alone_grants_nothing(people):
+    """What a reattached websocket brings (a Streamlit session's state) is not an identity."""
     from streamlit.testing.v1 import AppTest
 
     from tests.app.conftest import MAIN_SCRIPT
 
-    at = AppTest.from_file(str(MAIN_SCRIPT), default_timeout=30)
-    at.secrets["auth"] = {"redirect_uri": "http://127.0.0.1:8501/oauth2callback", "cookie_secret": "x" * 32,
-                          "client_id": "wb", "client_secret": "s", "server_metadata_url": "https://idp.invalid/.well-known/openid-configuration"}
-    at.user = {"is_logged_in": True, "iss": issuer, "sub": subject, "name": name, "email": f"{name}@example.com"}
-    return at
+    at = AppTest.from_file(str(MAIN_SCRIPT), default_timeout=120)
+    for key, value in {"wb_user": "lee", "wb_via": "password", "wb_last_seen": 1e12}.items():
+        at.session_state[key] = value
+    at.run()
+    assert _titles(at) == ["L&D Workbench"]
+    assert "Audit" not in texts(at)
 
 
-def test_an_unknown_oidc_identity_gets_no_role_until_a_lead_grants_one(people, app_services):
-    at = _oidc_app("https://idp.example.com", "subject-123", "Olga").run()
+def test_a_signed_cookie_opens_the_person_s_pages_and_signing_out_ends_the_session(people, app_services):
+    at = open_app("sam")
     assert not at.exception
-    assert [t.value for t in at.title] == ["No access yet"]
+    assert _titles(at) == ["My work"]
+    cookie = at.session_state[TEST_COOKIE_KEY]
+    at.sidebar.button(key="wb_sign_out").click().run()
+    assert _titles(at) == ["L&D Workbench"]
+    assert "You signed out." in texts(at)
+    # The browser still holds the cookie: it opens nothing any more, in this tab or any other.
+    again = open_app()
+    again.session_state[TEST_COOKIE_KEY] = cookie
+    again.run()
+    assert _titles(again) == ["L&D Workbench"]
+    assert "You signed out." in texts(again)
+
+
+def test_a_tampered_cookie_is_refused(people):
+    cookie = session_cookie_for("lee")
+    token, _, mac = cookie.rpartition(".")
+    for forged in (token[:-1] + ("A" if token[-1] != "A" else "B") + "." + mac, token + "." + mac[::-1], token, "lee"):
+        at = open_app()
+        at.session_state[TEST_COOKIE_KEY] = forged
+        at.run()
+        assert _titles(at) == ["L&D Workbench"], forged
+
+
+def test_an_idle_session_ends_and_says_so(people, app_services):
+    at = open_app("ann")
+    assert _titles(at) == ["My work"]
+    sessions = app_services.sign_in_sessions
+    real_clock = sessions.clock
+    sessions.clock = lambda: real_clock() + timedelta(minutes=app_services.settings.session_timeout_minutes, seconds=5)
+    try:
+        at.run()
+    finally:
+        sessions.clock = real_clock
+    assert _titles(at) == ["L&D Workbench"]
+    assert "Your session ended after a time without activity." in texts(at)
+    at.run()  # and it stays ended when the clock is back
+    assert _titles(at) == ["L&D Workbench"]
+
+
+def test_a_session_ends_at_its_absolute_expiry_even_when_in_use(people, app_services):
+    at = open_app("ann")
+    sessions = app_services.sign_in_sessions
+    real_clock = sessions.clock
+    step = timedelta(minutes=app_services.settings.session_timeout_minutes - 1)
+    elapsed = timedelta(0)
+    try:
+        while elapsed < timedelta(hours=app_services.settings.session_max_hours):
+            elapsed += step
+            sessions.clock = lambda shift=elapsed: real_clock() + shift
+            at.run()
+    finally:
+        sessions.clock = real_clock
+    assert _titles(at) == ["L&D Workbench"]
+    assert "Your session reached its maximum length." in texts(at)
+
+
+def test_disabling_an_account_ends_its_sessions_at_once(people, app_services):
+    at = open_app("sam")
+    app_services.accounts.disable_user("lee", "sam")
+    at.run()
+    assert _titles(at) == ["L&D Workbench"]
+    assert "Your account is disabled." in texts(at)
+    app_services.accounts.disable_user("lee", "sam", disabled=False)
+    at.run()  # re-enabling does not bring the old session back
+    assert _titles(at) == ["L&D Workbench"]
+
+
+def test_a_role_change_ends_the_session(people, app_services):
+    at = open_app("ann")
+    at.switch_page("views/draft_studio.py").run()
+    assert _titles(at) == ["Draft studio"]
+    app_services.accounts.set_roles("lee", "ann", ["accuracy_reviewer"])
+    at.run()
+    assert _titles(at) == ["L&D Workbench"]
+    assert "Your roles changed. Sign in again." in texts(at)
+
+
+def test_a_password_change_ends_every_session_of_the_person(people, app_services):
+    first, second = open_app("cam"), open_app("cam")
+    app_services.accounts.set_password("lee", "cam", "a brand new long password")
+    for at in (first, second):
+        at.run()
+        assert _titles(at) == ["L&D Workbench"]
+        assert "Your password changed." in texts(at)
+
+
+def test_an_oidc_identity_without_a_role_sees_what_to_give_a_lead(people, app_services):
+    user = app_services.accounts.user_for_identity("https://idp.example.com", "subject-123", "Olga")
+    at = open_app()
+    at.session_state[TEST_COOKIE_KEY] = session_cookie_for(user.name, "oidc")
+    at.run()
+    assert not at.exception
+    assert _titles(at) == ["No access yet"]
     assert "subject-123" in "\n".join(c.value for c in at.code)
-    registered = [u for u in app_services.accounts.list_users() if u.oidc_subject == "subject-123"]
-    assert len(registered) == 1 and not registered[0].roles
-
-    app_services.accounts.set_roles("lee", registered[0].name, ["cultural_reviewer"])
-    at.run()
-    assert [t.value for t in at.title] == ["My work"]
-    assert at.session_state["wb_user"] == registered[0].name
-
-
-def test_the_sign_in_page_offers_the_identity_provider_when_auth_is_configured(people):
-    at = _oidc_app("https://idp.example.com", "s", "x")
-    at.user = {"is_logged_in": False}
-    at.run()
-    assert "Sign in with your organisation account" in [b.label for b in at.button]
+    at.button(key="wb_no_access_sign_out").click().run()
+    assert _titles(at) == ["L&D Workbench"]
+    assert "You signed out." in texts(at)
 
 
 def test_an_account_left_without_roles_sees_no_page_but_can_sign_out(people, app_services):
     app_services.accounts.set_roles("lee", "sam", [])
     at = open_app("sam")
-    assert [t.value for t in at.title] == ["No access yet"]
+    assert _titles(at) == ["No access yet"]
     at.button(key="wb_no_access_sign_out").click().run()
-    assert "wb_user" not in at.session_state
-    assert [t.value for t in at.title] == ["L&D Workbench"]
+    assert _titles(at) == ["L&D Workbench"]

@@ -121,15 +121,15 @@ def server(tmp_path_factory):
 
 
 @contextmanager
-def serve_workbench(root: Path, library: Path, data_dir: Path, llm_env: dict[str, str]) -> Iterator[str]:
-    """`workbench serve` on a free loopback port with these LLM settings; yields its base URL once healthy."""
+def serve_workbench(root: Path, library: Path, data_dir: Path, llm_env: dict[str, str], *, cwd: Path = PROJECT_ROOT) -> Iterator[str]:
+    """`workbench serve` on a free loopback port with these settings, started in `cwd`; yields its base URL once healthy."""
     port = _free_port()
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", **llm_env}
     env.pop("OPENAI_API_KEY", None)
     log = (root / "serve.log").open("w")
     command = [str(Path(sys.executable).parent / "workbench"), "--library", str(library), "--data-dir", str(data_dir),
                "serve", "--port", str(port), "--host", "127.0.0.1"]
-    process = subprocess.Popen(command, cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    process = subprocess.Popen(command, cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 90

@@ -10,11 +10,13 @@ from typing import Optional
 
 import typer
 
+from workbench.app.streamlit_options import streamlit_flags
 from workbench.cli.terminal import echo
 from workbench.cli.common import fail, state
 from workbench.first_run import create_lead_command
 
-APP_SCRIPT = Path(__file__).resolve().parent.parent / "app" / "main.py"
+# The st.App with the sign-in routes in front of the pages (workbench/app/main.py).
+APP_SCRIPT = Path(__file__).resolve().parent.parent / "app" / "server.py"
 LEAD_ROLE = "lead"
 
 
@@ -33,16 +35,9 @@ def _create_lead(services, name: str) -> str:
     return password
 
 
-def streamlit_command(host: str, port: int) -> list[str]:
-    """The `streamlit run` command line for the workbench app."""
-    return [
-        sys.executable, "-m", "streamlit", "run", str(APP_SCRIPT),
-        "--server.address", host,
-        "--server.port", str(port),
-        "--server.headless", "true",
-        "--browser.gatherUsageStats", "false",
-        "--server.fileWatcherType", "none",
-    ]
+def streamlit_command(host: str, port: int, secrets_file: Path) -> list[str]:
+    """The `streamlit run` command line for the workbench app, every Streamlit setting explicit."""
+    return [sys.executable, "-m", "streamlit", "run", str(APP_SCRIPT), *streamlit_flags(host, port, secrets_file)]
 
 
 def serve(
@@ -70,10 +65,11 @@ def serve(
     # The app builds its own services from the environment: hand it exactly these settings.
     env["WORKBENCH_LIBRARY_DIR"] = str(Path(settings.library_dir).resolve())
     env["WORKBENCH_DATA_DIR"] = str(Path(settings.data_dir).resolve())
+    env["WORKBENCH_STREAMLIT_SECRETS_FILE"] = str(Path(settings.streamlit_secrets_file).expanduser().resolve())
     env.setdefault("HF_HUB_OFFLINE", "1")
     env.setdefault("TRANSFORMERS_OFFLINE", "1")
     env.setdefault("ANONYMIZED_TELEMETRY", "False")
-    command = streamlit_command(host, port)
+    command = streamlit_command(host, port, settings.streamlit_secrets_file)
     echo(f"Workbench at http://{host}:{port}  (Ctrl+C stops it)")
     sys.stdout.flush()
     try:

@@ -99,6 +99,31 @@ def users_disable(
     echo(f"{'enabled' if enable else 'disabled'} {user.name}")
 
 
+@users_app.command("lockouts")
+def users_lockouts(ctx: typer.Context) -> None:
+    """List the accounts and client addresses locked out after failed sign-ins."""
+    lockouts = _services(ctx).accounts.lockouts()
+    if not lockouts:
+        typer.echo("no lockouts")
+    for lock in lockouts:
+        typer.echo(f"{lock.scope} {_safe(lock.subject)}: {lock.failures} failed sign-ins since "
+                   f"{lock.first_failed_at:%Y-%m-%d %H:%M} UTC, locked until {lock.locked_until:%Y-%m-%d %H:%M:%S} UTC")
+
+
+@users_app.command("unlock")
+def users_unlock(
+    ctx: typer.Context,
+    subject: str = typer.Argument(..., help="The user name (or, with --client, the address) to let sign in again."),
+    client: bool = typer.Option(False, "--client", help="Lift the lockout of a client address instead of an account."),
+) -> None:
+    """Lift a sign-in lockout at once (it also ends by itself after its delay)."""
+    scope = "client" if client else "account"
+    if _services(ctx).accounts.lift_lockout(SHELL, subject, scope):
+        typer.echo(f"lifted the lockout of {scope} {_safe(subject)}")
+    else:
+        fail(f"{scope} {_safe(subject)} has no recorded failed sign-ins; `workbench users lockouts` lists lockouts")
+
+
 # ---------------------------------------------------------------------- review
 
 

@@ -95,7 +95,7 @@ def translate_openai_error(error: Exception, endpoint: str, model: str, secrets:
     if isinstance(error, (openai.AuthenticationError, openai.PermissionDeniedError)):
         return LLMUnavailable(
             f"the LLM endpoint {where} rejected the API key (HTTP {error.status_code}); "
-            "check OPENAI_API_KEY, WORKBENCH_LLM_API_KEY or .streamlit/secrets.toml"
+            "check OPENAI_API_KEY, WORKBENCH_LLM_API_KEY or the Streamlit secrets file (WORKBENCH_STREAMLIT_SECRETS_FILE)"
         )
     if isinstance(error, openai.NotFoundError):
         return LLMUnavailable(f"the LLM endpoint {where} does not know model '{model}' (HTTP 404); check WORKBENCH_LLM_MODEL")

@@ -14,9 +14,8 @@ from workbench.settings import Settings
 
 def test_the_openai_provider_without_a_key_or_local_url_says_what_to_set(tmp_path, monkeypatch) -> None:
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
-    monkeypatch.chdir(tmp_path)  # no .streamlit/secrets.toml here
     with pytest.raises(ConfigurationError, match="OPENAI_API_KEY"):
-        build_llm(Settings(llm_provider="openai"))
+        build_llm(Settings(llm_provider="openai", streamlit_secrets_file=tmp_path / "absent.toml"))
 
 
 def test_a_local_endpoint_needs_no_key(tmp_path, monkeypatch) -> None:
@@ -28,10 +27,12 @@ def test_a_local_endpoint_needs_no_key(tmp_path, monkeypatch) -> None:
 
 def test_the_key_can_come_from_streamlit_secrets(tmp_path, monkeypatch) -> None:
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
-    monkeypatch.chdir(tmp_path)
-    (tmp_path / ".streamlit").mkdir()
-    (tmp_path / ".streamlit" / "secrets.toml").write_text('OPENAI_API_KEY = "sk-from-secrets-file"\n')
-    llm = build_llm(Settings(llm_provider="openai"))
+    (tmp_path / "elsewhere").mkdir()
+    monkeypatch.chdir(tmp_path / "elsewhere")  # the file is found from the setting, not from the current directory
+    secrets = tmp_path / "conf" / "secrets.toml"
+    secrets.parent.mkdir()
+    secrets.write_text('OPENAI_API_KEY = "sk-from-secrets-file"\n')
+    llm = build_llm(Settings(llm_provider="openai", streamlit_secrets_file=secrets))
     assert llm.backend.secrets() == ["sk-from-secrets-file"]
 
 

@@ -3,6 +3,7 @@
 import streamlit as st
 
 from workbench.app import session
+from workbench.app.services import get_services
 
 user = session.require("account")
 st.title("Account")
@@ -11,4 +12,5 @@ st.write("Roles:")
 for role in sorted(user.roles):
     st.text(f"• {role.value}")
 timeout = session.timeout_seconds() / 60
-st.caption(f"Sessions end after {timeout:.0f} minutes without activity.")
+hours = get_services().settings.session_max_hours
+st.caption(f"Sessions end after {timeout:.0f} minutes without activity, and {hours} hours after signing in.")

@@ -142,6 +142,20 @@ with people:
             "identity": f"{u.oidc_issuer} / {u.oidc_subject}" if u.oidc_subject else "",
         } for u in users]), hide_index=True, width="stretch")
 
+    st.subheader("Sign-in lockouts")
+    with errors_shown():
+        lockouts = accounts.lockouts()
+        if not lockouts:
+            st.caption("No account or address is locked out after failed sign-ins.")
+        for lock in lockouts:
+            line, action = st.columns([5, 1])
+            # Subjects are user names, hashes of unknown names or IP addresses: shown as plain text.
+            line.text(f"{lock.scope} {lock.subject}: {lock.failures} failed sign-ins since "
+                      f"{lock.first_failed_at:%Y-%m-%d %H:%M} UTC, locked until {lock.locked_until:%H:%M:%S} UTC")
+            if action.button("Lift", key=f"wb_lift_{lock.scope}_{lock.subject}"):
+                accounts.lift_lockout(user.name, lock.subject, lock.scope)
+                st.rerun()
+
     st.subheader("Add a user")
     with st.form("wb_add_user", clear_on_submit=True):
         name = st.text_input("User name", key="wb_new_user_name")

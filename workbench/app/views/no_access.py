@@ -3,16 +3,15 @@
 import streamlit as st
 
 from workbench.app import session
+from workbench.app.services import get_services
 
+user = session.current_user()
 st.title("No access yet")
 st.write("You are signed in, but you hold no role in the workbench yet. Ask a lead to grant you one.")
-identity = session.oidc_identity()
-if identity:
+record = get_services().accounts.get_user(user.name) if user else None
+if record is not None and record.oidc_subject:
     st.write("Give the lead this identity:")
-    st.code(f"issuer:  {identity[0]}\nsubject: {identity[1]}", language=None)
+    st.code(f"issuer:  {record.oidc_issuer}\nsubject: {record.oidc_subject}", language=None)
 if st.button("Sign out", key="wb_no_access_sign_out"):
-    if identity and session.oidc_configured():
-        st.logout()
-    else:
-        session.sign_out("You signed out.")
-        st.rerun()
+    session.sign_out("You signed out.")
+    st.rerun()

@@ -1,17 +1,23 @@
-"""Sign-in: local accounts by default, the organisation's identity provider when [auth] is configured."""
+"""Shown to a connection without a live session: why, and the way to the sign-in form."""
+
+from urllib.parse import urlsplit
 
 import streamlit as st
 
-from review.errors import ReviewError
 from workbench.app import session
+from workbench.app.auth_routes import ENDED_NOTICES, sign_in_url
 from workbench.app.services import get_services
-from workbench.app.ui import plain
 from workbench.first_run import create_lead_command
 
 st.title("L&D Workbench")
 notice = st.session_state.pop(session.NOTICE_KEY, None)
+ended = session.lookup().ended
 if notice:
     st.info(notice)
+elif ended in ENDED_NOTICES:
+    st.info(ENDED_NOTICES[ended])
+else:
+    st.info("You are not signed in.")
 
 services = get_services()
 if not services.accounts.list_users():
@@ -19,26 +25,8 @@ if not services.accounts.list_users():
     st.warning("No accounts exist yet. Create the first lead from a shell, then sign in here:")
     st.code(create_lead_command(services.settings), language="bash")
 
-if session.oidc_configured():
-    for provider in session.oidc_providers():
-        label = f"Sign in with {provider}" if provider else "Sign in with your organisation account"
-        if st.button(label, key=f"wb_oidc_{provider or 'default'}", type="primary"):
-            if provider:
-                st.login(provider)
-            else:
-                st.login()
-    st.divider()
-    st.caption("Or use a local account")
-
-with st.form("wb_sign_in"):
-    name = st.text_input("User name", key="wb_sign_in_name")
-    password = st.text_input("Password", type="password", key="wb_sign_in_password")
-    submitted = st.form_submit_button("Sign in", type="primary")
-
-if submitted:
-    try:
-        session.sign_in_with_password(name, password)
-    except ReviewError as error:
-        st.error(plain(error))
-    else:
-        st.rerun()
+# Signing in sets an HttpOnly cookie, which only an HTTP response can do: the form lives at /auth/sign-in.
+here = urlsplit(st.context.url or "/")
+back_to = (here.path or "/") + (f"?{here.query}" if here.query else "")
+# A relative markdown link opens in this tab (a link button would open a new one); urlencode leaves no ")".
+st.markdown(f"**[Sign in]({sign_in_url(back_to)})**")
