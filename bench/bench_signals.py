@@ -189,6 +189,8 @@ def raw_file_import(database: Database, path: Path) -> int:
     connection = database.engine.raw_connection()
     try:
         cursor = connection.cursor()
+        if database.is_sqlite:
+            cursor.execute("BEGIN")  # the engine leaves pysqlite in autocommit mode: one transaction, as the service has
         cursor.execute(f"INSERT INTO signal_imports (id, kind, source, imported_at, imported_by, read_count, kept_count, "
                        f"duplicate_count, ignored_count, rejected_count, report) VALUES (1, 'raw', 'raw', "
                        f"{placeholder}, 'raw', 0, 0, 0, 0, 0, '{{}}')", (NOW.isoformat(),))

@@ -8,11 +8,14 @@ below our activity base that names nothing published is reported, never matched 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Iterable
+from typing import Callable, Iterable, NamedTuple
 
 from workbench.exports.cmi5 import DEFAULT_ACTIVITY_BASE, course_activity_id
 from workbench.exports.course_pages import CourseSource
 from workbench.exports.tracking import Standard, tracking_plan
+
+
+MAX_REMEMBERED = 100_000
 
 
 @dataclass(frozen=True)
@@ -36,8 +39,7 @@ class CourseRef:
     items_by_interaction: dict[str, ItemRef] = field(default_factory=dict)  # SCORM 1.2 and 2004 interaction ids
 
 
-@dataclass(frozen=True)
-class Placement:
+class Placement(NamedTuple):
     """Where a statement belongs: a course of ours (and maybe an item), another course, or an unknown id of ours."""
 
     course: CourseRef | None = None
@@ -58,6 +60,8 @@ class ResultCatalog:
         self.courses = list(courses)
         self._by_iri = {course.course_iri: course for course in self.courses}
         self._by_module = {course.module_id: course for course in self.courses}
+        # An import names the same few object ids again and again; those placed by the object id alone are remembered.
+        self._placed: dict[str, Placement] = {}
 
     @classmethod
     def from_sources(cls, sources: Iterable[tuple[CourseSource, tuple[str, ...]]],
@@ -93,23 +97,31 @@ class ResultCatalog:
         """The published module with this id, when it has an assessment."""
         return self._by_module.get(module_id)
 
-    def place(self, object_id: str, named: set[str]) -> Placement:
-        """Where a statement about `object_id`, naming the activities `named`, belongs."""
+    def place(self, object_id: str, named: Callable[[], set[str]]) -> Placement:
+        """Where a statement about `object_id` belongs; `named()` gives every activity it names, asked only when needed."""
+        placed = self._placed.get(object_id)
+        if placed is not None:
+            return placed
         prefix = self.activity_base + "/"
-        ours = [name for name in named if name.startswith(prefix)]
-        if not ours:
-            return Placement()
-        for name in ours:
-            course = self._course_of(name)
-            if course is not None:
-                break
-        else:
-            return Placement(unknown_id=min(ours, key=len))
+        course = self._course_of(object_id) if object_id.startswith(prefix) else None
+        if course is None:
+            # The object is not one of our published activities (an LMS's own id, an unknown id of ours, another
+            # course): the context activities decide.
+            ours = [name for name in named() if name.startswith(prefix)]
+            if not ours:
+                return Placement()
+            course = next((found for found in map(self._course_of, ours) if found is not None), None)
+            if course is None:
+                return Placement(unknown_id=min(ours, key=len))
         items_prefix = course.course_iri + "/items/"
         if object_id.startswith(items_prefix):
             item = course.items_by_iri.get(object_id)
-            return Placement(course, item) if item else Placement(unknown_id=object_id)
-        return Placement(course)
+            placed = Placement(course, item) if item else Placement(unknown_id=object_id)
+        else:
+            placed = Placement(course)
+        if object_id.startswith(course.course_iri) and len(self._placed) < MAX_REMEMBERED:
+            self._placed[object_id] = placed  # the object alone decided: the same object id always lands here
+        return placed
 
     def _course_of(self, activity_id: str) -> CourseRef | None:
         course = self._by_iri.get(activity_id)

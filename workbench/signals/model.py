@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from typing import NamedTuple
 
 # A report keeps at most this many problems and unknown ids; the counts stay exact.
 MAX_LISTED = 200
@@ -18,9 +19,8 @@ class SignalKind(StrEnum):
     LRS = "lrs"
 
 
-@dataclass(frozen=True, slots=True)
-class LearnerResult:
-    """One result of one (pseudonymised) person on one item, or on a whole module."""
+class LearnerResult(NamedTuple):
+    """One result of one (pseudonymised) person on one item, or on a whole module (a tuple: made once per statement)."""
 
     record_key: str
     person: str

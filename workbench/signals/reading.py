@@ -9,8 +9,7 @@ end cannot be found), while a bad JSON line is reported and the next line read.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
-from typing import IO, Any, Iterator
+from typing import IO, Any, Iterator, NamedTuple
 
 CHUNK_CHARS = 1 << 20
 # One statement longer than this is not a statement an LRS exports; the array is given up instead of buffered whole.
@@ -18,8 +17,7 @@ MAX_STATEMENT_CHARS = 16 << 20
 _WHITESPACE = " \t\r\n"
 
 
-@dataclass(frozen=True, slots=True)
-class Element:
+class Element(NamedTuple):
     """One decoded value of the file (or why it could not be decoded) and the line it starts on."""
 
     line: int

@@ -112,8 +112,7 @@ class SignalsService:
 
     def _statements_of_file(self, stream: io.TextIOBase, reader: StatementReader, report: ImportReport,
                             progress: Progress | None) -> Iterator[LearnerResult]:
-        elements = ((element.line, element.value, element.error) for element in read_statements(stream))
-        return self._results(elements, reader, report, progress)
+        return self._results(read_statements(stream), reader, report, progress)
 
     @staticmethod
     def _results(elements, reader: StatementReader, report: ImportReport, progress: Progress | None) -> Iterator[LearnerResult]:

@@ -3,7 +3,7 @@
 A file's results are written in batches inside the one transaction that also records the import,
 so a crash or an error part way leaves nothing of that file behind. A result already stored (same
 statement id, or same SCORM record) is skipped by the database itself (`ON CONFLICT DO NOTHING` on
-`record_key`), so the same statement read from a file and from an LRS is kept once.
+`record_key`, also for repeats inside one batch), so the same statement read from a file and from an LRS is kept once.
 """
 
 from __future__ import annotations
@@ -14,13 +14,14 @@ from functools import lru_cache
 from typing import Callable, Iterable
 
 from sqlalchemy import Connection, distinct, func, insert, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
 from review.db import Database
 from workbench.signals.model import ImportReport, LearnerResult
 from workbench.signals.tables import learner_results, signal_imports
 
 BATCH_ROWS = 5_000
+RESULT_COLUMNS = ("import_id", "record_key", "person", "module_id", "item_id", "objective_id", "skill_ids", "verb",
+                  "success", "score_scaled", "response", "occurred_at")
 
 
 @dataclass(frozen=True)
@@ -45,12 +46,15 @@ class SignalStore:
 
     def __init__(self, database: Database) -> None:
         self.database = database
-        dialect = postgresql if database.dialect == "postgresql" else sqlite
-        self._insert_new = dialect.insert(learner_results).on_conflict_do_nothing(index_elements=["record_key"])
-        # pysqlite sums rowcount over executemany; psycopg does not, so on PostgreSQL the new rows are returned and counted.
-        self._count_returned = database.dialect == "postgresql"
-        if self._count_returned:
-            self._insert_new = self._insert_new.returning(learner_results.c.id)
+        dialect = database.engine.dialect
+        marker = "?" if dialect.paramstyle == "qmark" else "%s"
+        # Written at the driver level (one executemany per batch, values bound by the columns' own types): the ORM-free
+        # Core path costs more per row than checking the statement does. Both drivers sum rowcount over executemany.
+        self._insert_new = (f"INSERT INTO {learner_results.name} ({', '.join(RESULT_COLUMNS)}) "
+                            f"VALUES ({', '.join([marker] * len(RESULT_COLUMNS))}) ON CONFLICT (record_key) DO NOTHING")
+        # Results carry aware UTC times already (xapi.parse_time): only the driver's own conversion is left to do.
+        self._bind_time = _binder(learner_results.c.occurred_at.type.impl, dialect)
+        self._bind_flag = _binder(learner_results.c.success.type, dialect)
 
     def find_file(self, sha256: str) -> ImportReport | None:
         """The report of the earlier import of the file with this sha256, if any."""
@@ -80,30 +84,27 @@ class SignalStore:
                 imported_by=report.imported_by, cursor=report.cursor, read_count=0, kept_count=0, duplicate_count=0,
                 ignored_count=0, rejected_count=0, report="{}",
             ).returning(signal_imports.c.id)).scalar_one()
-            batch: list[dict] = []
+            batch: list[LearnerResult] = []
             for result in results:
-                batch.append(_row(report.import_id, result))
+                batch.append(result)
                 if len(batch) >= BATCH_ROWS:
-                    self._write(connection, batch, report)
+                    self._write(connection, report.import_id, batch, report)
                     batch = []
                     if on_batch is not None:
                         on_batch(report)
             if batch:
-                self._write(connection, batch, report)
+                self._write(connection, report.import_id, batch, report)
             connection.execute(update(signal_imports).where(signal_imports.c.id == report.import_id).values(
                 cursor=report.cursor, read_count=report.read, kept_count=report.kept, duplicate_count=report.duplicates,
                 ignored_count=report.ignored, rejected_count=report.rejected, report=json.dumps(report.as_dict()),
             ))
         return report
 
-    def _write(self, connection: Connection, rows: list[dict], report: ImportReport) -> None:
-        # Repeats inside one batch would make the same key conflict with itself: keep the first.
-        first: dict[str, dict] = {}
-        for row in rows:
-            first.setdefault(row["record_key"], row)
-        unique = list(first.values()) if len(first) < len(rows) else rows
-        outcome = connection.execute(self._insert_new, unique)
-        stored = len(outcome.all()) if self._count_returned else outcome.rowcount
+    def _write(self, connection: Connection, import_id: int, results: list[LearnerResult], report: ImportReport) -> None:
+        bind_time, bind_flag = self._bind_time, self._bind_flag
+        rows = [(import_id, r.record_key, r.person, r.module_id, r.item_id, r.objective_id, _skills_json(r.skill_ids), r.verb,
+                 bind_flag(r.success), r.score_scaled, r.response, bind_time(r.occurred_at)) for r in results]
+        stored = connection.exec_driver_sql(self._insert_new, rows).rowcount
         report.kept += stored
         report.duplicates += len(rows) - stored
 
@@ -140,13 +141,10 @@ def _skills_json(skill_ids: tuple[str, ...]) -> str:
     return json.dumps(list(skill_ids))
 
 
-def _row(import_id: int, result: LearnerResult) -> dict:
-    return {
-        "import_id": import_id, "record_key": result.record_key, "person": result.person, "module_id": result.module_id,
-        "item_id": result.item_id, "objective_id": result.objective_id, "skill_ids": _skills_json(result.skill_ids),
-        "verb": result.verb, "success": result.success, "score_scaled": result.score_scaled, "response": result.response,
-        "occurred_at": result.occurred_at,
-    }
+def _binder(column_type, dialect) -> Callable:
+    """The column type's own conversion of a Python value for this driver (identity when it needs none)."""
+    process = column_type.bind_processor(dialect)
+    return process if process is not None else (lambda value: value)
 
 
 def _report(row) -> ImportReport:  # noqa: ANN001 - a row of signal_imports

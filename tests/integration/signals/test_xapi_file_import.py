@@ -128,8 +128,8 @@ def test_a_crash_part_way_leaves_nothing_of_the_file(database, tmp_path, monkeyp
     signals = signals_on(database)
     written = []
     original_write = store.SignalStore._write
-    monkeypatch.setattr(store.SignalStore, "_write", lambda self, connection, batch, report: (
-        written.append(len(batch)), original_write(self, connection, batch, report)))
+    monkeypatch.setattr(store.SignalStore, "_write", lambda self, connection, import_id, batch, report: (
+        written.append(len(batch)), original_write(self, connection, import_id, batch, report)))
 
     def crash(count):
         raise OSError("the process died")
