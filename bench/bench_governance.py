@@ -3,8 +3,8 @@
 Both sides make the same structured call through the fake provider (scripted reply, no model), with
 the generation log in the same SQLite database. The governed side first asks governance for the
 route — the use's endpoint and its status, the AI-use policy acceptance, the person's and their
-team's token budgets summed from the generation log — then holds a concurrency slot (a row written
-and deleted) while it calls. That is the worst case a lead can configure: every check on.
+team's token budgets summed from the generation log (5,000 earlier calls of the team this month) —
+then holds a concurrency slot for the person and one for the team (lock files) while it calls. That is the worst case a lead can configure: every check on.
 
 Rounds alternate governed / raw (then raw / governed); each round makes CALLS calls. Prints the
 min and median per-call time of each side, the difference and the goal: governance adds at most
@@ -18,15 +18,18 @@ import statistics
 import sys
 import tempfile
 import time
+from dataclasses import asdict
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from argon2 import PasswordHasher  # noqa: E402
+from sqlalchemy import insert  # noqa: E402
 
 from workbench.bootstrap import bootstrap  # noqa: E402
 from workbench.llm.check import LLMCheckReply  # noqa: E402
-from workbench.llm.generation_log import GenerationRecord  # noqa: E402
+from workbench.llm.generation_log import GenerationRecord, generation_log  # noqa: E402
 from workbench.settings import Settings  # noqa: E402
 
 GOAL_MS = 5.0
@@ -34,6 +37,7 @@ CALLS = 50
 ROUNDS = int(os.environ.get("BENCH_GOVERNANCE_ROUNDS", "6"))
 REPLY = {"topic": "active listening", "tip": "Summarise what you heard before you answer."}
 PASSWORD = "a long bench password"
+HISTORY = 5_000
 
 
 def setup(root: Path):
@@ -50,10 +54,17 @@ def setup(root: Path):
     governance.set_budget("lena", "team", "enablement", tokens_per_day=10**9, tokens_per_month=10**10, concurrent=8)
     version = governance.publish_policy("lena", "# AI at work\n\nPeople review every draft.")
     governance.accept_policy("ana", version.version)
-    # Usage history the budget sums read through (a busy month for a small team).
-    for number in range(5_000):
-        services.generation_log.record(GenerationRecord("llm_check", 1, "0" * 64, "fake", "fake", actor=("ana", "bo", "cy")[number % 3],
-                                                        use="drafting", endpoint="default", prompt_tokens=100, completion_tokens=50))
+    # Usage history the budget sums read through: a busy month for a small team, spread from the start
+    # of the month to ten minutes ago (at least 3,000 of the rows fall into today, whatever the date).
+    now = datetime.now(timezone.utc)
+    month = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    span = max(now - timedelta(minutes=10) - month, timedelta(minutes=1))
+    rows = []
+    for number in range(HISTORY):
+        record = asdict(GenerationRecord("llm_check", 1, "0" * 64, "fake", "fake", actor=("ana", "bo", "cy")[number % 3],
+                                         use="drafting", endpoint="default", prompt_tokens=100, completion_tokens=50).safe())
+        rows.append({**record, "parameters": "{}", "at": month + span * (number / HISTORY)})
+    services.database.run_write(lambda connection: connection.execute(insert(generation_log), rows))
     return services
 
 

@@ -153,6 +153,7 @@ class Services:
         from workbench.governance.policy import AIPolicy
         from workbench.governance.routes import RouteTable
         from workbench.governance.service import Governance
+        from workbench.governance.slots import SlotLocks
         from workbench.governance.usage import UsageReport
         from workbench.library.loader import load_library
 
@@ -179,7 +180,7 @@ class Services:
         return Governance(
             database=self.database, levels=levels, registry=registry,
             routes=RouteTable(self.database, self.audit_trail, self.clock, registry),
-            budgets=Budgets(self.database, self.audit_trail, self.clock),
+            budgets=Budgets(self.database, self.audit_trail, self.clock, SlotLocks(settings.data_dir / "generation_slots")),
             policy=AIPolicy(self.database, self.audit_trail, self.clock),
             classifier=ContentClassifier(settings.library_dir, levels, settings.default_classification, settings.folder_classifications),
             usage=UsageReport(self.database), client_for=client_for,

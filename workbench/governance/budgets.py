@@ -8,24 +8,24 @@ the person, or of any team they belong to, is spent.
 from __future__ import annotations
 
 import re
+import threading
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Callable, Iterator
 
-from sqlalchemy import Connection, and_, delete, func, insert, or_, select, update
+from sqlalchemy import Connection, and_, bindparam, case, delete, func, insert, or_, select, update
 
 from review.actors import ActorRef, actor_name
 from review.audit import AuditTrail
 from review.db import Database
 from workbench.errors import BudgetExceeded, GovernanceInputInvalid
 from workbench.governance.authority import lead_name
-from workbench.governance.tables import active_generations, budgets, team_members
+from workbench.governance.slots import SlotLocks
+from workbench.governance.tables import budgets, team_members
 from workbench.llm.generation_log import generation_log
 
 SUBJECT_KINDS = ("user", "team")
-# A generation that never said it ended (a killed process) stops counting after this long.
-STALE_GENERATION = timedelta(minutes=30)
 _TEAM = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._@-]{0,99}$")
 
 
@@ -60,10 +60,12 @@ def _limit(value: int | None, what: str) -> int | None:
 class Budgets:
     """Setting budgets and teams (leads only, audited); checking a person's budgets before a call."""
 
-    def __init__(self, database: Database, trail: AuditTrail, clock: Callable[[], datetime]) -> None:
+    def __init__(self, database: Database, trail: AuditTrail, clock: Callable[[], datetime], slots: SlotLocks) -> None:
         self.database = database
         self.trail = trail
         self.clock = clock
+        self.slots = slots
+        self.usage = TokenUsage()
 
     # -- teams ---------------------------------------------------------------------------------
 
@@ -160,71 +162,132 @@ class Budgets:
     # -- enforcement ---------------------------------------------------------------------------
 
     def check(self, connection: Connection, user: str) -> list[tuple[Budget, list[str]]]:
-        """Refuse (BudgetExceeded) when the user's or a team's tokens are spent; returns the budgets with a concurrency limit."""
-        teams = connection.execute(select(team_members.c.team).where(team_members.c.user_name == user)).scalars().all()
-        wanted = or_(and_(budgets.c.subject_kind == "user", budgets.c.subject == user),
-                     and_(budgets.c.subject_kind == "team", budgets.c.subject.in_(teams)) if teams else False)
-        applicable = [_budget(row) for row in connection.execute(select(budgets).where(wanted)).all()]
+        """Refuse (BudgetExceeded) when the user's or a team's tokens are spent; returns the budgets with a concurrency limit.
+
+        Three reads at most: the user's teams, the budgets that apply, and one sum of the generation
+        log per person (today and this month) over the people those budgets count.
+        """
+        teams = list(connection.execute(_TEAMS_OF, {"user": user}).scalars())
+        applicable = [_budget(row) for row in connection.execute(_BUDGETS_FOR, {"user": user, "teams": teams}).all()]
         if not applicable:
             return []
-        now = self.clock()
-        day_start = now.replace(hour=0, minute=0, second=0, microsecond=0)
-        month_start = day_start.replace(day=1)
+        members = _members_of(connection, [b.subject for b in applicable if b.subject_kind == "team"])
+        people = {budget: [user] if budget.subject_kind == "user" else members.get(budget.subject, []) for budget in applicable}
+        usage: dict[str, tuple[int, int]] = {}
+        if any(b.tokens_per_day is not None or b.tokens_per_month is not None for b in applicable):
+            usage = self.usage.tokens(connection, sorted({p for group in people.values() for p in group}), self.clock())
         with_concurrency = []
         for budget in applicable:
-            people = [user] if budget.subject_kind == "user" else _members(connection, budget.subject)
-            who = f"{user}" if budget.subject_kind == "user" else f"team {budget.subject!r}"
-            for limit, since, period in ((budget.tokens_per_day, day_start, "today"), (budget.tokens_per_month, month_start, "this month")):
-                if limit is None:
-                    continue
-                used = _tokens_used(connection, people, since)
-                if used >= limit:
+            group = people[budget]
+            who = user if budget.subject_kind == "user" else f"team {budget.subject!r}"
+            day = sum(usage.get(person, (0, 0))[0] for person in group)
+            month = sum(usage.get(person, (0, 0))[1] for person in group)
+            for limit, used, period in ((budget.tokens_per_day, day, "today"), (budget.tokens_per_month, month, "this month")):
+                if limit is not None and used >= limit:
                     raise BudgetExceeded(
                         f"{who} has used {used:,} of {limit:,} tokens {period}; nothing was sent. "
                         "A lead can raise the budget (workbench governance budget set)"
                     )
             if budget.concurrent is not None:
-                with_concurrency.append((budget, people))
+                with_concurrency.append((budget, group))
         return with_concurrency
 
     @contextmanager
     def generation_slot(self, user: str, limited: list[tuple[Budget, list[str]]]) -> Iterator[None]:
-        """Hold one of the user's concurrent generations while the block runs (nothing to hold without a limit)."""
-        if not limited:
-            yield
-            return
-
-        def take(connection: Connection) -> int:
-            since = self.clock() - STALE_GENERATION
-            for budget, people in limited:
-                running = connection.execute(
-                    select(func.count()).select_from(active_generations)
-                    .where(active_generations.c.actor.in_(people), active_generations.c.started_at >= since)
-                ).scalar_one()
-                if running >= budget.concurrent:
+        """Hold one of the user's (and each limited team's) concurrent generations while the block runs."""
+        held: list[int] = []
+        try:
+            for budget, _people in limited:
+                slot = self.slots.take(f"{budget.subject_kind}:{budget.subject}", budget.concurrent)
+                if slot is None:
                     who = user if budget.subject_kind == "user" else f"team {budget.subject!r}"
                     raise BudgetExceeded(
-                        f"{who} already has {running} generation{'s' if running != 1 else ''} running, the limit is "
-                        f"{budget.concurrent}; wait for one to finish (nothing was sent)"
+                        f"{who} already has {budget.concurrent} generation{'s' if budget.concurrent != 1 else ''} running, "
+                        f"the limit is {budget.concurrent}; wait for one to finish (nothing was sent)"
                     )
-            return connection.execute(insert(active_generations).values(actor=user, started_at=self.clock())).inserted_primary_key[0]
-
-        slot = self.database.run_write(take)
-        try:
+                held.append(slot)
             yield
         finally:
-            self.database.run_write(lambda connection: connection.execute(delete(active_generations).where(active_generations.c.id == slot)))
+            for slot in held:
+                self.slots.give_back(slot)
 
 
-def _members(connection: Connection, team: str) -> list[str]:
-    return list(connection.execute(select(team_members.c.user_name).where(team_members.c.team == team)).scalars())
+_TEAMS_OF = select(team_members.c.team).where(team_members.c.user_name == bindparam("user"))
+_BUDGETS_FOR = select(budgets).where(or_(
+    and_(budgets.c.subject_kind == "user", budgets.c.subject == bindparam("user")),
+    and_(budgets.c.subject_kind == "team", budgets.c.subject.in_(bindparam("teams", expanding=True))),
+))
+_TOKENS = func.coalesce(generation_log.c.prompt_tokens, 0) + func.coalesce(generation_log.c.completion_tokens, 0)
+_USAGE = (
+    select(generation_log.c.actor,
+           func.sum(case((generation_log.c.at >= bindparam("day"), _TOKENS), else_=0)),
+           func.sum(case((generation_log.c.at >= bindparam("month"), _TOKENS), else_=0)))
+    .where(generation_log.c.actor.in_(bindparam("people", expanding=True)),
+           generation_log.c.at >= bindparam("since"), generation_log.c.at < bindparam("until"))
+    .group_by(generation_log.c.actor)
+)
+# Log rows older than this are settled (their transactions committed long ago): their sums are kept.
+SETTLE_AFTER = timedelta(minutes=2)
+SETTLE_STEP = timedelta(minutes=5)
 
 
-def _tokens_used(connection: Connection, people: list[str], since: datetime) -> int:
-    total = func.coalesce(func.sum(func.coalesce(generation_log.c.prompt_tokens, 0) + func.coalesce(generation_log.c.completion_tokens, 0)), 0)
-    return int(connection.execute(
-        select(total).where(generation_log.c.actor.in_(people), generation_log.c.at >= since)
-    ).scalar_one())
+class TokenUsage:
+    """Tokens each person used today and this month, read from the generation log.
+
+    Sums of the settled past (rows older than a few minutes, on a 5-minute boundary) are kept per
+    person, so a check reads only the log's last minutes through its (actor, at) index; the kept
+    sums are dropped and read again whenever the boundary moves.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._key: tuple[datetime, datetime, datetime] | None = None
+        self._settled: dict[str, tuple[int, int]] = {}
+
+    def tokens(self, connection: Connection, people: list[str], now: datetime) -> dict[str, tuple[int, int]]:
+        """(today, this month) for each person (UTC days and months)."""
+        if not people:
+            return {}
+        day = now.replace(hour=0, minute=0, second=0, microsecond=0)
+        month = day.replace(day=1)
+        epoch = datetime(2000, 1, 1, tzinfo=now.tzinfo)
+        settle = epoch + ((now - SETTLE_AFTER - epoch) // SETTLE_STEP) * SETTLE_STEP
+        settle = max(settle, month)
+        key = (day, month, settle)
+        with self._lock:
+            if self._key != key:
+                self._key, self._settled = key, {}
+            missing = [person for person in people if person not in self._settled]
+        if missing:
+            found = _sums(connection, missing, day, month, month, settle)
+            with self._lock:
+                if self._key == key:
+                    for person in missing:
+                        self._settled[person] = found.get(person, (0, 0))
+        recent = _sums(connection, people, day, month, settle, now + SETTLE_STEP)
+        with self._lock:
+            settled = dict(self._settled) if self._key == key else {}
+        result = {}
+        for person in people:
+            old = settled.get(person) or _sums(connection, [person], day, month, month, settle).get(person, (0, 0))
+            new = recent.get(person, (0, 0))
+            result[person] = (old[0] + new[0], old[1] + new[1])
+        return result
+
+
+def _sums(connection: Connection, people: list[str], day: datetime, month: datetime, since: datetime,
+          until: datetime) -> dict[str, tuple[int, int]]:
+    rows = connection.execute(_USAGE, {"people": people, "day": day, "month": month, "since": since, "until": until}).all()
+    return {actor: (int(today or 0), int(this_month or 0)) for actor, today, this_month in rows}
+
+
+def _members_of(connection: Connection, teams: list[str]) -> dict[str, list[str]]:
+    if not teams:
+        return {}
+    found: dict[str, list[str]] = {}
+    for team, member in connection.execute(select(team_members.c.team, team_members.c.user_name).where(team_members.c.team.in_(teams))):
+        found.setdefault(team, []).append(member)
+    return found
 
 
 def _budget(row) -> Budget:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Callable
 
-from sqlalchemy import Connection, func, insert, select
+from sqlalchemy import Connection, bindparam, func, insert, select
 
 from review.actors import ActorRef, ShellOperator, actor_name, load_actor
 from review.audit import AuditTrail
@@ -101,11 +101,10 @@ class AIPolicy:
         return connection.execute(select(func.max(policy_acceptances.c.version)).where(policy_acceptances.c.user_name == name)).scalar()
 
     def check(self, connection: Connection, name: str) -> None:
-        """PolicyNotAccepted when a policy is published and the person has not accepted its current version."""
-        current = connection.execute(select(func.max(policies.c.version))).scalar()
+        """PolicyNotAccepted when a policy is published and the person has not accepted its current version (one read)."""
+        current, accepted = connection.execute(_CURRENT_AND_ACCEPTED, {"user": name}).one()
         if current is None:
             return
-        accepted = self.accepted_version(connection, name)
         if accepted != current:
             before = f" (you accepted version {accepted})" if accepted else ""
             raise PolicyNotAccepted(
@@ -118,6 +117,12 @@ class AIPolicy:
         with self.database.read() as connection:
             rows = connection.execute(select(policy_acceptances).order_by(policy_acceptances.c.accepted_at)).all()
         return [{"user": r.user_name, "version": r.version, "accepted_at": r.accepted_at.isoformat()} for r in rows]
+
+
+_CURRENT_AND_ACCEPTED = select(
+    select(func.max(policies.c.version)).scalar_subquery(),
+    select(func.max(policy_acceptances.c.version)).where(policy_acceptances.c.user_name == bindparam("user")).scalar_subquery(),
+)
 
 
 def _person(connection: Connection, actor: ActorRef) -> str:

@@ -56,15 +56,6 @@ budgets = Table(
     PrimaryKeyConstraint("subject_kind", "subject"),
 )
 
-# Generations running now, for the concurrency limits (rows older than the stale age are ignored).
-active_generations = Table(
-    "governance_active_generations",
-    metadata,
-    Column("id", Integer, primary_key=True),
-    Column("actor", String(200), nullable=False),
-    Column("started_at", UTCDateTime, nullable=False),
-)
-
 policies = Table(
     "governance_policies",
     metadata,
