@@ -295,7 +295,9 @@ def test_draft_from_a_gap_review_and_publish_in_the_browser(server, browser_page
 
     _open(page, "Audit")
     page.get_by_role("tab", name="Publishing").click()
-    page.get_by_role("button", name="Publish").click()
+    page.get_by_role("button", name="Publish…").click()
+    page.get_by_text("Publish this revision into the library?").wait_for()  # the lead confirms what will be recorded
+    page.get_by_role("button", name="Publish now").click()
     page.get_by_text(f"Published draft #{draft_id} into the library.").wait_for()
     page.screenshot(path=str(shots / "published.png"), full_page=True)
     published = list(server["library"].rglob("giving-feedback-that-helps*.md"))
