@@ -268,6 +268,7 @@ class Services:
         from workbench.exports.lrs_client import LrsClient
         from workbench.signals.catalog import ResultCatalog
         from workbench.signals.service import SignalsService
+        from workbench.skills import load_framework
 
         settings = self.settings
         return SignalsService(
@@ -277,6 +278,7 @@ class Services:
             lrs_client=lambda endpoint: LrsClient.from_settings(settings, endpoint),
             clock=self.clock,
             min_group_size=settings.signals_min_group_size,
+            framework=lambda: load_framework(settings.resolved_skills_file),
         )
 
 

@@ -17,6 +17,7 @@ from workbench.signals.catalog import ResultCatalog
 from workbench.signals.service import SignalsService
 from workbench.signals.store import SignalStore
 
+SAMPLE_SKILLS = Path(__file__).resolve().parents[2] / "content_library" / "skills.yaml"
 MODULE_ID = "giving-useful-feedback"
 MODULE_SKILLS = ("fb-giving",)
 COURSE = course_activity_id(MODULE_ID)
@@ -73,9 +74,12 @@ def write_json_lines(path: Path, statements: Iterable[dict | str]) -> Path:
 
 def signals_on(database, catalog: ResultCatalog | None = None, lrs_client: Callable | None = None,
                min_group_size: int = 5, clock: Callable[[], datetime] = lambda: NOW) -> SignalsService:
-    """The signals service on a test database, as the composition root wires it."""
+    """The signals service on a test database, as the composition root wires it (the sample library's framework)."""
+    from workbench.skills import load_framework
+
     catalog = catalog or feedback_catalog()
-    return SignalsService(SignalStore(database), lambda: catalog, KEY, lrs_client or _no_lrs, clock, min_group_size)
+    return SignalsService(SignalStore(database), lambda: catalog, KEY, lrs_client or _no_lrs, clock, min_group_size,
+                          framework=lambda: load_framework(SAMPLE_SKILLS))
 
 
 def _no_lrs(endpoint):

@@ -23,7 +23,7 @@ def _progress(count: int) -> None:
 def import_signals(
     ctx: typer.Context,
     file: Optional[Path] = typer.Argument(None, help="The file to import (leave out with --from-lrs)."),
-    kind: Optional[str] = typer.Option(None, "--kind", help="What the file holds: xapi (JSON array or JSON lines) | scorm-csv."),
+    kind: Optional[str] = typer.Option(None, "--kind", help="What the file holds: xapi (JSON array or JSON lines) | scorm-csv | proficiency-csv."),
     from_lrs: Optional[str] = typer.Option(None, "--from-lrs", metavar="URL",
                                            help="Pull statements from this LRS's xAPI endpoint (credentials from WORKBENCH_LRS_USERNAME / _PASSWORD)."),
     module: Optional[str] = typer.Option(None, "--module", help="scorm-csv: the published module the rows belong to, when the file has no module column."),
@@ -40,7 +40,7 @@ def import_signals(
         report = signals.import_from_lrs(from_lrs, who, progress=_progress)
     else:
         if not kind:
-            fail("say what the file holds with --kind xapi or --kind scorm-csv")
+            fail("say what the file holds with --kind xapi, scorm-csv or proficiency-csv")
         report = signals.import_file(file, kind, who, progress=_progress, module_id=module)
     if as_json:
         print_json(report.as_dict())
@@ -97,6 +97,23 @@ def item_figures(
         echo(f"{terminal_safe(item.module_id)}  {terminal_safe(item.item_id)}  attempts {item.attempts}  people {item.people}  correct {share}")
     if aggregates.withheld:
         echo(f"{aggregates.withheld} item(s) withheld: answered by fewer than {aggregates.min_group_size} people")
+
+
+@signals_app.command("proficiency")
+def proficiency(
+    ctx: typer.Context,
+    as_json: bool = typer.Option(False, "--json", help="Print the figures as JSON."),
+) -> None:
+    """Per skill and period, the share of people rated below their target, for groups of at least the minimum size."""
+    aggregates = state(ctx).services.signals.proficiency_aggregates()
+    if as_json:
+        print_json(aggregates.as_dict())
+        return
+    for skill in aggregates.skills:
+        typer.echo(f"{_terminal(skill.skill_id)}  {_terminal(skill.period)}  people {skill.people}  below target {skill.below_target} "
+                   f"({skill.below_target / skill.people:.0%})")
+    if aggregates.withheld:
+        typer.echo(f"{aggregates.withheld} skill-period(s) withheld: fewer than {aggregates.min_group_size} people rated")
 
 
 def register(app: typer.Typer) -> None:

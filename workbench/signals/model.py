@@ -16,6 +16,7 @@ class SignalKind(StrEnum):
 
     XAPI = "xapi"
     SCORM_CSV = "scorm-csv"
+    PROFICIENCY_CSV = "proficiency-csv"
     LRS = "lrs"
 
 

@@ -1,4 +1,4 @@
-"""SignalsService: learners' results imported from files and from an LRS, and what may be shown of them."""
+"""SignalsService: learners' results and proficiency ratings imported from files and from an LRS, and what may be shown of them."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from typing import Callable, Iterator
 
 from pydantic import SecretStr
 
+from workbench.domain.skills import SkillsFramework
 from workbench.errors import SignalsInputInvalid
 from workbench.exports.lrs_client import LrsClient
 from workbench.signals.catalog import ResultCatalog
@@ -19,11 +20,12 @@ from workbench.signals.model import ImportReport, LearnerResult, SignalKind
 from workbench.signals.pseudonyms import Pseudonymizer
 from workbench.signals.reading import EmptyInput, read_statements
 from workbench.signals.scorm_csv import HeaderInvalid, ScormCsvReader
-from workbench.signals.store import ItemFigures, SignalStore
+from workbench.signals.proficiency import ProficiencyCsvReader
+from workbench.signals.store import ItemFigures, SignalStore, SkillProficiency
 from workbench.signals.xapi import Rejected, StatementReader, Unknown
 
 PROGRESS_EVERY = 10_000
-FILE_KINDS = (SignalKind.XAPI, SignalKind.SCORM_CSV)
+FILE_KINDS = (SignalKind.XAPI, SignalKind.SCORM_CSV, SignalKind.PROFICIENCY_CSV)
 
 Progress = Callable[[int], None]  # called with the number of records read so far
 
@@ -41,12 +43,27 @@ class ItemAggregates:
         return {"min_group_size": self.min_group_size, "items": [item.as_dict() for item in self.items], "withheld": self.withheld}
 
 
+@dataclass(frozen=True)
+class ProficiencyAggregates:
+    """Per skill and period, the proficiency gap of groups large enough to show, and how many were withheld."""
+
+    min_group_size: int
+    skills: list[SkillProficiency]
+    withheld: int
+
+    def as_dict(self) -> dict:
+        """JSON-ready form (the shape of `workbench signals proficiency --json`)."""
+        return {"min_group_size": self.min_group_size, "skills": [skill.as_dict() for skill in self.skills], "withheld": self.withheld}
+
+
 class SignalsService:
     """Imports learners' results (xAPI files, SCORM interaction CSVs, an LRS) into the database, pseudonymised."""
 
     def __init__(self, store: SignalStore, catalog: Callable[[], ResultCatalog], pseudonym_key: SecretStr | None,
-                 lrs_client: Callable[[str | None], LrsClient], clock: Callable[[], datetime], min_group_size: int = 5) -> None:
+                 lrs_client: Callable[[str | None], LrsClient], clock: Callable[[], datetime], min_group_size: int = 5,
+                 framework: Callable[[], SkillsFramework] | None = None) -> None:
         self.store = store
+        self._framework = framework  # the skills framework ratings are matched against (read per import)
         self._catalog = catalog  # built per import: the published assessments may have changed since the last one
         self._pseudonym_key = pseudonym_key
         self._lrs_client = lrs_client
@@ -70,6 +87,8 @@ class SignalsService:
         pseudonymizer = Pseudonymizer(self._pseudonym_key)
         now = self._clock()
         report = ImportReport(kind=kind.value, source=path.name, sha256=sha256, imported_at=now, imported_by=imported_by)
+        if kind == SignalKind.PROFICIENCY_CSV:
+            return self._import_ratings(path, report, pseudonymizer)
         catalog = self._catalog()
         with path.open("r", encoding="utf-8", newline="") as stream:
             if kind == SignalKind.XAPI:
@@ -79,6 +98,18 @@ class SignalsService:
                 results = _counted(reader.results(stream, report), report, progress)
             try:
                 return self.store.record_import(report, results)
+            except (EmptyInput, HeaderInvalid) as error:
+                raise SignalsInputInvalid(f"{path.name}: {error}; nothing was imported") from None
+            except UnicodeDecodeError as error:
+                raise SignalsInputInvalid(f"{path.name}: not UTF-8 text ({error.reason}); nothing was imported") from None
+
+    def _import_ratings(self, path: Path, report: ImportReport, pseudonymizer: Pseudonymizer) -> ImportReport:
+        if self._framework is None:
+            raise SignalsInputInvalid("no skills framework to match ratings against")
+        reader = ProficiencyCsvReader(self._framework(), pseudonymizer.pseudonym)
+        with path.open("r", encoding="utf-8", newline="") as stream:
+            try:
+                return self.store.record_import(report, reader.ratings(stream, report), ratings=True)
             except (EmptyInput, HeaderInvalid) as error:
                 raise SignalsInputInvalid(f"{path.name}: {error}; nothing was imported") from None
             except UnicodeDecodeError as error:
@@ -142,6 +173,12 @@ class SignalsService:
     def imports(self) -> list[ImportReport]:
         """Every import, newest first."""
         return self.store.imports()
+
+    def proficiency_aggregates(self) -> ProficiencyAggregates:
+        """Per skill and period, the share of people below target, only where at least `min_group_size` people were rated."""
+        figures = self.store.proficiency_figures()
+        shown = [figure for figure in figures if figure.people >= self.min_group_size]
+        return ProficiencyAggregates(self.min_group_size, shown, len(figures) - len(shown))
 
     def item_aggregates(self, module_id: str | None = None) -> ItemAggregates:
         """Per-item figures, only for items answered by at least `min_group_size` people."""

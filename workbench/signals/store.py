@@ -14,11 +14,13 @@ from datetime import datetime, timezone
 from functools import lru_cache
 from typing import Callable, Iterable
 
-from sqlalchemy import Connection, distinct, func, insert, select, update
+from sqlalchemy import Connection, case, distinct, func, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 
 from review.db import Database
 from workbench.signals.model import ImportReport, LearnerResult
-from workbench.signals.tables import learner_results, signal_imports
+from workbench.signals.proficiency import ProficiencyRating
+from workbench.signals.tables import learner_results, proficiency_ratings, signal_imports
 
 BATCH_ROWS = 5_000
 RESULT_COLUMNS = ("import_id", "record_key", "person", "module_id", "item_id", "objective_id", "skill_ids", "verb",
@@ -42,6 +44,21 @@ class ItemFigures:
                 "attempts": self.attempts, "people": self.people, "correct_share": self.correct_share}
 
 
+@dataclass(frozen=True)
+class SkillProficiency:
+    """How the people rated on one skill in one period stand against their targets."""
+
+    skill_id: str
+    period: str
+    people: int
+    below_target: int
+
+    def as_dict(self) -> dict:
+        """JSON-ready form."""
+        return {"skill_id": self.skill_id, "period": self.period, "people": self.people, "below_target": self.below_target,
+                "share_below_target": self.below_target / self.people if self.people else None}
+
+
 class SignalStore:
     """Reads and writes the signals' tables of the workbench database."""
 
@@ -56,6 +73,10 @@ class SignalStore:
         # Results carry aware UTC times already (xapi.parse_time): only the driver's own conversion is left to do.
         self._bind_time = _time_binder(learner_results.c.occurred_at.type.impl, dialect)
         self._bind_flag = _binder(learner_results.c.success.type, dialect)
+        # Ratings come a few thousand a file: the Core path, counting the rows it returns as stored.
+        insert_for = postgresql.insert if database.dialect == "postgresql" else sqlite.insert
+        self._insert_rating = (insert_for(proficiency_ratings).on_conflict_do_nothing(index_elements=["record_key"])
+                               .returning(proficiency_ratings.c.id))
 
     def find_file(self, sha256: str) -> ImportReport | None:
         """The report of the earlier import of the file with this sha256, if any."""
@@ -76,25 +97,26 @@ class SignalStore:
             rows = connection.execute(select(signal_imports).order_by(signal_imports.c.id.desc())).all()
         return [_report(row) for row in rows]
 
-    def record_import(self, report: ImportReport, results: Iterable[LearnerResult],
-                      on_batch: Callable[[ImportReport], None] | None = None) -> ImportReport:
-        """Store the import and every new result in one transaction; `report` is completed as `results` is consumed."""
+    def record_import(self, report: ImportReport, results: Iterable[LearnerResult | ProficiencyRating],
+                      on_batch: Callable[[ImportReport], None] | None = None, ratings: bool = False) -> ImportReport:
+        """Store the import and every new result (or rating) in one transaction; `report` is completed as they are consumed."""
+        write = self._write_ratings if ratings else self._write
         with self.database.transaction() as connection:
             report.import_id = connection.execute(insert(signal_imports).values(
                 kind=report.kind, source=report.source, sha256=report.sha256, imported_at=report.imported_at,
                 imported_by=report.imported_by, cursor=report.cursor, read_count=0, kept_count=0, duplicate_count=0,
                 ignored_count=0, rejected_count=0, report="{}",
             ).returning(signal_imports.c.id)).scalar_one()
-            batch: list[LearnerResult] = []
+            batch: list = []
             for result in results:
                 batch.append(result)
                 if len(batch) >= BATCH_ROWS:
-                    self._write(connection, report.import_id, batch, report)
+                    write(connection, report.import_id, batch, report)
                     batch = []
                     if on_batch is not None:
                         on_batch(report)
             if batch:
-                self._write(connection, report.import_id, batch, report)
+                write(connection, report.import_id, batch, report)
             connection.execute(update(signal_imports).where(signal_imports.c.id == report.import_id).values(
                 cursor=report.cursor, read_count=report.read, kept_count=report.kept, duplicate_count=report.duplicates,
                 ignored_count=report.ignored, rejected_count=report.rejected, report=json.dumps(report.as_dict()),
@@ -108,6 +130,25 @@ class SignalStore:
         stored = connection.exec_driver_sql(self._insert_new, rows).rowcount
         report.kept += stored
         report.duplicates += len(rows) - stored
+
+    def _write_ratings(self, connection: Connection, import_id: int, ratings: list[ProficiencyRating], report: ImportReport) -> None:
+        rows = [dict(import_id=import_id, **rating._asdict()) for rating in ratings]
+        stored = len(connection.execute(self._insert_rating, rows).all())
+        report.kept += stored
+        report.duplicates += len(rows) - stored
+
+    def proficiency_figures(self) -> list[SkillProficiency]:
+        """Per skill and period: people rated, and how many of them below their target (no threshold applied here)."""
+        query = (select(proficiency_ratings.c.skill_id, proficiency_ratings.c.period,
+                        func.count(distinct(proficiency_ratings.c.person)).label("people"),
+                        func.count(distinct(case((proficiency_ratings.c.rating < proficiency_ratings.c.target,
+                                                  proficiency_ratings.c.person)))).label("below"))
+                 .where(proficiency_ratings.c.person.is_not(None), proficiency_ratings.c.target.is_not(None))
+                 .group_by(proficiency_ratings.c.skill_id, proficiency_ratings.c.period)
+                 .order_by(proficiency_ratings.c.skill_id, proficiency_ratings.c.period))
+        with self.database.read() as connection:
+            rows = connection.execute(query).all()
+        return [SkillProficiency(row.skill_id, row.period, row.people, row.below) for row in rows]
 
     def item_figures(self, module_id: str | None = None) -> list[ItemFigures]:
         """Per answered item: attempts, distinct people and the share judged correct (no threshold applied here)."""
@@ -131,8 +172,6 @@ class SignalStore:
 
 
 def _correct():
-    from sqlalchemy import case
-
     return case((learner_results.c.success.is_(True), 1), else_=0)
 
 

@@ -1,6 +1,6 @@
-"""The signals' tables (SQLAlchemy Core): each import, and the learners' results it brought in.
+"""The signals' tables (SQLAlchemy Core): each import, the learners' results and proficiency ratings it brought in.
 
-Created only by the Alembic history in review/migrations (0002_signals). Person identifiers are
+Created only by the Alembic history in review/migrations (0002_signals, 0007_proficiency_ratings). Person identifiers are
 stored as keyed pseudonyms (see pseudonyms.py), never as they arrived.
 """
 
@@ -49,4 +49,19 @@ learner_results = Table(
     Column("response", Text, nullable=True),
     Column("occurred_at", UTCDateTime, nullable=False),
     Index("ix_learner_results_module_item", "module_id", "item_id"),
+)
+
+proficiency_ratings = Table(
+    "proficiency_ratings",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("import_id", Integer, ForeignKey("signal_imports.id"), nullable=False),
+    Column("record_key", String(100), nullable=False, unique=True),
+    Column("person", String(64), nullable=True),  # pseudonym; None for a team's rating
+    Column("team", String(200), nullable=True),
+    Column("skill_id", String(200), nullable=False),
+    Column("rating", Float, nullable=False),
+    Column("target", Float, nullable=True),
+    Column("period", String(20), nullable=False),
+    Index("ix_proficiency_ratings_skill_period", "skill_id", "period"),
 )

@@ -96,7 +96,7 @@ def test_missing_key_kind_or_file_are_one_line_errors(library, tmp_path):
     assert result.stderr.strip() == ("error: set WORKBENCH_SIGNALS_PSEUDONYM_KEY to a secret of at least 16 characters: "
                                      "person identifiers are pseudonymised with it on import")
     result = run(library, data_dir, "signals", "import", str(path), "--kind", "csv")
-    assert result.stderr.strip() == "error: unknown kind of file 'csv'; choose one of: xapi, scorm-csv"
+    assert result.stderr.strip() == "error: unknown kind of file 'csv'; choose one of: xapi, scorm-csv, proficiency-csv"
     result = run(library, data_dir, "signals", "import", str(tmp_path / "nope.json"), "--kind", "xapi")
     assert result.stderr.strip() == f"error: {tmp_path / 'nope.json'}: no such file"
     result = run(library, data_dir, "signals", "import")

@@ -7,7 +7,8 @@ from workbench.app import session
 from workbench.app.services import get_services
 from workbench.app.ui import errors_shown, plain
 
-KINDS = {"xapi": "xAPI statements (JSON array or one per line)", "scorm-csv": "SCORM 1.2 interaction records (CSV)"}
+KINDS = {"xapi": "xAPI statements (JSON array or one per line)", "scorm-csv": "SCORM 1.2 interaction records (CSV)",
+         "proficiency-csv": "Proficiency ratings (CSV)"}
 
 user = session.require("signals")
 services = get_services()
