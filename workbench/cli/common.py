@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NoReturn
 
@@ -41,6 +43,33 @@ def fail(message: str, code: int = 1) -> NoReturn:
     """Print one clear error line to stderr and exit non-zero."""
     echo(f"error: {message}", err=True)
     sys.exit(code)
+
+
+@contextmanager
+def terminal_progress(labels: dict[str, str], fallback: Callable[[str, int, int], None] | None = None) -> Iterator:
+    """A (stage, done, total) callback drawing one bar per stage on stderr when it is a terminal, else `fallback`."""
+    if not sys.stderr.isatty():
+        yield fallback
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    ) as bar:
+        tasks: dict[str, int] = {}
+
+        def update(stage: str, done: int, total: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = bar.add_task(labels.get(stage, stage), total=total)
+            bar.update(tasks[stage], completed=done, total=total)
+
+        yield update
 
 
 def print_json(data: Any) -> None:

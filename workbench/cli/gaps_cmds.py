@@ -10,16 +10,9 @@ from typing import Optional
 import typer
 
 from workbench.cli.terminal import echo, terminal_safe
-from workbench.cli.common import print_json, state
+from workbench.cli.common import print_json, state, terminal_progress
+from workbench.stages import STAGE_LABELS
 
-STAGE_LABELS = {
-    "reading": "Reading library",
-    "embedding": "Embedding chunks",
-    "writing": "Writing index",
-    "reading index": "Reading index",
-    "embedding skills": "Embedding skills",
-    "scoring": "Scoring skills",
-}
 STATUS_MARKS = {"gap": "GAP", "stale": "STALE", "partial": "PARTIAL", "covered": "ok"}
 
 
@@ -38,6 +31,14 @@ def _stderr_progress(stage: str, done: int, total: int) -> None:
         echo(f"{label}...", err=True)
     elif done >= total:
         echo(f"{label}: {done}/{total} done", err=True)
+
+
+def _print_timings(timings: dict[str, float]) -> None:
+    """Where the time went, one line per stage on stderr, slowest first, then the total."""
+    echo("Time per stage:", err=True)
+    for stage, seconds in sorted(timings.items(), key=lambda item: -item[1]):
+        echo(f"  {STAGE_LABELS.get(stage, stage):20} {seconds:8.2f} s", err=True)
+    echo(f"  {'total':20} {sum(timings.values()):8.2f} s", err=True)
 
 
 def _print_table(report) -> None:
@@ -77,9 +78,13 @@ def gaps_command(
         OutputFormat.TABLE, "--format",
         help="table, json (one object per skill, with taught_by, mentioned_in and why) or csv.",
     ),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Print on stderr how long each stage took."),
 ) -> None:
     """Find the skills the library does not teach, teaches at the wrong level, or teaches with stale content."""
-    report = state(ctx).services.gaps.report(skills_file=skills, progress=_stderr_progress)
+    with terminal_progress(STAGE_LABELS, fallback=_stderr_progress) as progress:
+        report = state(ctx).services.gaps.report(skills_file=skills, progress=progress)
+    if verbose:
+        _print_timings(report.timings)
     for warning in report.warnings if output is not OutputFormat.TABLE else ():
         echo(f"warning: {terminal_safe(warning)}", err=True)
     if output is OutputFormat.JSON:

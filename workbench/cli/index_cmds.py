@@ -2,48 +2,11 @@
 
 from __future__ import annotations
 
-import sys
-from contextlib import contextmanager
-from typing import Iterator
-
 import typer
 
 from workbench.cli.terminal import echo
-from workbench.cli.common import fail, print_json, state
-
-STAGE_LABELS = {
-    "reading": "Reading library",
-    "loading model": "Loading model",
-    "embedding": "Embedding chunks",
-    "writing": "Writing index",
-}
-
-
-@contextmanager
-def _terminal_progress(enabled: bool) -> Iterator:
-    """A progress callback drawing a bar on stderr when it is a terminal; a no-op otherwise."""
-    if not enabled or not sys.stderr.isatty():
-        yield None
-        return
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=Console(stderr=True),
-        transient=True,
-    ) as bar:
-        tasks: dict[str, int] = {}
-
-        def update(stage: str, done: int, total: int) -> None:
-            if stage not in tasks:
-                tasks[stage] = bar.add_task(STAGE_LABELS.get(stage, stage), total=total)
-            bar.update(tasks[stage], completed=done, total=total)
-
-        yield update
+from workbench.cli.common import fail, print_json, state, terminal_progress
+from workbench.stages import STAGE_LABELS
 
 
 def _print_report(report) -> None:
@@ -70,7 +33,7 @@ def index_command(
     as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
 ) -> None:
     """Index the content library for search; only new or changed text is embedded."""
-    with _terminal_progress(enabled=True) as progress:
+    with terminal_progress(STAGE_LABELS) as progress:
         report = state(ctx).services.index.build(rebuild=rebuild, progress=progress)
     if as_json:
         print_json(report.to_json())

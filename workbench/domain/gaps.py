@@ -13,6 +13,7 @@ from enum import StrEnum
 
 import numpy as np
 
+from workbench.domain.calibration import tiled_product
 from workbench.domain.library import BloomLevel, Level
 from workbench.domain.teaching import TeachingParameters
 
@@ -94,17 +95,34 @@ def decide_status(
     return GapStatus.PARTIAL
 
 
+SIMILARITY_BLOCK_VALUES = 1 << 22  # entries of a module x module similarity computed at a time
+
+
 def candidate_pairs(similarity: np.ndarray, neighbours: int) -> list[tuple[int, int]]:
     """(i, j) with i < j where j is among i's nearest `neighbours` rows of a similarity matrix, or i among j's."""
     n = similarity.shape[0]
     if n < 2 or neighbours < 1:
         return []
-    k = min(neighbours, n - 1)
-    masked = similarity.astype(np.float32, copy=True)
-    np.fill_diagonal(masked, -np.inf)
-    nearest = np.argpartition(-masked, k - 1, axis=1)[:, :k]
-    pairs = {(min(i, int(j)), max(i, int(j))) for i in range(n) for j in nearest[i]}
+    return sorted(_nearest_in_rows(similarity.astype(np.float32, copy=True), 0, min(neighbours, n - 1)))
+
+
+def nearest_pairs(vectors: np.ndarray, neighbours: int, block_values: int = SIMILARITY_BLOCK_VALUES) -> list[tuple[int, int]]:
+    """`candidate_pairs` of the cosine matrix of unit vectors, computed a block of rows at a time (never n x n at once)."""
+    n = len(vectors)
+    if n < 2 or neighbours < 1:
+        return []
+    k, rows, pairs = min(neighbours, n - 1), max(1, block_values // n), set()
+    for start in range(0, n, rows):
+        pairs |= _nearest_in_rows(tiled_product(vectors, vectors.T, start, min(n, start + rows)), start, k)
     return sorted(pairs)
+
+
+def _nearest_in_rows(similarity: np.ndarray, first: int, k: int) -> set[tuple[int, int]]:
+    """Pairs of each row (rows first, first + 1, ...) with its k most similar other rows; changes `similarity`."""
+    rows = np.arange(len(similarity))
+    similarity[rows, first + rows] = -np.inf  # a module is not its own neighbour
+    nearest = np.argpartition(-similarity, k - 1, axis=1)[:, :k]
+    return {(min(first + i, int(j)), max(first + i, int(j))) for i in rows.tolist() for j in nearest[i]}
 
 
 def near_duplicate_pairs(

@@ -25,13 +25,18 @@ Array helpers (backgrounds, calibration, segment reductions) live in workbench/d
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
 
-from workbench.domain.calibration import calibrate, reduce_segments, sigmoid
+from workbench.domain.calibration import BackgroundSample, Calibration, calibrate, reduce_segments, sigmoid, tiled_product
 
+# Chunk x skill values of one channel computed at a time: memory grows with skills + chunks, not their product.
+BLOCK_VALUES = 1 << 22
+# Blocks of the first pass kept for the second while they fit (a small library is computed once).
+KEPT_VALUES = 1 << 25
 
 
 @dataclass(frozen=True)
@@ -100,15 +105,23 @@ class LibraryUnits:
 
 @dataclass(frozen=True)
 class Channel:
-    """One similarity channel: chunks x skills cosines and, per unit, the norm of its chunks' summed vectors.
+    """One similarity channel: chunks x skills cosines, produced a block of chunks at a time, and per-unit norms.
 
-    Chunk-level matrices are unit-major (one row per chunk): reductions over a module's chunks add
-    contiguous rows, and a block of chunks is a block of rows.
+    `cosines(start, stop)` gives the cosines of chunks start..stop-1 with every skill (one row per
+    chunk), so the whole chunks x skills matrix never has to exist. The norms are those of each
+    section's and module's summed chunk vectors.
     """
 
-    chunk: np.ndarray  # chunks x skills
+    cosines: Callable[[int, int], np.ndarray]
+    n_skills: int
     section_norm: np.ndarray  # per section
     module_norm: np.ndarray  # per module
+
+    @classmethod
+    def of_matrix(cls, chunk: np.ndarray, section_norm: np.ndarray, module_norm: np.ndarray) -> "Channel":
+        """A channel whose chunks x skills cosines are already computed."""
+        chunk = np.asarray(chunk, dtype=np.float32)
+        return cls(lambda start, stop: chunk[start:stop], chunk.shape[1], section_norm, module_norm)
 
     @classmethod
     def from_vectors(cls, skill_vectors: np.ndarray, chunk_vectors: np.ndarray, units: LibraryUnits) -> "Channel":
@@ -116,10 +129,14 @@ class Channel:
         skill_vectors = np.asarray(skill_vectors, dtype=np.float32)
         width = skill_vectors.shape[1] if skill_vectors.ndim == 2 else 0
         chunk_vectors = np.asarray(chunk_vectors, dtype=np.float32).reshape(-1, width)
-        chunk = chunk_vectors @ skill_vectors.reshape(-1, width).T
+        skills = skill_vectors.reshape(-1, width)
         sections = reduce_segments(chunk_vectors, units.section_chunks, np.add, 0.0)
         modules = reduce_segments(sections, units.module_sections, np.add, 0.0)
-        return cls(chunk.astype(np.float32), np.linalg.norm(sections, axis=1), np.linalg.norm(modules, axis=1))
+
+        def cosines(start: int, stop: int) -> np.ndarray:
+            return tiled_product(chunk_vectors, skills.T, start, stop)
+
+        return cls(cosines, skills.shape[0], np.linalg.norm(sections, axis=1), np.linalg.norm(modules, axis=1))
 
 
 @dataclass(frozen=True)
@@ -163,7 +180,12 @@ class Contest:
 
     def about(self, calibrated: np.ndarray, units: np.ndarray, skills: np.ndarray, params: "TeachingParameters") -> np.ndarray:
         """How much each (unit, skill) pair's unit is about its skill (see `about`), for given pairs only."""
-        values = np.asarray(calibrated[units, skills], dtype=np.float32)
+        return self.about_values(calibrated[units, skills], units, skills, params)
+
+    def about_values(self, values: np.ndarray, units: np.ndarray, skills: np.ndarray,
+                     params: "TeachingParameters") -> np.ndarray:
+        """As `about`, given each pair's calibrated score."""
+        values = np.asarray(values, dtype=np.float32)
         rival = np.where(self.winner[units] == skills, self.second[units], self.top[units]).astype(np.float32)
         with np.errstate(invalid="ignore"):
             margin = np.subtract(values, rival, dtype=np.float32)
@@ -174,10 +196,11 @@ class Contest:
 
 @dataclass(frozen=True)
 class TeachingScores:
-    """How each module treats each skill (skills x modules), with the section and passage scores behind it.
+    """How each module treats each skill (skills x modules), with the passage scores behind it.
 
-    Section- and passage-level scores are kept as computed: calibrated matrices (sections x skills,
-    chunks x skills) and, per unit, its contest; a pair's "about" value is derived when asked for.
+    Passage scores are kept only where a report looks at them: for each (skill, module) pair that
+    teaches or mentions the skill at all (at or above `counts_at`), the calibrated match of each of
+    the module's passages; every passage keeps its contest (winner, best and runner-up score).
     """
 
     topic: np.ndarray  # skills x modules: the skill is what the whole module is about (0..1)
@@ -189,7 +212,7 @@ class TeachingScores:
     coverage: np.ndarray  # skills: how well the library teaches the skill (0..1)
     declared: np.ndarray  # skills x modules: the module's front matter names the skill
     dedicated_sections: HeadingMatches  # the (section, skill) pairs that teach as dedicated sections, and how much
-    chunk_calibrated: np.ndarray  # chunks x skills: calibrated passage match (robust z)
+    passages: dict[tuple[int, int], np.ndarray]  # (skill, module) -> calibrated match of each of the module's chunks
     chunk_contest: Contest
     units: LibraryUnits
     params: "TeachingParameters"
@@ -200,28 +223,38 @@ class TeachingScores:
         found = np.flatnonzero(teach >= at)
         return found[np.argsort(-teach[found], kind="stable")]
 
-    def _range(self, bounds: np.ndarray, module: int) -> np.ndarray:
-        return np.arange(bounds[module], bounds[module + 1])
+    def _passage_scores(self, row: int, module: int) -> tuple[np.ndarray, np.ndarray]:
+        """The module's chunk indexes and their calibrated match with skill `row`."""
+        chunks = np.arange(self.units.module_chunks[module], self.units.module_chunks[module + 1])
+        if not len(chunks):
+            return chunks, np.zeros(0, dtype=np.float32)
+        found = self.passages.get((row, module))
+        if found is None:
+            raise KeyError(f"passage scores of skill {row} in module {module} were not kept: it neither teaches "
+                           f"nor mentions the skill at {self.params.counts_at} or above")
+        return chunks, found
 
-    def passage_about(self, row: int, chunks: np.ndarray) -> np.ndarray:
-        """How much each of these passages is about skill `row` (0..1)."""
-        chunks = np.asarray(chunks, dtype=np.int64)
-        return self.chunk_contest.about(self.chunk_calibrated, chunks, np.full(len(chunks), row), self.params)
+    def passage_about(self, row: int, module: int) -> np.ndarray:
+        """How much each passage of the module is about skill `row` (0..1)."""
+        chunks, values = self._passage_scores(row, module)
+        return self.chunk_contest.about_values(values, chunks, np.full(len(chunks), row), self.params)
 
     def best_passages(self, row: int, module: int, count: int) -> list[int]:
         """Indexes of the module's `count` chunks that match the skill best, best first."""
-        chunks = self._range(self.units.module_chunks, module)
-        order = np.argsort(-self.chunk_calibrated[chunks, row], kind="stable")
+        chunks, values = self._passage_scores(row, module)
+        order = np.argsort(-values, kind="stable")
         return [int(chunks[i]) for i in order[:count]]
 
     def mention_passage(self, row: int, module: int) -> int | None:
         """Index of the module's passage that is most about the skill (None for a module without chunks)."""
-        chunks = self._range(self.units.module_chunks, module)
-        return int(chunks[int(np.argmax(self.passage_about(row, chunks)))]) if len(chunks) else None
+        chunks, _ = self._passage_scores(row, module)
+        return int(chunks[int(np.argmax(self.passage_about(row, module)))]) if len(chunks) else None
 
     def passage_match(self, row: int, chunk: int) -> float:
         """How closely one passage matches the skill, whatever else it is about (the relevance gate, 0..1)."""
-        value = float(self.chunk_calibrated[chunk, row])
+        module = int(self.units.chunk_module[chunk])
+        chunks, values = self._passage_scores(row, module)
+        value = float(values[chunk - int(chunks[0])])
         x = max(-50.0, min(50.0, (value - self.params.relevance_at) / self.params.relevance_width))
         return 1.0 / (1.0 + math.exp(-x))
 
@@ -275,25 +308,61 @@ def combine_teaching(teach: np.ndarray, counts_at: float) -> np.ndarray:
     return (1.0 - np.prod(1.0 - counted, axis=1)).astype(np.float32)
 
 
-def _whole_units(lexical: Channel, dense: Channel, units: LibraryUnits) -> tuple[dict, dict]:
-    """Section and module cosines per channel: sums of their chunks' cosines over the norms of their summed vectors.
+@dataclass(frozen=True)
+class Block:
+    """A run of whole modules and the chunks and sections they hold (module, section and chunk ranges)."""
 
-    When every section is a single chunk, a section's cosine is its chunk's (a unit vector's norm is 1):
-    the chunk matrices are used as they are, without a copy.
+    modules: slice
+    sections: slice
+    chunks: slice
+
+
+def module_blocks(units: LibraryUnits, max_chunks: int) -> list[Block]:
+    """Consecutive runs of whole modules of at most `max_chunks` chunks (a larger module is a block of its own)."""
+    bounds, blocks, first = units.module_chunks, [], 0
+    for stop in range(1, units.n_modules + 1):
+        if bounds[stop] - bounds[first] > max_chunks and stop - 1 > first:
+            blocks.append(first)
+            first = stop - 1
+    if units.n_modules:
+        blocks.append(first)
+    edges = blocks + [units.n_modules]
+    return [Block(slice(a, b), slice(int(units.module_sections[a]), int(units.module_sections[b])),
+                  slice(int(bounds[a]), int(bounds[b]))) for a, b in zip(edges[:-1], edges[1:])]
+
+
+def _block_units(channel: Channel, units: LibraryUnits, block: Block, single: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """One block's chunk, section and module cosines in one channel.
+
+    A unit's cosine is the sum of its chunks' cosines over the norm of their summed vectors; when
+    every section is a single chunk, a section's cosine is its chunk's (a unit vector's norm is 1).
     """
-    single = units.n_sections == len(units.chunk_section)
-    sections, modules = {}, {}
-    for name, channel in (("lexical", lexical), ("dense", dense)):
-        if single:
-            sums = channel.chunk
-            sections[name] = channel.chunk
-        else:
-            sums = reduce_segments(channel.chunk, units.section_chunks, np.add, 0.0)
-            sections[name] = sums / np.maximum(channel.section_norm, 1e-9).astype(np.float32)[:, None]
-        module_sums = reduce_segments(sums, units.module_sections, np.add, 0.0)
-        module_sums /= np.maximum(channel.module_norm, 1e-9).astype(np.float32)[:, None]
-        modules[name] = module_sums
-    return sections, modules
+    chunk = channel.cosines(block.chunks.start, block.chunks.stop)
+    if single:
+        sums = section = chunk
+    else:
+        sums = reduce_segments(chunk, units.section_chunks[block.sections.start:block.sections.stop + 1] - block.chunks.start,
+                               np.add, 0.0)
+        section = sums / np.maximum(channel.section_norm[block.sections], 1e-9).astype(np.float32)[:, None]
+    module = reduce_segments(sums, units.module_sections[block.modules.start:block.modules.stop + 1] - block.sections.start,
+                             np.add, 0.0)
+    module /= np.maximum(channel.module_norm[block.modules], 1e-9).astype(np.float32)[:, None]
+    return chunk, section, module
+
+
+class _ContestArrays:
+    """Per-unit contests of the whole library, filled one block at a time."""
+
+    def __init__(self, n_units: int) -> None:
+        self.winner = np.zeros(n_units, dtype=np.int64)
+        self.top = np.zeros(n_units, dtype=np.float32)
+        self.second = np.full(n_units, -np.inf, dtype=np.float32)
+
+    def put(self, units: slice, contest: Contest) -> None:
+        self.winner[units], self.top[units], self.second[units] = contest.winner, contest.top, contest.second
+
+    def contest(self) -> Contest:
+        return Contest(self.winner, self.top, self.second)
 
 
 def teaching_scores(
@@ -303,53 +372,123 @@ def teaching_scores(
     headings: HeadingMatches,
     declared: np.ndarray | None = None,
     params: TeachingParameters = TeachingParameters(),
+    block_values: int = BLOCK_VALUES,
+    kept_values: int = KEPT_VALUES,
+    progress: Callable[[int, int], None] | None = None,
 ) -> TeachingScores:
     """Score every (skill, module) pair as taught or mentioned, and every skill's coverage.
 
+    The chunks x skills matrices are computed a block of whole modules at a time, in two passes:
+    the first gathers whole-module cosines and the background samples the passage and section
+    levels are calibrated against; the second calibrates each block and keeps only what the method
+    needs (each unit's contest, the per-module mentions, portions and dedicated sections, and the
+    passage scores of the pairs that teach or mention). Every number is the one the whole matrices
+    would give: blocks hold whole modules, and backgrounds are sampled at the same positions.
     Only a unit's winning skill can be more than half about it, so passage and section figures that
     matter above the cut-offs (mentions, portions) are gathered from each unit's winner: their cost
     grows with the number of chunks, not with chunks x skills.
     """
-    n_skills, n_modules = lexical.chunk.shape[1], units.n_modules
+    n_skills, n_modules = lexical.n_skills, units.n_modules
+    n_chunks, n_sections = len(units.chunk_section), units.n_sections
     declared = np.zeros((n_skills, n_modules), dtype=bool) if declared is None else np.asarray(declared, dtype=bool)
     weight = params.lexical_weight
-    sections, modules = _whole_units(lexical, dense, units)
-    empty = units.module_chunks[1:] == units.module_chunks[:-1]
+    single = n_sections == n_chunks
+    blocks = module_blocks(units, max(1, block_values // max(1, n_skills)))
+    channels = (lexical, dense)
+    steps = 2 * len(blocks)
+
+    # Pass 1: whole-module cosines, and the backgrounds of the passage and section levels.
+    module_cosines = [np.zeros((n_modules, n_skills), dtype=np.float32) for _ in channels]
+    chunk_backgrounds = [BackgroundSample(n_chunks, n_skills) for _ in channels]
+    section_backgrounds = None if single else [BackgroundSample(n_sections, n_skills) for _ in channels]
+    kept: dict[int, list[tuple[np.ndarray, np.ndarray]]] = {}
+    room = kept_values
+    for number, block in enumerate(blocks):
+        computed = [_block_units(channel, units, block, single) for channel in channels]
+        for c, (chunk, section, module) in enumerate(computed):
+            module_cosines[c][block.modules] = module
+            chunk_backgrounds[c].add(block.chunks.start, chunk)
+            if section_backgrounds is not None:
+                section_backgrounds[c].add(block.sections.start, section)
+        size = (block.chunks.stop - block.chunks.start) * n_skills
+        if size <= room:
+            room -= size
+            kept[number] = [(chunk, section) for chunk, section, _ in computed]
+        if progress is not None:
+            progress(number + 1, steps)
+
     # Modules: is the skill what the whole module is about?
-    module_z = calibrate(modules["lexical"], modules["dense"], weight)
+    empty = units.module_chunks[1:] == units.module_chunks[:-1]
+    module_z = calibrate(module_cosines[0], module_cosines[1], weight)
+    del module_cosines
     topic = about(module_z, params, uncontested=declared.T)
     topic[empty] = 0.0
     module_z[empty] = -np.inf
-    # Passages and sections: calibrated the same way; when every section is one chunk they are the same units.
-    chunk_z = calibrate(lexical.chunk, dense.chunk, weight)
-    chunk_contest = Contest.of(chunk_z)
-    single = sections["lexical"] is lexical.chunk
-    section_z = chunk_z if single else calibrate(sections["lexical"], sections["dense"], weight)
-    section_contest = chunk_contest if single else Contest.of(section_z)
-    del sections, modules
-    # A section about the skill under a heading naming it is dedicated to it.
+    chunk_calibration = Calibration.fit(chunk_backgrounds[0].values, chunk_backgrounds[1].values, weight)
+    section_calibration = chunk_calibration if single else Calibration.fit(
+        section_backgrounds[0].values, section_backgrounds[1].values, weight)
+    del chunk_backgrounds, section_backgrounds
+
+    # Pass 2: per block, calibrate passages and sections and keep what the method needs.
+    chunk_contests = _ContestArrays(n_chunks)
+    section_contests = chunk_contests if single else _ContestArrays(n_sections)
     dedicated = np.zeros((n_modules, n_skills), dtype=np.float32)
-    headed = section_contest.about(section_z, headings.section, headings.skill, params) * headings.value
-    keep = headed >= params.counts_at  # below it a dedicated section would not count as teaching anyway
-    headings = HeadingMatches(headings.section[keep], headings.skill[keep], headed[keep].astype(np.float32))
-    np.maximum.at(dedicated, (units.section_module[headings.section], headings.skill), headings.value)
-    # Passages: a passage about the skill (one it wins) in a module that does not teach it is a mention.
-    chunks = np.arange(len(chunk_z))
-    won = chunk_contest.about(chunk_z, chunks, chunk_contest.winner, params)
     mention = np.zeros((n_modules, n_skills), dtype=np.float32)
-    np.maximum.at(mention, (units.chunk_module, chunk_contest.winner), won)
-    # Portion: the share of the module's text in passages about the skill, inside sections the skill wins;
-    # a paragraph that ties its section with the section's own topic counts for its own length only.
-    section_won = section_contest.about(section_z, np.arange(units.n_sections), section_contest.winner, params)
-    owner = section_contest.winner[units.chunk_section]
-    counted = section_won[units.chunk_section] >= params.teaches_at
-    share = chunk_contest.about(chunk_z, chunks[counted], owner[counted], params) * units.chunk_weight[counted]
     portion = np.zeros((n_modules, n_skills), dtype=np.float32)
-    np.add.at(portion, (units.chunk_module[counted], owner[counted]), share)
     module_weight = np.bincount(units.chunk_module, weights=units.chunk_weight, minlength=n_modules)
-    portion /= np.maximum(module_weight, 1e-9).astype(np.float32)[:, None]
-    np.clip(portion, 0.0, 1.0, out=portion)
+    headed = np.zeros(len(headings.section), dtype=np.float32)
+    heading_order = np.argsort(headings.section, kind="stable")
+    heading_sections = headings.section[heading_order]
+    passages: dict[tuple[int, int], np.ndarray] = {}
+    for number, block in enumerate(blocks):
+        pairs = kept.pop(number, None) or [_block_units(channel, units, block, single)[:2] for channel in channels]
+        (lexical_chunk, lexical_section), (dense_chunk, dense_section) = pairs
+        chunk_z = chunk_calibration.apply(lexical_chunk, dense_chunk)
+        section_z = chunk_z if single else section_calibration.apply(lexical_section, dense_section)
+        del pairs, lexical_chunk, lexical_section, dense_chunk, dense_section
+        chunk_contest = Contest.of(chunk_z)
+        chunk_contests.put(block.chunks, chunk_contest)
+        section_contest = chunk_contest if single else Contest.of(section_z)
+        if not single:
+            section_contests.put(block.sections, section_contest)
+        chunk_module = units.chunk_module[block.chunks]
+        chunk_section = units.chunk_section[block.chunks] - block.sections.start
+        # A section about the skill under a heading naming it is dedicated to it.
+        low, high = np.searchsorted(heading_sections, [block.sections.start, block.sections.stop])
+        picked = heading_order[low:high]
+        local = headings.section[picked] - block.sections.start
+        skills = headings.skill[picked]
+        values = section_contest.about(section_z, local, skills, params) * headings.value[picked]
+        headed[picked] = values
+        keep = values >= params.counts_at  # below it a dedicated section would not count as teaching anyway
+        np.maximum.at(dedicated, (units.section_module[headings.section[picked][keep]], skills[keep]), values[keep])
+        # Passages: a passage about the skill (one it wins) in a module that does not teach it is a mention.
+        chunks = np.arange(len(chunk_z))
+        won = chunk_contest.about(chunk_z, chunks, chunk_contest.winner, params)
+        np.maximum.at(mention, (chunk_module, chunk_contest.winner), won)
+        # Portion: the share of the module's text in passages about the skill, inside sections the skill wins;
+        # a paragraph that ties its section with the section's own topic counts for its own length only.
+        section_won = section_contest.about(section_z, np.arange(len(section_z)), section_contest.winner, params)
+        owner = section_contest.winner[chunk_section]
+        counted = section_won[chunk_section] >= params.teaches_at
+        share = chunk_contest.about(chunk_z, chunks[counted], owner[counted], params) * units.chunk_weight[block.chunks][counted]
+        np.add.at(portion, (chunk_module[counted], owner[counted]), share)
+        rows = block.modules
+        portion[rows] /= np.maximum(module_weight[rows], 1e-9).astype(np.float32)[:, None]
+        np.clip(portion[rows], 0.0, 1.0, out=portion[rows])
+        # The passage scores of every pair that teaches or mentions the skill at all, for the report.
+        teach_rows = np.maximum(np.maximum(topic[rows], portion[rows]), dedicated[rows])
+        wanted_modules, wanted_skills = np.nonzero((teach_rows >= params.counts_at) | (mention[rows] >= params.counts_at))
+        first = units.module_chunks[rows.start:rows.stop + 1] - block.chunks.start
+        for m, skill in zip(wanted_modules.tolist(), wanted_skills.tolist()):
+            passages[(skill, rows.start + m)] = chunk_z[first[m]:first[m + 1], skill].copy()
+        if progress is not None:
+            progress(len(blocks) + number + 1, steps)
+    if progress is not None and not blocks:
+        progress(0, 0)
+    keep = headed >= params.counts_at
+    headings = HeadingMatches(headings.section[keep], headings.skill[keep], headed[keep].astype(np.float32))
     teach = np.maximum(np.maximum(topic, portion), dedicated)
     by_skill = [np.ascontiguousarray(matrix.T) for matrix in (topic, portion, dedicated, teach, mention, module_z)]
     coverage = combine_teaching(by_skill[3], params.counts_at) if n_modules else np.zeros(n_skills, dtype=np.float32)
-    return TeachingScores(*by_skill, coverage, declared, headings, chunk_z, chunk_contest, units, params)
+    return TeachingScores(*by_skill, coverage, declared, headings, passages, chunk_contests.contest(), units, params)

@@ -147,10 +147,22 @@ class LexicalModel:
 
     def documents_by_queries(self, queries: list[str]) -> np.ndarray:
         """documents x queries cosine similarities, one row per chunk (zeros when the library has no vocabulary)."""
+        return self.chunk_cosines(queries)(0, self._count)
+
+    def chunk_cosines(self, queries: list[str]) -> Callable[[int, int], np.ndarray]:
+        """A function giving the cosines of chunks start..stop-1 with the skill texts, one row per chunk.
+
+        A large library's chunks x skills matrix is then computed a block of rows at a time.
+        """
         if self._documents is None or not queries:
-            return np.zeros((self._count, len(queries)), dtype=np.float32)
-        product = self._documents @ self.query_vectors(queries).T
-        return np.asarray(product.toarray(), dtype=np.float32)
+            return lambda start, stop: np.zeros((stop - start, len(queries)), dtype=np.float32)
+        transposed = self.query_vectors(queries).T.tocsr()
+        documents = self._documents
+
+        def cosines(start: int, stop: int) -> np.ndarray:
+            return np.asarray((documents[start:stop] @ transposed).toarray(), dtype=np.float32)
+
+        return cosines
 
     def heading_matches(self, headings: list[str], queries: list[str], at_least: float = 0.0) -> HeadingMatches:
         """TF-IDF cosines of headings with skill texts above `at_least`, for the pairs that share a word.

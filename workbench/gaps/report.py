@@ -186,6 +186,7 @@ class GapReport:
     module_count: int = 0
     chunk_count: int = 0
     warnings: list[str] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict, compare=False)  # seconds per stage of building it
 
     @property
     def orphans(self) -> list[str]:

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
 import numpy as np
 
-from workbench.domain.gaps import GapParameters, candidate_pairs, near_duplicate_pairs
+from workbench.domain.gaps import GapParameters, near_duplicate_pairs, nearest_pairs
 from workbench.domain.skills import SkillsFramework
 from workbench.domain.calibration import reduce_segments
-from workbench.domain.teaching import Channel, teaching_scores
+from workbench.domain.teaching import BLOCK_VALUES, KEPT_VALUES, Channel, teaching_scores
 from workbench.errors import UnknownSkill
 from workbench.gaps.assembly import ReportAssembler
 from workbench.gaps.lexical import LexicalModel
@@ -19,20 +18,22 @@ from workbench.gaps.report import GapReport
 from workbench.gaps.view import LibraryView, lexical_channel, skill_query
 from workbench.settings import Settings
 from workbench.skills import load_framework
-
-Progress = Callable[[str, int, int], None]
+from workbench.stages import ProgressCallback, StageClock
 
 
 class GapService:
     """Builds gap reports for a skills framework against the library behind an index."""
 
     def __init__(self, settings: Settings, index, params: GapParameters | None = None, today: date | None = None,
-                 governance=None) -> None:
+                 governance=None, block_values: int = BLOCK_VALUES, kept_values: int = KEPT_VALUES) -> None:
         self.settings = settings
         self.index = index
         self.governance = governance  # asked for the route of gap explanations before any call
         self.params = params or GapParameters()
         self.today = today
+        # How many skill x chunk values the scorer holds at a time (and keeps between its passes).
+        self.block_values = block_values
+        self.kept_values = kept_values
 
     # -- entry points ------------------------------------------------------------------------
 
@@ -40,23 +41,31 @@ class GapService:
         """The framework from a file, defaulting to settings.resolved_skills_file."""
         return load_framework(Path(skills_file) if skills_file else self.settings.resolved_skills_file)
 
-    def report(self, skills_file: Path | None = None, progress: Progress | None = None) -> GapReport:
-        """Bring the index up to date, then score every skill of the framework against the library."""
+    def report(self, skills_file: Path | None = None, progress: ProgressCallback | None = None) -> GapReport:
+        """Bring the index up to date, then score every skill of the framework against the library.
+
+        Every stage reports its progress, and the report's `timings` say how long each took.
+        """
+        clock = StageClock(progress)
         framework = self.load_framework(skills_file)
-        built = self.index.build(progress=progress)
-        if progress:
-            progress("reading index", 0, 1)
+        built = self.index.build(progress=clock)
         # The build has just read the library; reading it again would only repeat the parse.
         scan = getattr(built, "scan", None) or self.index.scan()
-        chunks, vectors = self.index.chunk_vectors()
-        if progress:
-            progress("reading index", 1, 1)
-        view = LibraryView.align(scan.modules, chunks, vectors)
-        return self.analyse(framework, view, progress=progress)
+        chunks, vectors = self.index.chunk_vectors(progress=clock.steps("reading vectors"))
+        with clock.stage("aligning"):
+            view = LibraryView.align(scan.modules, chunks, vectors)
+        return self.analyse(framework, view, progress=clock)
 
-    def analyse(self, framework: SkillsFramework, view: LibraryView, progress: Progress | None = None,
+    def analyse(self, framework: SkillsFramework, view: LibraryView, progress: ProgressCallback | None = None,
                 skill_vectors: np.ndarray | None = None) -> GapReport:
         """Score a framework against an already-read library (skill vectors are embedded when not given)."""
+        clock = progress if isinstance(progress, StageClock) else StageClock(progress)
+        report = self._analyse(framework, view, clock, skill_vectors)
+        report.timings = dict(clock.seconds)
+        return report
+
+    def _analyse(self, framework: SkillsFramework, view: LibraryView, clock: StageClock,
+                 skill_vectors: np.ndarray | None) -> GapReport:
         skills = list(framework.skills)
         queries = [skill_query(skill) for skill in skills]
         # Skills worded identically are one skill to the library: they are scored once and share the
@@ -65,40 +74,41 @@ class GapService:
         row_of_query = {query: row for row, query in enumerate(distinct)}
         rows = np.array([row_of_query[query] for query in queries], dtype=np.int64)
         if skill_vectors is None:
-            if progress:
-                progress("embedding skills", 0, len(skills))
-            distinct_vectors = self.index.embedder.embed(distinct) if distinct else np.zeros((0, view.vectors.shape[1]))
-            if progress:
-                progress("embedding skills", len(skills), len(skills))
+            with clock.stage("embedding skills"):
+                distinct_vectors = self.index.embedder.embed(distinct) if distinct else np.zeros((0, view.vectors.shape[1]))
         else:
             first: dict[int, int] = {}
             for i, row in enumerate(rows.tolist()):
                 first.setdefault(row, i)
             distinct_vectors = np.asarray(skill_vectors)[[first[row] for row in range(len(distinct))]]
-        if progress:
-            progress("scoring", 0, 1)
-        units, headings = view.units()
-        lexical_model = LexicalModel.for_chunks(view.chunks, view.documents, self.settings.data_dir / "gaps")
+        with clock.stage("lexical model"):
+            units, headings = view.units()
+            lexical_model = LexicalModel.for_chunks(view.chunks, view.documents, self.settings.data_dir / "gaps")
+            # A heading naming a skill less than the least teaching that counts cannot make a section count.
+            heading_matches = lexical_model.heading_matches(headings, distinct, at_least=self.params.partial_at)
         declared = _declared(skills, view)
         distinct_declared = np.zeros((len(distinct), len(view.modules)), dtype=bool)
         np.logical_or.at(distinct_declared, rows, declared)
+        clock("scoring", 0, 1)
         scores = teaching_scores(
             lexical_channel(distinct, lexical_model, units),
             Channel.from_vectors(distinct_vectors, view.vectors, units),
             units,
-            # A heading naming a skill less than the least teaching that counts cannot make a section count.
-            lexical_model.heading_matches(headings, distinct, at_least=self.params.partial_at),
+            heading_matches,
             distinct_declared,
             self.params.teaching,
+            block_values=self.block_values,
+            kept_values=self.kept_values,
+            progress=clock.steps("scoring"),
         )
-        duplicates = self._near_duplicates(view, lexical_model)
-        report = ReportAssembler(
-            framework, view, scores, rows, declared, headings, duplicates, params=self.params, today=self.today or date.today(),
-            stale_after_days=self.settings.stale_after_days, library_dir=self.settings.library_dir,
-        ).build()
-        if progress:
-            progress("scoring", 1, 1)
-        return report
+        with clock.stage("near-duplicates"):
+            duplicates = self._near_duplicates(view, lexical_model)
+        with clock.stage("assembling report"):
+            return ReportAssembler(
+                framework, view, scores, rows, declared, headings, duplicates, params=self.params,
+                today=self.today or date.today(), stale_after_days=self.settings.stale_after_days,
+                library_dir=self.settings.library_dir,
+            ).build()
 
     def explain(self, skill_id: str, llm, prompt, report: GapReport | None = None,
                 skills_file: Path | None = None, actor=None) -> str:
@@ -131,7 +141,7 @@ class GapService:
         bounds = np.searchsorted(view.chunk_module, np.arange(n_modules + 1))  # chunks come grouped by module
         centroids = reduce_segments(view.vectors, bounds, np.add, 0.0)
         centroids /= np.maximum(np.linalg.norm(centroids, axis=1, keepdims=True), 1e-9)
-        pairs = candidate_pairs(centroids @ centroids.T, self.params.duplicate_neighbours)
+        pairs = nearest_pairs(centroids, self.params.duplicate_neighbours, self.block_values)
         wording = lexical_model.module_pair_similarity(view.chunk_module, n_modules, pairs)
         return near_duplicate_pairs(pairs, wording, self.params.duplicate_at)
 

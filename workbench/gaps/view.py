@@ -95,6 +95,6 @@ class LibraryView:
 
 
 def lexical_channel(queries: list[str], model: LexicalModel, units: LibraryUnits) -> Channel:
-    """TF-IDF cosines of chunks with skill texts, and the norm of each section's and module's summed rows."""
-    return Channel(model.documents_by_queries(queries), model.unit_norms(units.chunk_section, units.n_sections),
+    """TF-IDF cosines of chunks with skill texts (computed a block of chunks at a time), and the norm of each section's and module's summed rows."""
+    return Channel(model.chunk_cosines(queries), len(queries), model.unit_norms(units.chunk_section, units.n_sections),
                    model.unit_norms(units.chunk_module, units.n_modules))

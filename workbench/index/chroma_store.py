@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Protocol
@@ -26,8 +26,11 @@ from workbench.index.locking import process_lock
 from workbench.index.records import chunk_from_record
 from workbench.settings import Settings
 
-# Far below SQLite's 32,766 bound variables per statement, whatever Chroma binds per record.
+# Records per call: far below SQLite's 32,766 bound variables per statement (Chroma's local segment
+# binds one per matched record when it reads metadata), and under any server's batch limit we met.
 MAX_PAGE = 5_000
+# Values of one `$in` filter per call: each is a bound variable too, beside the matched records.
+IN_PAGE = 500
 REBUILD_SUFFIX = "__rebuild"
 
 
@@ -62,6 +65,18 @@ def pages(items: list, size: int) -> Iterator[list]:
     """Consecutive slices of at most `size` items."""
     for start in range(0, len(items), size):
         yield items[start:start + size]
+
+
+def where_pages(where: dict | None, size: int = IN_PAGE) -> Iterator[dict | None]:
+    """The filter itself, or, for `{field: {"$in": values}}`, one filter per page of `size` values (none for no values)."""
+    if where and len(where) == 1:
+        (name, condition), = where.items()
+        values = condition.get("$in") if isinstance(condition, dict) and len(condition) == 1 else None
+        if isinstance(values, list):
+            for page in pages(values, size):
+                yield {name: {"$in": page}}
+            return
+    yield where
 
 
 class ChromaStore:
@@ -231,33 +246,52 @@ class ChromaStore:
 
     # -- paged reads ---------------------------------------------------------------------------
 
-    def metadatas(self, collection, where: dict | None = None) -> dict[str, dict[str, Any]]:
+    def _pages_of(self, collection, where: dict | None, include: list[str],
+                  progress: Callable[[int, int], None] | None = None) -> Iterator[dict]:
+        """Every record matching the filter, one `get` of at most page_size records at a time.
+
+        A long `$in` list is itself split into pages (each value is a bound variable).
+        """
+        total = collection.count() if progress is not None and where is None else 0
+        done = 0
+        for clause in where_pages(where, min(IN_PAGE, self.page_size)):
+            offset = 0
+            while True:
+                result = collection.get(where=clause, include=include, limit=self.page_size, offset=offset)
+                count = len(result["ids"])
+                done += count
+                if progress is not None and done < total:
+                    progress(done, total)
+                yield result
+                if count < self.page_size:
+                    break
+                offset += count
+        if progress is not None:
+            progress(done, done)
+
+    def metadatas(self, collection, where: dict | None = None,
+                  progress: Callable[[int, int], None] | None = None) -> dict[str, dict[str, Any]]:
         """Stored chunk ids and their metadata (optionally filtered), read page by page."""
         found: dict[str, dict[str, Any]] = {}
-        offset = 0
-        while True:
-            result = collection.get(where=where, include=["metadatas"], limit=self.page_size, offset=offset)
-            ids = result["ids"]
-            found.update((chunk_id, dict(meta or {})) for chunk_id, meta in zip(ids, result["metadatas"] or []))
-            if len(ids) < self.page_size:
-                return found
-            offset += len(ids)
+        for result in self._pages_of(collection, where, ["metadatas"], progress):
+            found.update((chunk_id, dict(meta or {})) for chunk_id, meta in zip(result["ids"], result["metadatas"] or []))
+        return found
 
-    def records(self, collection, ids: list[str] | None = None) -> list[StoredChunk]:
+    def records(self, collection, ids: list[str] | None = None,
+                progress: Callable[[int, int], None] | None = None) -> list[StoredChunk]:
         """Chunks with documents, metadata and vectors: the given ids, or every one, page by page."""
         include = ["documents", "metadatas", "embeddings"]
         found: list[StoredChunk] = []
         if ids is not None:
-            for page in pages(list(dict.fromkeys(ids)), self.page_size):
+            wanted = list(dict.fromkeys(ids))
+            for page in pages(wanted, self.page_size):
                 found += self._stored(collection.get(ids=page, include=include))
+                if progress is not None:
+                    progress(len(found), len(wanted))
             return found
-        offset = 0
-        while True:
-            batch = self._stored(collection.get(include=include, limit=self.page_size, offset=offset))
-            found += batch
-            if len(batch) < self.page_size:
-                return found
-            offset += len(batch)
+        for result in self._pages_of(collection, None, include, progress):
+            found += self._stored(result)
+        return found
 
     @staticmethod
     def _stored(result: dict) -> list[StoredChunk]:
@@ -273,8 +307,8 @@ class ChromaStore:
     def vectors_for_keys(self, collection, keys: list[str]) -> dict[str, np.ndarray]:
         """Vectors already stored for the given embedding keys (from any module or path)."""
         found: dict[str, np.ndarray] = {}
-        for page in pages(sorted(set(keys)), min(500, self.page_size)):
-            result = collection.get(where={"embedding_key": {"$in": page}}, include=["embeddings", "metadatas"])
+        # A text repeated all over the library matches many records per key: the matches are paged too.
+        for result in self._pages_of(collection, {"embedding_key": {"$in": sorted(set(keys))}}, ["embeddings", "metadatas"]):
             embeddings = result.get("embeddings")
             if embeddings is None:
                 continue

@@ -7,7 +7,8 @@ Readers get the workbench's own records: `SearchHit` for a query, chunks with th
 from __future__ import annotations
 
 import threading
-from typing import Any, Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 import numpy as np
 
@@ -16,9 +17,10 @@ from workbench.index.chroma_store import ChromaStore, QueryHit
 from workbench.index.embedder import Embedder
 from workbench.index.errors import IndexEmpty
 from workbench.index.locking import WriteTracker
-from workbench.index.sync import IndexReport, IndexSync, ProgressCallback
+from workbench.index.sync import IndexReport, IndexSync
 from workbench.library.loader import LibraryScan
 from workbench.settings import Settings
+from workbench.stages import ProgressCallback
 
 
 class LibraryIndex:
@@ -90,11 +92,13 @@ class LibraryIndex:
             return []
         return list(dict.fromkeys(hit.chunk.module_id for hit in hits))
 
-    def chunk_vectors(self, chunk_ids: Iterable[str] | None = None) -> tuple[list[Chunk], np.ndarray]:
+    def chunk_vectors(self, chunk_ids: Iterable[str] | None = None,
+                      progress: Callable[[int, int], None] | None = None) -> tuple[list[Chunk], np.ndarray]:
         """Indexed chunks (all, or the given ids) with their stored vectors, sorted by path and position.
 
         Reading every vector is costly on a large library, so the full set is kept in memory while
         the collection's revision (renewed by every build) and chunk count stay the same.
+        `progress(done, total)` hears how many records were read.
         """
         ids = None if chunk_ids is None else list(chunk_ids)
         empty = [], np.zeros((0, self.embedder.dimension), dtype=np.float32)
@@ -108,8 +112,10 @@ class LibraryIndex:
                 with self._vectors_lock:
                     cached = self._vectors_cache
                 if cached is not None and cached[0] == state:
+                    if progress is not None:
+                        progress(len(cached[1]), len(cached[1]))
                     return list(cached[1]), cached[2].copy()
-            records = [record for record in self.store.records(collection, ids) if record.vector is not None]
+            records = [record for record in self.store.records(collection, ids, progress) if record.vector is not None]
             after = self.store.state(self.store.get_collection()) if ids is None and state is not None else None
         if not records:
             return empty

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -26,8 +26,8 @@ from workbench.library.chunker import chunk_module
 from workbench.library.loader import LibraryScan, ParseCache, load_library
 from workbench.library.parser import module_id_from_path
 from workbench.settings import Settings
+from workbench.stages import ProgressCallback
 
-ProgressCallback = Callable[[str, int, int], None]
 WRITE_BATCH = 256  # small enough that searches interleave with a running build and progress moves
 
 
@@ -128,6 +128,11 @@ def plan_changes(chunks: list[Chunk], existing: dict[str, dict[str, Any]]) -> Sy
     return plan
 
 
+def _stage(progress: ProgressCallback | None, stage: str):
+    """A (done, total) callback reporting one stage, or None."""
+    return (lambda done, total: progress(stage, done, total)) if progress else None
+
+
 def relative_paths(paths: list[str]) -> list[str]:
     """Library-relative POSIX paths, sorted and without repeats."""
     return sorted({path.replace(os.sep, "/").lstrip("/") for path in paths})
@@ -158,9 +163,10 @@ class IndexSync:
         with self.tracker.writing(), self._writer.hold(use_file_lock=not self.store.is_server):
             yield
 
-    def scan(self) -> LibraryScan:
+    def scan(self, progress: ProgressCallback | None = None) -> LibraryScan:
         """The current library as parsed (modules, chunks, skipped files); touches no index."""
-        return load_library(self.settings.library_dir, self.settings, cache=self._parse_cache)
+        files = (lambda done, total: progress("reading", done, total)) if progress else None
+        return load_library(self.settings.library_dir, self.settings, cache=self._parse_cache, progress=files)
 
     # -- whole library -------------------------------------------------------------------------
 
@@ -170,15 +176,13 @@ class IndexSync:
         with self._writing():
             if progress:
                 progress("reading", 0, 1)
-            scan = self.scan()
-            if progress:
-                progress("reading", 1, 1)
+            scan = self.scan(progress)
             if rebuild:
                 report = self._rebuild(scan, progress)
             else:
                 collection = self.store.collection(create=True)
                 unchanged = self._unchanged_since_sync(collection, scan)
-                existing = None if unchanged else self.store.metadatas(collection)
+                existing = None if unchanged else self.store.metadatas(collection, progress=_stage(progress, "checking index"))
                 report = self._sync(collection, scan, existing, progress)
                 self._remember_sync(scan)
         report.scan = scan
@@ -246,13 +250,19 @@ class IndexSync:
 
     def _keep_module_ids_unique(self, collection, scan: LibraryScan, paths: list[str]) -> None:
         """Give a re-read module whose id another indexed file already uses its path-derived id (with a warning)."""
+        if not scan.modules:
+            return
+        re_read = set(paths)
+        # One paged lookup of every re-read module id, instead of one call per module.
+        stored = self.store.metadatas(collection, where={"module_id": {"$in": sorted({m.id for m in scan.modules})}})
+        used_by: dict[str, str] = {}
+        for meta in stored.values():
+            if str(meta.get("path")) not in re_read:
+                used_by.setdefault(str(meta.get("module_id")), str(meta.get("path", "another file")))
         for position, module in enumerate(scan.modules):
-            clash = collection.get(
-                where={"$and": [{"module_id": module.id}, {"path": {"$nin": paths}}]}, limit=1, include=["metadatas"]
-            )
-            if not clash["ids"]:
+            other = used_by.get(module.id)
+            if other is None:
                 continue
-            other = (clash["metadatas"] or [{}])[0].get("path", "another file")
             renamed = replace(module, id=module_id_from_path(module.path))
             scan.warnings.append(
                 SkippedFile(module.path, f"module id '{module.id}' is already used by {other}; indexed as '{renamed.id}'")

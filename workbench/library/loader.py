@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import os
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
@@ -237,12 +238,17 @@ def library_root(library_dir: Path) -> Path:
     return root
 
 
+PROGRESS_EVERY = 500  # files between two progress reports
+
+
 def load_library(
-    library_dir: Path, settings: Settings, paths: list[str] | None = None, cache: ParseCache | None = None
+    library_dir: Path, settings: Settings, paths: list[str] | None = None, cache: ParseCache | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> LibraryScan:
     """Read every module of the library (or only `paths`, relative to it) into modules and chunks.
 
-    With a `cache`, files whose stat is unchanged since they were last parsed are not read again.
+    With a `cache`, files whose stat is unchanged since they were last parsed are not read again;
+    `progress(done, total)` hears how many files were read, every few hundred files and at the end.
     """
     root = library_root(library_dir)
     data_dir = Path(os.path.realpath(settings.data_dir))
@@ -252,7 +258,9 @@ def load_library(
     else:
         candidates = sorted({path.replace(os.sep, "/").lstrip("/") for path in paths if is_module_file(path)})
     used_ids: dict[str, str] = {}
-    for relative in candidates:
+    for done, relative in enumerate(candidates):
+        if progress is not None and done % PROGRESS_EVERY == 0 and done:
+            progress(done, len(candidates))
         if paths is not None and not (root / relative).exists() and not (root / relative).is_symlink():
             continue
         scan.files += 1
@@ -284,6 +292,8 @@ def load_library(
         scan.chunks.extend(chunks)
     if cache is not None and paths is None:
         cache.forget_missing(set(candidates))
+    if progress is not None:
+        progress(len(candidates), len(candidates))
     return scan
 
 

@@ -89,3 +89,17 @@ def test_names_from_files_reach_neither_a_spreadsheet_formula_nor_the_terminal_r
     assert evil["skill_name"].startswith("'=HYPERLINK(")
     assert wide["skill_name"].startswith("'\uff1dHYPERLINK(")  # full-width '=' is a formula in some locales
     assert "\x1b" not in as_csv.stdout and "\u202e" not in as_csv.stdout and "\\u202eder" in as_csv.stdout
+
+
+def test_every_stage_shows_its_progress_and_verbose_says_where_the_time_went(indexed_sample):
+    settings, _ = indexed_sample
+    result = run(settings, "--format", "json", "--verbose")
+    assert result.exit_code == 0, result.output
+    assert len(json.loads(result.stdout[result.stdout.index("["):])) == 51  # stdout holds the report only
+    lines = result.stderr.splitlines()
+    for stage in ("Reading library", "Reading vectors", "Lexical model", "Scoring skills", "Assembling report"):
+        assert any(line.startswith(f"{stage}: ") and line.endswith("done") for line in lines), (stage, lines)
+    timings = lines[lines.index("Time per stage:") + 1:]
+    seconds = {line[:22].strip(): float(line[22:].removesuffix(" s")) for line in timings}
+    assert {"Reading library", "Reading vectors", "Scoring skills", "Near-duplicates", "total"} <= set(seconds)
+    assert seconds["total"] == pytest.approx(sum(value for name, value in seconds.items() if name != "total"), abs=0.06)

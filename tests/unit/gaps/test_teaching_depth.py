@@ -160,7 +160,8 @@ def test_scores_do_not_depend_on_the_scale_of_a_channel():
     modules[0][1] = [0, MISSING]
     units, vectors = lay_out(modules, seed=3)
     channel = Channel.from_vectors(np.eye(DIM)[: MISSING + 1], vectors, units)
-    scaled = Channel(channel.chunk * 7.0, channel.section_norm, channel.module_norm)
+    scaled = Channel(lambda start, stop: channel.cosines(start, stop) * 7.0, channel.n_skills, channel.section_norm,
+                     channel.module_norm)
     one = teaching_scores(channel, channel, units, HeadingMatches.none())
     other = teaching_scores(scaled, channel, units, HeadingMatches.none())
     assert np.allclose(one.coverage, other.coverage, atol=1e-5)
@@ -171,7 +172,7 @@ def test_a_framework_of_one_skill_and_an_empty_library_give_finite_scores():
     single = build(own_modules()[:1], n_skills=1)
     assert np.isfinite(single.coverage).all() and single.coverage.shape == (1,)
     units = LibraryUnits.build(np.zeros(0, dtype=np.int64), [], np.zeros(0), 0)
-    empty_channel = Channel(np.zeros((0, 3), np.float32), np.zeros(0), np.zeros(0))
+    empty_channel = Channel.of_matrix(np.zeros((0, 3), np.float32), np.zeros(0), np.zeros(0))
     empty = teaching_scores(empty_channel, empty_channel, units, HeadingMatches.none())
     assert empty.coverage.tolist() == [0.0, 0.0, 0.0]
 

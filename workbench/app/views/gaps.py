@@ -9,6 +9,7 @@ from workbench.app.gaps_view import field, gap_rows, heatmap_cells, heatmap_text
 from workbench.app.services import get_services
 from workbench.app.studio import BRIEF_KEY
 from workbench.app.ui import errors_shown, plain
+from workbench.stages import stage_label
 
 user = session.require("gaps")
 services = get_services()
@@ -42,8 +43,9 @@ if report is None:
         bar = st.progress(0.0, text="Comparing the framework with the library…")
 
         def _progress(stage: str, done: int, total: int) -> None:
-            if total:
-                bar.progress(min(1.0, done / total), text=f"{stage}: {done} of {total}")
+            # Every stage of a large library shows itself, with a count when it has more than one step.
+            counted = f": {done:,} of {total:,}" if total > 1 else "…"
+            bar.progress(min(1.0, done / total) if total else 1.0, text=f"{stage_label(stage)}{counted}")
 
         report = services.gaps.report(skills_file=skills_file, progress=_progress)
         bar.empty()
@@ -52,6 +54,11 @@ if report is None:
         services.coverage_history.record(report, framework=str(skills_file.name if skills_file else "library framework"))
 if report is None:
     st.stop()
+timings = field(report, "timings", {}) or {}
+if timings:
+    slowest = sorted(timings.items(), key=lambda item: -item[1])[:4]
+    st.caption(f"Computed in {sum(timings.values()):.1f} s: "
+               + ", ".join(f"{stage_label(stage).lower()} {seconds:.1f} s" for stage, seconds in slowest))
 
 skills = list(field(report, "skills", []) or [])
 for warning in field(report, "warnings", []) or []:
