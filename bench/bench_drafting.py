@@ -77,9 +77,10 @@ def main() -> None:
     started = time.perf_counter()
     services.index.build()
     services.index.search("warm up", k=1)
-    llama = backend.model().llama
+    loaded = backend.model()
+    llama = loaded.llama
+    loaded.guidance_for({"type": "object", "properties": {"ok": {"type": "boolean"}}}, backend.tokenizer_bridge)
     brief: Brief = services.drafting.brief_for_skill(SKILL)
-    services.drafting.create_draft("bench-author", brief)  # also builds this draft's llguidance grammars
     print(f"  warm-up {time.perf_counter() - started:.1f} s")
 
     def draft(constraint: str) -> tuple[float, list[dict], object]:

@@ -134,7 +134,11 @@ def load_model(path: Path, n_ctx: int, n_threads: int) -> LoadedModel:
             from llama_cpp import Llama
 
             try:
-                llama = Llama(model_path=str(path), n_ctx=n_ctx, n_threads=n_threads, verbose=False, seed=0)
+                # Batches (the prompt, and the forced bytes of a constrained reply) get the same threads as
+                # single tokens: llama-cpp-python would give them every CPU, which spins on a shared machine.
+                llama = Llama(
+                    model_path=str(path), n_ctx=n_ctx, n_threads=n_threads, n_threads_batch=n_threads, verbose=False, seed=0
+                )
             except (ValueError, RuntimeError, OSError) as error:
                 raise LLMUnavailable(f"llama.cpp could not load {path}: {error}") from None
             loaded = _MODELS[key] = LoadedModel(llama)
