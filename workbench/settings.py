@@ -94,6 +94,8 @@ class Settings(BaseSettings):
     session_secret: SecretStr | None = None
     # Behind a reverse proxy: count failed sign-ins per address from X-Forwarded-For's last entry
     trust_forwarded_for: bool = False
+    # Mark the session cookie Secure; default: when the request came over HTTPS (set true behind a TLS proxy)
+    session_cookie_secure: bool | None = None
     # Streamlit's secrets ([auth] for single sign-on, API keys): read from here, wherever the server starts
     streamlit_secrets_file: Path = PROJECT_ROOT / ".streamlit" / "secrets.toml"
 

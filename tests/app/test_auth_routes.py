@@ -69,7 +69,7 @@ def test_a_page_without_a_session_sends_the_browser_to_sign_in_and_back_to_the_d
     assert signed_in.headers["location"] == "/review_queue?draft=3"
     cookie = signed_in.headers["set-cookie"]
     assert cookie.startswith("wb_session=")
-    assert "HttpOnly" in cookie and "SameSite=lax" in cookie and "Path=/" in cookie
+    assert "HttpOnly" in cookie and "SameSite=lax" in cookie and "Path=/" in cookie and "Secure" not in cookie
     assert client.get("/review_queue", params={"draft": "3"}).text == PAGE_TEXT  # a reload stays signed in
     # Files and Streamlit's endpoints are never turned away (the script checks the websocket itself).
     assert client.get("/static/js/app.js").text == PAGE_TEXT
@@ -266,3 +266,8 @@ def test_an_old_forged_or_foreign_identity_cookie_starts_no_session(client, app_
     assert continued.status_code == 303 and "ended=sso_failed" in continued.headers["location"]
     assert "wb_session" not in client.cookies
     assert not [u for u in app_services.accounts.list_users() if u.oidc_subject == "subject-9"]
+
+
+def test_behind_a_tls_proxy_the_cookie_can_be_marked_secure(client, app_services):
+    app_services.settings.session_cookie_secure = True
+    assert "Secure" in _sign_in(client, "sam", PASSWORD).headers["set-cookie"]

@@ -58,6 +58,8 @@ def test_draft_submit_three_sign_offs_and_publish_through_the_pages(people, app_
     assert not at.exception, at.exception
     at.button(key=f"wb_publish_{draft_id}").click().run()
     assert not at.exception, at.exception
+    at.button(key=f"wb_publish_confirm_{draft_id}").click().run()  # publishing asks for confirmation
+    assert not at.exception, at.exception
     assert "Published draft" in texts(at), texts(at)
     published = services.review_queries.get_draft(draft_id)
     assert published.state.value == "published"

@@ -77,10 +77,10 @@ def client_address(request: Request) -> str | None:
 def set_session_cookie(response: Response, request: Request, token: str) -> None:
     """The signed token as an HttpOnly, SameSite=Lax cookie for the whole site (Secure over HTTPS)."""
     settings = get_services().settings
+    secure = settings.session_cookie_secure if settings.session_cookie_secure is not None else request.url.scheme == "https"
     response.set_cookie(
         session_cookie.COOKIE_NAME, session_cookie.sign(token, session_cookie.load_secret(settings)),
-        max_age=settings.session_max_hours * 3600, path="/", httponly=True, samesite="lax",
-        secure=request.url.scheme == "https",
+        max_age=settings.session_max_hours * 3600, path="/", httponly=True, samesite="lax", secure=secure,
     )
 
 
