@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Callable, Iterator
 
-from sqlalchemy import Connection, and_, bindparam, case, delete, func, insert, or_, select, update
+from sqlalchemy import Connection, and_, bindparam, case, delete, func, insert, select, update
 
 from review.actors import ActorRef, actor_name
 from review.audit import AuditTrail
@@ -161,17 +161,15 @@ class Budgets:
 
     # -- enforcement ---------------------------------------------------------------------------
 
-    def check(self, connection: Connection, user: str) -> list[tuple[Budget, list[str]]]:
+    def check(self, connection: Connection, user: str, applicable: list[Budget],
+              members: dict[str, list[str]]) -> list[tuple[Budget, list[str]]]:
         """Refuse (BudgetExceeded) when the user's or a team's tokens are spent; returns the budgets with a concurrency limit.
 
-        Three reads at most: the user's teams, the budgets that apply, and one sum of the generation
-        log per person (today and this month) over the people those budgets count.
+        `applicable` are the user's own budget and their teams' (from the governance snapshot); the
+        tokens are one read of the generation log over the people those budgets count.
         """
-        teams = list(connection.execute(_TEAMS_OF, {"user": user}).scalars())
-        applicable = [_budget(row) for row in connection.execute(_BUDGETS_FOR, {"user": user, "teams": teams}).all()]
         if not applicable:
             return []
-        members = _members_of(connection, [b.subject for b in applicable if b.subject_kind == "team"])
         people = {budget: [user] if budget.subject_kind == "user" else members.get(budget.subject, []) for budget in applicable}
         usage: dict[str, tuple[int, int]] = {}
         if any(b.tokens_per_day is not None or b.tokens_per_month is not None for b in applicable):
@@ -212,11 +210,6 @@ class Budgets:
                 self.slots.give_back(slot)
 
 
-_TEAMS_OF = select(team_members.c.team).where(team_members.c.user_name == bindparam("user"))
-_BUDGETS_FOR = select(budgets).where(or_(
-    and_(budgets.c.subject_kind == "user", budgets.c.subject == bindparam("user")),
-    and_(budgets.c.subject_kind == "team", budgets.c.subject.in_(bindparam("teams", expanding=True))),
-))
 _TOKENS = func.coalesce(generation_log.c.prompt_tokens, 0) + func.coalesce(generation_log.c.completion_tokens, 0)
 _USAGE = (
     select(generation_log.c.actor,
@@ -279,15 +272,6 @@ def _sums(connection: Connection, people: list[str], day: datetime, month: datet
           until: datetime) -> dict[str, tuple[int, int]]:
     rows = connection.execute(_USAGE, {"people": people, "day": day, "month": month, "since": since, "until": until}).all()
     return {actor: (int(today or 0), int(this_month or 0)) for actor, today, this_month in rows}
-
-
-def _members_of(connection: Connection, teams: list[str]) -> dict[str, list[str]]:
-    if not teams:
-        return {}
-    found: dict[str, list[str]] = {}
-    for team, member in connection.execute(select(team_members.c.team, team_members.c.user_name).where(team_members.c.team.in_(teams))):
-        found.setdefault(team, []).append(member)
-    return found
 
 
 def _budget(row) -> Budget:

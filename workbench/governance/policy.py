@@ -103,20 +103,24 @@ class AIPolicy:
     def check(self, connection: Connection, name: str) -> None:
         """PolicyNotAccepted when a policy is published and the person has not accepted its current version (one read)."""
         current, accepted = connection.execute(_CURRENT_AND_ACCEPTED, {"user": name}).one()
-        if current is None:
-            return
-        if accepted != current:
-            before = f" (you accepted version {accepted})" if accepted else ""
-            raise PolicyNotAccepted(
-                f"{name} has not accepted version {current} of the AI-use policy{before}; nothing was sent. Read and accept "
-                f"it on the Governance page or with `workbench governance policy accept --as {name} --version {current}`"
-            )
+        require_accepted(name, current, accepted)
 
     def acceptances(self) -> list[dict]:
         """Who accepted which version, when."""
         with self.database.read() as connection:
             rows = connection.execute(select(policy_acceptances).order_by(policy_acceptances.c.accepted_at)).all()
         return [{"user": r.user_name, "version": r.version, "accepted_at": r.accepted_at.isoformat()} for r in rows]
+
+
+def require_accepted(name: str, current: int | None, accepted: int | None) -> None:
+    """PolicyNotAccepted unless no policy is published or the person accepted its current version."""
+    if current is None or accepted == current:
+        return
+    before = f" (you accepted version {accepted})" if accepted else ""
+    raise PolicyNotAccepted(
+        f"{name} has not accepted version {current} of the AI-use policy{before}; nothing was sent. Read and accept "
+        f"it on the Draft studio page or with `workbench governance policy accept --as {name} --version {current}`"
+    )
 
 
 _CURRENT_AND_ACCEPTED = select(

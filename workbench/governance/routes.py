@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Callable
 
-from sqlalchemy import Connection, bindparam, insert, select, update
+from sqlalchemy import Connection, insert, select, update
 
 from review.actors import ActorRef, actor_name
 from review.audit import AuditTrail
@@ -32,9 +32,6 @@ def parse_use(value: str) -> Use:
         return Use(str(value).strip().lower().replace("-", "_"))
     except ValueError:
         raise GovernanceInputInvalid(f"use {value!r} is not one of {', '.join(use.value for use in Use)}") from None
-
-
-_TARGET = select(routes.c.endpoint).where(routes.c.use == bindparam("use"))
 
 
 class RouteTable:
@@ -63,11 +60,6 @@ class RouteTable:
             self.trail.record(connection, who, "route_set", details={"use": use.value, "endpoint": target})
 
         self.trail.run_write(work, actor=actor_name(actor), action="route_set")
-
-    def target(self, use: Use, connection: Connection) -> str:
-        """The endpoint name a use goes to (`off` when switched off)."""
-        found = connection.execute(_TARGET, {"use": use.value}).scalar()
-        return found or DEFAULT_ENDPOINT
 
     def all(self) -> dict[str, str]:
         """Every use and where it goes."""

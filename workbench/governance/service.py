@@ -23,8 +23,9 @@ from workbench.governance.budgets import Budget, Budgets
 from workbench.governance.classification import Classification, ContentClassifier
 from workbench.governance.endpoints import DEFAULT_ENDPOINT, OFF, Endpoint, EndpointRegistry
 from workbench.governance.levels import ClassificationLevels
-from workbench.governance.policy import AIPolicy
+from workbench.governance.policy import AIPolicy, require_accepted
 from workbench.governance.routes import RouteTable, Use, parse_use
+from workbench.governance.snapshot import Snapshot, SnapshotCache
 from workbench.governance.usage import UsageReport
 from workbench.llm.client import LLMClient
 
@@ -96,6 +97,7 @@ class Governance:
         self._library_paths = library_paths
         self._clients: dict[Endpoint, LLMClient] = {}
         self._lock = threading.Lock()
+        self.snapshots = SnapshotCache()
 
     # -- asked before every call -----------------------------------------------------------------
 
@@ -107,11 +109,12 @@ class Governance:
         use = parse_use(use)
         name = actor_name(actor) if actor is not None else None
         with self.database.read() as connection:
-            endpoint = self._endpoint_of(use, connection)
+            snapshot = self.snapshots.current(connection)
+            endpoint = self._endpoint_of(use, snapshot)
             limited: list[tuple[Budget, list[str]]] = []
             if name is not None and not isinstance(actor, ShellOperator):
-                self.policy.check(connection, name)
-                limited = self.budgets.check(connection, name)
+                require_accepted(name, snapshot.policy_version, snapshot.accepted.get(name))
+                limited = self.budgets.check(connection, name, snapshot.budgets_for(name), snapshot.members)
         client = self._client(endpoint).tagged(actor=name, use=use.value, endpoint=endpoint.name)
         return Route(use, endpoint, client, PassageFilter(endpoint, self.levels, self.classifier),
                      lambda: self.budgets.generation_slot(name or "", limited))
@@ -119,13 +122,14 @@ class Governance:
     def passage_filter(self, use: Use | str) -> PassageFilter:
         """The filter of the endpoint a use goes to (no checks of person or budget: for previews)."""
         with self.database.read() as connection:
-            return PassageFilter(self._endpoint_of(parse_use(use), connection), self.levels, self.classifier)
+            snapshot = self.snapshots.current(connection)
+        return PassageFilter(self._endpoint_of(parse_use(use), snapshot), self.levels, self.classifier)
 
-    def _endpoint_of(self, use: Use, connection) -> Endpoint:
-        target = self.routes.target(use, connection)
+    def _endpoint_of(self, use: Use, snapshot: Snapshot) -> Endpoint:
+        target = snapshot.routes.get(use.value, DEFAULT_ENDPOINT)
         if target == OFF:
             raise AIUseSwitchedOff(f"{use.value.replace('_', ' ')} with AI is switched off by a lead; nothing was sent")
-        endpoint = self.registry.get(target, connection)
+        endpoint = self.registry.default if target == DEFAULT_ENDPOINT else snapshot.endpoints.get(target)
         if endpoint is None:
             raise EndpointUnusable(f"{use.value.replace('_', ' ')} is routed to endpoint {target!r}, which no longer exists; nothing was sent")
         status = self.registry.status(endpoint)
