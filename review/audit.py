@@ -6,12 +6,13 @@ import csv
 import hashlib
 import json
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import IO, Any, Callable, Iterator, TypeVar
 
 from sqlalchemy import Connection, Row, select
 
+from review.checkpoint import Checkpoint, CheckpointFile, CheckpointUnreadable
 from review.db import Database
 from review.errors import InvalidTransition, NotApproved, PermissionDenied, ReviewError
 from review.spreadsheet import formula_safe
@@ -78,6 +79,7 @@ class AuditVerification:
     head_hash: str
     first_bad_seq: int | None = None
     problem: str = ""
+    checkpoint_seq: int | None = None  # the checkpoint the chain was compared with, if any
 
     def to_dict(self) -> dict:
         """A JSON-ready dict."""
@@ -87,6 +89,7 @@ class AuditVerification:
             "head_hash": self.head_hash,
             "first_bad_seq": self.first_bad_seq,
             "problem": self.problem,
+            "checkpoint_seq": self.checkpoint_seq,
         }
 
 
@@ -96,11 +99,42 @@ def _rows(connection: Connection) -> Iterator[dict]:
         yield dict(row._mapping)
 
 
-def verify(connection: Connection) -> AuditVerification:
-    """Recompute the chain and compare it with the head; name the first edited, inserted or missing row."""
+def verify(connection: Connection, checkpoint: Checkpoint | None = None) -> AuditVerification:
+    """Recompute the chain and compare it with the head, then with the checkpoint kept outside the
+    database; name the first edited, inserted or missing row."""
     head = connection.execute(select(audit_head).where(audit_head.c.id == 1)).one_or_none()
     if head is None:
         return AuditVerification(False, 0, "", None, "the audit head row is missing; the log cannot be trusted")
+    chain = _verify_chain(connection, head)
+    if not chain.ok or checkpoint is None:
+        return chain
+    return _compare_with_checkpoint(connection, chain, checkpoint)
+
+
+def _compare_with_checkpoint(connection: Connection, chain: AuditVerification, checkpoint: Checkpoint) -> AuditVerification:
+    """A chain that verifies on its own must still reach the checkpoint's row, with the same hash."""
+    last_seq = chain.rows_checked
+    when = f" (written {checkpoint.at})" if checkpoint.at else ""
+    if checkpoint.seq == 0:
+        return replace(chain, checkpoint_seq=0)
+    if last_seq < checkpoint.seq:
+        return replace(chain, ok=False, first_bad_seq=last_seq + 1, checkpoint_seq=checkpoint.seq, problem=(
+            f"the log ends at row {last_seq} but the checkpoint outside the database{when} recorded row {checkpoint.seq}: "
+            f"rows {last_seq + 1} to {checkpoint.seq} were deleted and the head reset"
+            if last_seq else
+            f"the log is empty but the checkpoint outside the database{when} recorded row {checkpoint.seq}: the log was wiped"
+        ))
+    anchored = connection.execute(select(audit_log.c.row_hash).where(audit_log.c.seq == checkpoint.seq)).scalar_one()
+    if anchored != checkpoint.hash:
+        return replace(chain, ok=False, first_bad_seq=checkpoint.seq, checkpoint_seq=checkpoint.seq, problem=(
+            f"row {checkpoint.seq} does not match the checkpoint outside the database{when}: "
+            f"the log up to it was rewritten"
+        ))
+    return replace(chain, checkpoint_seq=checkpoint.seq)
+
+
+def _verify_chain(connection: Connection, head: Row) -> AuditVerification:
+    """Recompute the chain row by row and compare its end with the head row."""
     expected_seq, previous_hash, checked = 1, GENESIS_HASH, 0
     for row in _rows(connection):
         seq = row["seq"]
@@ -149,9 +183,10 @@ def export_csv(connection: Connection, stream: IO[str]) -> int:
 class AuditTrail:
     """Everything that changes the workbench leaves a row here; denials too, in their own transaction."""
 
-    def __init__(self, database: Database, clock: Callable[[], datetime]) -> None:
+    def __init__(self, database: Database, clock: Callable[[], datetime], checkpoint: CheckpointFile | None = None) -> None:
         self.database = database
         self.clock = clock
+        self.checkpoint = checkpoint
 
     def record(self, connection: Connection, actor: str, action: str, draft: Row | None = None, *,
                draft_id: int | None = None, revision: int | None = None, content_hash: str | None = None,
@@ -187,9 +222,49 @@ class AuditTrail:
             log.exception("could not audit a denial of %s by %s", action, actor)
 
     def verify(self) -> AuditVerification:
-        """Recompute the hash chain; the result names the first edited, inserted or missing row."""
-        with self.database.read() as connection:
-            return verify(connection)
+        """Recompute the hash chain and compare it with the checkpoint; a chain that verifies becomes the new checkpoint."""
+        if self.checkpoint is None:
+            with self.database.read() as connection:
+                return verify(connection)
+        with self.checkpoint.locked():
+            try:
+                previous = self.checkpoint.read()
+            except CheckpointUnreadable as error:
+                return AuditVerification(False, 0, "", None, f"{error}; the log cannot be compared with it")
+            with self.database.read() as connection:
+                result = verify(connection, previous)
+            if result.ok and result.rows_checked > (previous.seq if previous else -1):
+                self.checkpoint.write(Checkpoint(result.rows_checked, result.head_hash, self._stamp()))
+        return result
+
+    def anchor(self) -> None:
+        """Write the committed head to the checkpoint (after a publish), if the chain still holds the last one.
+
+        Never fails the caller: what was done is committed; a checkpoint that cannot move is left for
+        `audit verify` to report.
+        """
+        if self.checkpoint is None:
+            return
+        try:
+            with self.checkpoint.locked():
+                previous = self.checkpoint.read()
+                with self.database.read() as connection:
+                    head = connection.execute(select(audit_head).where(audit_head.c.id == 1)).one()
+                    if previous is not None and previous.seq > 0:
+                        anchored = connection.execute(
+                            select(audit_log.c.row_hash).where(audit_log.c.seq == previous.seq)
+                        ).scalar_one_or_none()
+                        if head.last_seq < previous.seq or anchored != previous.hash:
+                            # Moving on would bury a truncation or a rewrite: keep the checkpoint that exposes it.
+                            log.warning("audit checkpoint not advanced: the log no longer holds row %s as checkpointed", previous.seq)
+                            return
+                if previous is None or head.last_seq > previous.seq:
+                    self.checkpoint.write(Checkpoint(head.last_seq, head.last_hash, self._stamp()))
+        except (OSError, CheckpointUnreadable) as error:
+            log.warning("could not write the audit checkpoint: %s", error)
+
+    def _stamp(self) -> str:
+        return self.clock().isoformat(timespec="seconds")
 
     def export_csv(self, stream: IO[str]) -> int:
         """Write the audit log as CSV; returns the number of rows."""

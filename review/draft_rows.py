@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+from typing import Iterable
 
 from sqlalchemy import Connection, Row, select
 
 from review.errors import InvalidInput, StaleRevision, UnknownDraft
-from review.policy import Dimension
-from review.tables import drafts, revisions, sign_offs, users
+from review.findings import WaiverRecord, gating_findings
+from review.policy import Dimension, Role, StandingSignOff
+from review.tables import drafts, finding_waivers, revisions, sign_offs, user_roles, users
+from review.views import GatingFindingView
 
 
 def parse_draft_id(draft_id: object) -> int:
@@ -34,18 +37,31 @@ def draft_row(connection: Connection, draft_id: object, *, lock: bool = False) -
 
 
 def current_sign_offs(connection: Connection, draft_id: int, revision: int) -> list[Row]:
-    """The sign-offs standing on a revision (with the signer's name), oldest first."""
+    """The sign-offs standing on a revision (with the signer's name and disabled flag), oldest first."""
     return connection.execute(
-        select(sign_offs, users.c.name.label("user_name"))
+        select(sign_offs, users.c.name.label("user_name"), users.c.disabled.label("user_disabled"))
         .join(users, users.c.id == sign_offs.c.user_id)
         .where(sign_offs.c.draft_id == draft_id, sign_offs.c.revision == revision, sign_offs.c.voided_at.is_(None))
         .order_by(sign_offs.c.signed_at)
     ).all()
 
 
-def signed_dimensions(signed: list[Row]) -> list[Dimension]:
-    """The dimensions of a list of sign-off rows."""
-    return [Dimension(row.dimension) for row in signed]
+def roles_of(connection: Connection, user_ids: Iterable[int]) -> dict[int, frozenset[Role]]:
+    """The roles each of these users holds now."""
+    ids = sorted(set(user_ids))
+    held: dict[int, set[Role]] = {user_id: set() for user_id in ids}
+    if ids:
+        for user_id, role in connection.execute(select(user_roles.c.user_id, user_roles.c.role).where(user_roles.c.user_id.in_(ids))):
+            if role in Role._value2member_map_:
+                held[user_id].add(Role(role))
+    return {user_id: frozenset(roles) for user_id, roles in held.items()}
+
+
+def standing_sign_offs(connection: Connection, signed: list[Row]) -> list[StandingSignOff]:
+    """Sign-off rows (from `current_sign_offs`) with each signer's status now, for the approval rule."""
+    roles = roles_of(connection, (row.user_id for row in signed))
+    return [StandingSignOff(Dimension(row.dimension), row.user_id, row.user_name, bool(row.user_disabled), roles[row.user_id])
+            for row in signed]
 
 
 def revision_row(connection: Connection, draft_id: int, number: int) -> Row:
@@ -89,3 +105,19 @@ def check_revision(connection: Connection, row: Row, expected_revision: int | No
         f"draft {row.id} is at revision {row.current_revision}, you acted on revision {expected_revision}: "
         f"{changes}; reload it (`workbench review show {row.id}`) and act again"
     )
+
+
+def current_waivers(connection: Connection, draft_id: int, revision: int) -> dict[str, WaiverRecord]:
+    """The waivers standing on a revision, by finding key."""
+    rows = connection.execute(
+        select(finding_waivers.c.finding_key, finding_waivers.c.reason, finding_waivers.c.waived_at, users.c.name)
+        .join(users, users.c.id == finding_waivers.c.user_id)
+        .where(finding_waivers.c.draft_id == draft_id, finding_waivers.c.revision == revision,
+               finding_waivers.c.voided_at.is_(None))
+    ).all()
+    return {row.finding_key: WaiverRecord(row.name, row.reason, row.waived_at) for row in rows}
+
+
+def revision_gating(connection: Connection, revision: Row) -> list[GatingFindingView]:
+    """The error findings of a revision row, each with its waiver."""
+    return gating_findings(json.loads(revision.findings), current_waivers(connection, revision.draft_id, revision.number))

@@ -40,6 +40,10 @@ class InvalidTransition(ReviewError):
     """The action is not allowed from the draft's current state."""
 
 
+class BlockedByFindings(InvalidTransition):
+    """Error findings of the revision are neither resolved by a new revision nor waived."""
+
+
 class StaleRevision(ReviewError):
     """The draft changed since the user looked at it; the message says what changed."""
 
@@ -66,6 +70,10 @@ class UserExists(ReviewError):
 
 class InvalidInput(ReviewError):
     """A value given to the review queue is malformed (unknown role, empty title, NUL byte...)."""
+
+
+class RevisionRequired(InvalidInput):
+    """A decision must name the revision the person read; acting on "whatever is current" is refused."""
 
 
 class WeakPassword(InvalidInput):

@@ -1,4 +1,4 @@
-"""The life of a draft: create, revise, findings, submit, sign off, request changes, reject, archive, comment.
+"""The life of a draft: create, revise, findings and waivers, submit, sign off, request changes, reject, archive, comment.
 
 Every change of an existing draft goes through `DraftChanges.run` (lock, actor, revision, state,
 authorize, in that order); the transition table decides the state each action leaves behind.
@@ -22,14 +22,16 @@ from review.policy import (
     Action,
     Dimension,
     DraftState,
+    StandingSignOff,
     authorize_create,
     check_archive,
     check_sign_off,
+    check_waiver,
     effective_state,
     parse_dimension,
 )
 from review.queries import ReviewQueries
-from review.tables import comments, drafts, revisions, sign_offs
+from review.tables import comments, drafts, finding_waivers, revisions, sign_offs
 from review.unit_of_work import DraftChanges, DraftStep
 from review.views import CommentView, DraftView
 
@@ -101,6 +103,16 @@ class DraftLifecycle:
                 update(sign_offs).where(sign_offs.c.draft_id == row.id, sign_offs.c.voided_at.is_(None))
                 .values(voided_at=step.now, voided_by_revision=number)
             )
+            # A waiver lets one revision past a finding: the next revision is checked afresh.
+            for waived in step.gating_findings():
+                if not waived.blocks:
+                    step.audit("waiver_voided", revision=row.current_revision, dimension=waived.dimension.value,
+                               details={"finding": waived.key, "check": waived.check, "location": waived.location,
+                                        "waived_by": waived.waived_by, "voided_by_revision": number})
+            connection.execute(
+                update(finding_waivers).where(finding_waivers.c.draft_id == row.id, finding_waivers.c.voided_at.is_(None))
+                .values(voided_at=step.now, voided_by_revision=number)
+            )
             connection.execute(
                 update(drafts).where(drafts.c.id == row.id).values(current_revision=number, title=new_title or current.title)
             )
@@ -122,6 +134,32 @@ class DraftLifecycle:
             step.audit(details={"findings": len(findings)})
 
         self.changes.run(actor, draft_id, Action.UPDATE_FINDINGS, expected_revision, work)
+        return self.queries.get_draft(draft_id)
+
+    def waive_finding(self, actor: ActorRef, draft_id: int, finding_key: str, reason: str, expected_revision: int) -> DraftView:
+        """Let this revision past one error finding (a reviewer of its dimension, not a contributor, with a reason)."""
+        reason = require_comment(reason, "waiving a finding")
+        key = (finding_key or "").strip().lower()
+
+        def work(step: DraftStep) -> None:
+            row = step.draft
+            finding = next((f for f in step.gating_findings() if f.key == key), None)
+            if finding is None:
+                raise InvalidInput(
+                    f"revision {row.current_revision} of draft {row.id} has no error finding {finding_key!r}; "
+                    f"`workbench review show {row.id}` lists them with their keys"
+                )
+            if not finding.blocks:
+                raise InvalidTransition(f"finding {key} of draft {row.id} is already waived by {finding.waived_by}")
+            check_waiver(step.actor, finding.dimension, draft_id=row.id, contributors=step.contributors())
+            step.connection.execute(insert(finding_waivers).values(
+                draft_id=row.id, revision=row.current_revision, finding_key=key, check=finding.check[:100],
+                location=finding.location[:200], dimension=finding.dimension.value, user_id=step.actor.id, reason=reason,
+                waived_at=step.now))
+            step.audit(comment=reason, dimension=finding.dimension.value,
+                       details={"finding": key, "check": finding.check, "location": finding.location, "message": finding.message})
+
+        self.changes.run(actor, draft_id, Action.WAIVE_FINDING, expected_revision, work)
         return self.queries.get_draft(draft_id)
 
     def _decide(self, actor: ActorRef, draft_id: int, expected_revision: int | None, action: Action,
@@ -174,17 +212,27 @@ class DraftLifecycle:
                            contributors=step.contributors(),
                            signer_dimension=Dimension(mine.dimension) if mine is not None else None)
             other = next((s for s in step.signed if s.dimension == dimension.value), None)
-            if other is not None:
+            lapsed = step.lapsed()
+            replaced = None
+            if other is not None and other.id not in lapsed:
                 raise InvalidTransition(
                     f"{dimension.value} is already signed off on revision {row.current_revision} of draft {row.id} by {other.user_name}"
                 )
+            if other is not None:
+                # The signer was disabled or lost the role: their sign-off no longer counts, this one replaces it.
+                replaced = other.id
+                step.connection.execute(update(sign_offs).where(sign_offs.c.id == other.id).values(voided_at=step.now))
+                step.audit("sign_off_voided", content_hash=other.content_hash, dimension=other.dimension,
+                           details={"signed_by": other.user_name, "lapsed": lapsed[other.id], "replaced_by": step.actor.name})
             current = step.current_revision()
             step.connection.execute(insert(sign_offs).values(
                 draft_id=row.id, revision=row.current_revision, dimension=dimension.value, user_id=step.actor.id,
                 content_hash=current.content_hash, signed_at=step.now))
             step.connection.execute(update(drafts).where(drafts.c.id == row.id).values(updated_at=step.now))
             step.audit(content_hash=current.content_hash, dimension=dimension.value)
-            after = effective_state(DraftState(row.state), [Dimension(s.dimension) for s in step.signed] + [dimension])
+            mine_now = StandingSignOff(dimension, step.actor.id, step.actor.name, step.actor.disabled, step.actor.roles)
+            after = effective_state(DraftState(row.state), [standing for signed_row, standing in zip(step.signed, step.standing)
+                                                            if signed_row.id != replaced] + [mine_now])
             if after != step.state:
                 step.audit("approved", content_hash=current.content_hash, details={"from": step.state.value, "to": after.value})
 

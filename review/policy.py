@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Iterable, Mapping
+from typing import TYPE_CHECKING, Iterable, Mapping, Sequence
 
 from review.errors import (
     InvalidInput,
@@ -13,6 +13,9 @@ from review.errors import (
     PermissionDenied,
     SelfApprovalDenied,
 )
+
+if TYPE_CHECKING:
+    from review.views import GatingFindingView
 
 
 class Role(StrEnum):
@@ -62,7 +65,14 @@ class Action(StrEnum):
     PUBLISH = "publish"
     UNPUBLISH = "unpublish"
     COMMENT = "comment"
+    WAIVE_FINDING = "waive_finding"
 
+
+# Actions taken on what a person read: each must name that revision (a newer one refuses it).
+REVISION_BOUND = frozenset({Action.REVISE, Action.UPDATE_FINDINGS, Action.SUBMIT, Action.SIGN_OFF,
+                            Action.REQUEST_CHANGES, Action.REJECT, Action.PUBLISH, Action.WAIVE_FINDING})
+# Actions an error finding of the current revision blocks until a new revision resolves it or it is waived.
+GATED_BY_FINDINGS = frozenset({Action.SUBMIT, Action.SIGN_OFF, Action.PUBLISH})
 
 REVIEWER_ROLE = {
     Dimension.ACCURACY: Role.ACCURACY_REVIEWER,
@@ -113,6 +123,8 @@ TRANSITIONS: dict[Action, Transition] = {
     Action.PUBLISH: Transition({Role.LEAD: frozenset({S.APPROVED})}, S.PUBLISHED),
     Action.UNPUBLISH: Transition({Role.LEAD: frozenset({S.PUBLISHED})}, S.ARCHIVED),
     Action.COMMENT: Transition({role: _ANY_LIVE | {S.ARCHIVED} for role in Role}, None),
+    # Before submission too: an error finding blocks submitting until it is resolved or waived.
+    Action.WAIVE_FINDING: Transition(_reviewers(frozenset({S.DRAFTING, S.CHANGES_REQUESTED, S.IN_REVIEW, S.APPROVED})), None),
 }
 
 
@@ -147,21 +159,48 @@ def parse_dimension(dimension: str | Dimension) -> Dimension:
         raise InvalidInput(f"unknown dimension {dimension!r}; valid dimensions: {valid}") from None
 
 
-def is_approved(signed_dimensions: Iterable[Dimension]) -> bool:
-    """The approval rule: the current revision carries a sign-off on every dimension."""
-    return set(signed_dimensions) >= set(ALL_DIMENSIONS)
+@dataclass(frozen=True)
+class StandingSignOff:
+    """A sign-off standing on the current revision, with its signer as they are *now*."""
+
+    dimension: Dimension
+    user_id: int
+    user_name: str
+    signer_disabled: bool
+    signer_roles: frozenset[Role]
 
 
-def effective_state(stored: DraftState, signed_dimensions: Iterable[Dimension]) -> DraftState:
-    """The state users see: IN_REVIEW with all three sign-offs on the current revision is APPROVED."""
-    if stored == S.IN_REVIEW and is_approved(signed_dimensions):
+def lapse_reason(sign_off: StandingSignOff) -> str | None:
+    """Why a sign-off no longer counts (its signer was disabled or lost the role), or None when it counts."""
+    if sign_off.signer_disabled:
+        return f"{sign_off.user_name} has been disabled since signing"
+    role = REVIEWER_ROLE[sign_off.dimension]
+    if role not in sign_off.signer_roles:
+        return f"{sign_off.user_name} no longer holds the role {role.value}"
+    return None
+
+
+def counted_dimensions(sign_offs: Iterable[StandingSignOff]) -> frozenset[Dimension]:
+    """The dimensions signed by someone who may still give that sign-off."""
+    return frozenset(s.dimension for s in sign_offs if lapse_reason(s) is None)
+
+
+def is_approved(sign_offs: Iterable[StandingSignOff]) -> bool:
+    """The approval rule: every dimension of the current revision is signed by someone who still
+    holds its reviewer role and is not disabled (derived when read, so a lapse counts at once)."""
+    return counted_dimensions(sign_offs) >= set(ALL_DIMENSIONS)
+
+
+def effective_state(stored: DraftState, sign_offs: Iterable[StandingSignOff]) -> DraftState:
+    """The state users see: IN_REVIEW with all three sign-offs counting on the current revision is APPROVED."""
+    if stored == S.IN_REVIEW and is_approved(sign_offs):
         return S.APPROVED
     return stored
 
 
-def holds_approval(state: DraftState, signed_dimensions: Iterable[Dimension]) -> bool:
-    """True when the draft is approved, or published, on the strength of a full set of sign-offs."""
-    return state in (S.APPROVED, S.PUBLISHED) and is_approved(signed_dimensions)
+def holds_approval(state: DraftState, sign_offs: Iterable[StandingSignOff]) -> bool:
+    """True when the draft is approved, or published, on the strength of a full set of sign-offs that count."""
+    return state in (S.APPROVED, S.PUBLISHED) and is_approved(sign_offs)
 
 
 def allowed_actions(actor: Actor, state: DraftState) -> list[Action]:
@@ -233,6 +272,25 @@ def check_sign_off(
         )
 
 
+def may_waive(actor: Actor, dimension: Dimension, contributors: set[int]) -> bool:
+    """A reviewer of the finding's dimension who did not write, generate or edit the draft may waive it."""
+    return not actor.disabled and REVIEWER_ROLE[dimension] in actor.roles and actor.id not in contributors
+
+
+def check_waiver(actor: Actor, dimension: Dimension, *, draft_id: int, contributors: set[int]) -> None:
+    """Separation of duties for a waiver: the dimension's reviewer role, and not a contributor."""
+    role = REVIEWER_ROLE[dimension]
+    if role not in actor.roles:
+        raise PermissionDenied(
+            f"user {actor.name!r} may not waive {dimension.value} findings on draft {draft_id}: needs the role {role.value}"
+        )
+    if actor.id in contributors:
+        raise SelfApprovalDenied(
+            f"user {actor.name!r} authored, generated or edited draft {draft_id} and may not waive its findings; "
+            "ask another reviewer"
+        )
+
+
 @dataclass(frozen=True)
 class DraftActions:
     """What one person may do to one draft right now: the controls a page shows (each is checked again when used)."""
@@ -242,10 +300,22 @@ class DraftActions:
     state: DraftState
     actions: frozenset[Action]
     sign_off_dimensions: tuple[Dimension, ...]
+    # Error findings of this revision not waived: while any is left, submit, sign off and publish are closed.
+    blocking: tuple[GatingFindingView, ...] = ()
+    waivable: tuple[str, ...] = ()  # keys of the blocking findings this person may waive now
 
     def can(self, action: Action) -> bool:
         """True when the action is open to this person now."""
         return action in self.actions
+
+    @property
+    def blocked(self) -> bool:
+        """True when error findings keep this revision from being submitted, signed off or published."""
+        return bool(self.blocking)
+
+    def can_waive(self, key: str) -> bool:
+        """True when this person may waive the blocking finding with this key now."""
+        return key in self.waivable
 
     @property
     def can_edit(self) -> bool:
@@ -272,17 +342,27 @@ def draft_actions(
     author_id: int,
     contributors: set[int],
     signers: Mapping[Dimension, int],
+    own_dimension: Dimension | None = None,
+    gating: Sequence[GatingFindingView] = (),
 ) -> DraftActions:
     """Derive DraftActions from the transition table and the sign-off rules.
 
-    `signers` maps each dimension signed on the current revision to the signer's user id.
+    `signers` maps each dimension signed (and counting) on the current revision to the signer's user
+    id; `own_dimension` is the dimension the actor signed on it, lapsed or not (one per person);
+    `gating` are the error findings of the current revision with their waivers.
     """
     actions = set(allowed_actions(actor, state))
     if not may_archive(actor, author_id):
         actions.discard(Action.ARCHIVE)
+    blocking = tuple(finding for finding in gating if finding.blocks)
+    if blocking:
+        actions -= GATED_BY_FINDINGS
+    waivable = tuple(finding.key for finding in blocking if may_waive(actor, finding.dimension, contributors))
+    if not waivable:
+        actions.discard(Action.WAIVE_FINDING)
     dimensions: list[Dimension] = []
     if Action.SIGN_OFF in actions:
-        mine = next((dimension for dimension, user_id in signers.items() if user_id == actor.id), None)
+        mine = own_dimension or next((dimension for dimension, user_id in signers.items() if user_id == actor.id), None)
         for dimension in ALL_DIMENSIONS:
             if dimension in signers:
                 continue
@@ -294,4 +374,4 @@ def draft_actions(
             dimensions.append(dimension)
         if not dimensions:
             actions.discard(Action.SIGN_OFF)
-    return DraftActions(draft_id, revision, state, frozenset(actions), tuple(dimensions))
+    return DraftActions(draft_id, revision, state, frozenset(actions), tuple(dimensions), blocking, waivable)

@@ -73,6 +73,7 @@ class PublicationLedger:
     def __init__(self, database: Database, trail: AuditTrail, queries: ReviewQueries, clock: Callable[[], datetime]) -> None:
         self.database = database
         self.queries = queries
+        self.trail = trail
         self.changes = DraftChanges(trail, clock)
 
     def publish_transaction(self, actor: ActorRef, draft_id: int, expected_revision: int,
@@ -113,7 +114,9 @@ class PublicationLedger:
             return PublicationRecord(row.id, prepared.path, prepared.module_id, row.current_revision, current.content_hash,
                                      prepared.text, text_sha, True, False)
 
-        return self.changes.run(actor, draft_id, Action.PUBLISH, expected_revision, work)
+        record = self.changes.run(actor, draft_id, Action.PUBLISH, expected_revision, work)
+        self.trail.anchor()  # the head after this publish, kept outside the database
+        return record
 
     def unpublish_transaction(self, actor: ActorRef, draft_id: int, reason: str) -> PublicationRecord:
         """Archive a published draft and mark its file for removal (lead only, with a reason)."""
@@ -127,7 +130,9 @@ class PublicationLedger:
                        details=step.transition_details(path=publication.path))
             return replace(_record(publication), present=False, indexed=False)
 
-        return self.changes.run(actor, draft_id, Action.UNPUBLISH, None, work)
+        record = self.changes.run(actor, draft_id, Action.UNPUBLISH, None, work)
+        self.trail.anchor()
+        return record
 
     def publications(self) -> list[PublicationRecord]:
         """Every publication record: the files the publisher keeps in step with the database."""

@@ -9,18 +9,28 @@ from sqlalchemy import Connection, and_, exists, select
 
 from review.actors import ActorRef, load_actor
 from review.db import Database
-from review.draft_rows import contributors, current_sign_offs, draft_row, parse_draft_id, revision_row, signed_dimensions, unknown_draft
+from review.draft_rows import (
+    contributors, current_sign_offs, draft_row, parse_draft_id, revision_gating, revision_row, roles_of, standing_sign_offs,
+    unknown_draft,
+)
 from review.errors import InvalidInput
 from review.policy import (
     ALL_DIMENSIONS,
     REVIEWER_ROLE,
     Dimension,
+    TRANSITIONS,
+    Action,
     DraftActions,
     DraftState,
+    Role,
+    StandingSignOff,
+    counted_dimensions,
     draft_actions,
     effective_state,
     holds_approval,
     is_approved,
+    lapse_reason,
+    may_waive,
 )
 from review.tables import comments, drafts, publications, revisions, sign_offs, users
 from review.views import CommentView, DraftSummary, DraftView, RevisionView, SignOffView
@@ -59,8 +69,13 @@ class ReviewQueries:
             raise unknown_draft(draft_id)
         current = revision_row(connection, row.id, row.current_revision)
         signed = current_sign_offs(connection, row.id, row.current_revision)
-        dimensions = signed_dimensions(signed)
-        state = effective_state(DraftState(row.state), dimensions)
+        standing = standing_sign_offs(connection, signed)
+        counted = counted_dimensions(standing)
+        state = effective_state(DraftState(row.state), standing)
+        sign_off_views = [
+            SignOffView(Dimension(s.dimension), s.user_name, s.revision, s.content_hash, s.signed_at, lapsed_because=lapse_reason(status))
+            for s, status in zip(signed, standing)
+        ]
         comment_rows = connection.execute(
             select(comments, users.c.name.label("user_name")).join(users, users.c.id == comments.c.user_id)
             .where(comments.c.draft_id == row.id).order_by(comments.c.id)
@@ -76,15 +91,17 @@ class ReviewQueries:
             content=json.loads(current.content), markdown=current.markdown, content_hash=current.content_hash,
             findings=json.loads(current.findings), skill_ids=json.loads(row.skill_ids), author=row.author_name,
             generated_by=json.loads(row.generated_by) if row.generated_by else None,
-            sign_offs=[SignOffView(Dimension(s.dimension), s.user_name, s.revision, s.content_hash, s.signed_at) for s in signed],
-            missing_dimensions=[d for d in ALL_DIMENSIONS if d not in set(dimensions)],
-            approved=holds_approval(state, dimensions),
+            sign_offs=[view for view in sign_off_views if view.lapsed_because is None],
+            missing_dimensions=[d for d in ALL_DIMENSIONS if d not in counted],
+            approved=holds_approval(state, standing),
             comments=[CommentView(c.id, c.user_name, c.revision, c.text, c.anchor, c.created_at) for c in comment_rows],
             editors=list(editors), created_at=row.created_at, updated_at=row.updated_at,
             published_path=publication.path if present else None,
             published_revision=publication.revision if present else None,
             module_id=publication.module_id if publication is not None else None,
             revision_note=current.note,
+            lapsed_sign_offs=[view for view in sign_off_views if view.lapsed_because is not None],
+            gating_findings=revision_gating(connection, current),
         )
 
     def actions_for(self, actor: ActorRef, draft_id: int) -> DraftActions:
@@ -93,11 +110,15 @@ class ReviewQueries:
             row = draft_row(connection, draft_id)
             acting = load_actor(connection, actor)
             signed = current_sign_offs(connection, row.id, row.current_revision)
-            state = effective_state(DraftState(row.state), signed_dimensions(signed))
+            standing = standing_sign_offs(connection, signed)
+            state = effective_state(DraftState(row.state), standing)
             return draft_actions(
                 acting, state, draft_id=row.id, revision=row.current_revision, author_id=row.author_id,
                 contributors=contributors(connection, row),
-                signers={Dimension(s.dimension): s.user_id for s in signed},
+                # A lapsed sign-off leaves its dimension open to another reviewer.
+                signers={s.dimension: s.user_id for s in standing if lapse_reason(s) is None},
+                own_dimension=next((s.dimension for s in standing if s.user_id == acting.id), None),
+                gating=revision_gating(connection, revision_row(connection, row.id, row.current_revision)),
             )
 
     # ------------------------------------------------------------------ lists
@@ -130,29 +151,38 @@ class ReviewQueries:
                 stored = DraftState.IN_REVIEW if wanted == DraftState.APPROVED else wanted
                 query = query.where(drafts.c.state == stored.value)
             rows = connection.execute(query).all()
-            signed_by_draft: dict[int, set[Dimension]] = {}
+            signed_by_draft: dict[int, list[StandingSignOff]] = {}
             signed_query = (
-                select(sign_offs.c.draft_id, sign_offs.c.dimension)
+                select(sign_offs.c.draft_id, sign_offs.c.dimension, sign_offs.c.user_id, users.c.name, users.c.disabled)
                 .join(drafts, and_(drafts.c.id == sign_offs.c.draft_id, drafts.c.current_revision == sign_offs.c.revision))
+                .join(users, users.c.id == sign_offs.c.user_id)
                 .where(sign_offs.c.voided_at.is_(None))
             )
             if wanted is not None or reviewer is not None:
                 signed_query = signed_query.where(drafts.c.state == DraftState.IN_REVIEW.value)
-            for draft_id, dimension in connection.execute(signed_query):
-                signed_by_draft.setdefault(draft_id, set()).add(Dimension(dimension))
+            signed_rows = connection.execute(signed_query).all()
+            # Few people sign many drafts: each signer's status is built once and shared.
+            roles = roles_of(connection, (user_id for _, _, user_id, _, _ in signed_rows))
+            signer_status: dict[tuple, StandingSignOff] = {}
+            for draft_id, dimension, user_id, name, disabled in signed_rows:
+                key = (dimension, user_id)
+                if key not in signer_status:
+                    signer_status[key] = StandingSignOff(Dimension(dimension), user_id, name, bool(disabled), roles[user_id])
+                signed_by_draft.setdefault(draft_id, []).append(signer_status[key])
         my_dims = {d for d, role in REVIEWER_ROLE.items() if reviewer is not None and role in reviewer.roles}
         states = {state.value: state for state in DraftState}
-        no_sign_offs: set[Dimension] = set()
+        no_sign_offs: tuple[StandingSignOff, ...] = ()
         # Ten thousand rows: unpack tuples and reuse the per-combination values instead of rebuilding them.
-        split: dict[frozenset, tuple[list[Dimension], list[Dimension], bool]] = {}
+        split: dict[frozenset, tuple[list[Dimension], list[Dimension], bool, list[Dimension]]] = {}
         result = []
         for draft_id, title, stored, revision, updated_at, generated_by, author, path, present in rows:
-            signed = signed_by_draft.get(draft_id, no_sign_offs)
-            key = frozenset(signed)
+            standing = signed_by_draft.get(draft_id, no_sign_offs)
+            key = frozenset(standing)
             if key not in split:
-                split[key] = ([d for d in ALL_DIMENSIONS if d in signed], [d for d in ALL_DIMENSIONS if d not in signed],
-                              is_approved(signed))
-            signed_list, missing, complete = split[key]
+                counted = counted_dimensions(standing)
+                split[key] = ([d for d in ALL_DIMENSIONS if d in counted], [d for d in ALL_DIMENSIONS if d not in counted],
+                              is_approved(standing), [s.dimension for s in standing if s.dimension not in counted])
+            signed_list, missing, complete, lapsed = split[key]
             effective = states[stored]
             if effective is DraftState.IN_REVIEW and complete:
                 effective = DraftState.APPROVED
@@ -168,9 +198,30 @@ class ReviewQueries:
                 id=draft_id, title=title, state=effective, revision=revision, author=author,
                 signed_dimensions=list(signed_list), missing_dimensions=list(missing),
                 approved=effective is DraftState.APPROVED, updated_at=updated_at,
-                published_path=path if present else None,
+                published_path=path if present else None, lapsed_dimensions=list(lapsed),
             ))
         return result
+
+    def awaiting_waiver(self, actor: ActorRef) -> list[DraftSummary]:
+        """Drafts whose current revision has an error finding this reviewer may waive (they did not write it)."""
+        with self.database.read() as connection:
+            reviewer = load_actor(connection, actor)
+            if reviewer.disabled:
+                return []
+            candidates = connection.execute(
+                select(drafts.c.id).join(revisions, and_(revisions.c.draft_id == drafts.c.id,
+                                                         revisions.c.number == drafts.c.current_revision))
+                .where(drafts.c.state.in_([s.value for s in TRANSITIONS[Action.WAIVE_FINDING].allowed[Role.ACCURACY_REVIEWER]]),
+                       revisions.c.findings.contains('"error"'))
+            ).scalars().all()
+            waiting = set()
+            for draft_id in candidates:
+                row = draft_row(connection, draft_id)
+                gating = revision_gating(connection, revision_row(connection, row.id, row.current_revision))
+                helpers = contributors(connection, row)
+                if any(f.blocks and may_waive(reviewer, f.dimension, helpers) for f in gating):
+                    waiting.add(draft_id)
+        return [summary for summary in self.list_drafts() if summary.id in waiting]
 
     # ------------------------------------------------------------------ revisions
 

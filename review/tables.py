@@ -14,7 +14,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.sql.expression import false
+from sqlalchemy.sql.expression import false, text
 
 from review.db import NAMING_CONVENTION, UTCDateTime
 
@@ -86,9 +86,30 @@ sign_offs = Table(
     Column("signed_at", UTCDateTime, nullable=False),
     Column("voided_at", UTCDateTime, nullable=True),
     Column("voided_by_revision", Integer, nullable=True),
-    # The separation-of-duties rules, enforced by the database itself.
-    UniqueConstraint("draft_id", "revision", "dimension", name="uq_sign_offs_one_per_dimension"),
-    UniqueConstraint("draft_id", "revision", "user_id", name="uq_sign_offs_one_per_user"),
+    # The separation-of-duties rules, enforced by the database itself, over the standing (not voided) rows.
+    Index("uq_sign_offs_one_per_dimension", "draft_id", "revision", "dimension", unique=True,
+          sqlite_where=text("voided_at IS NULL"), postgresql_where=text("voided_at IS NULL")),
+    Index("uq_sign_offs_one_per_user", "draft_id", "revision", "user_id", unique=True,
+          sqlite_where=text("voided_at IS NULL"), postgresql_where=text("voided_at IS NULL")),
+)
+
+finding_waivers = Table(
+    "finding_waivers",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("draft_id", Integer, ForeignKey("drafts.id"), nullable=False),
+    Column("revision", Integer, nullable=False),
+    # Which finding of that revision: review.findings.finding_key (its check, location and message).
+    Column("finding_key", String(64), nullable=False),
+    Column("check", String(100), nullable=False),
+    Column("location", String(200), nullable=False),
+    Column("dimension", String(20), nullable=False),
+    Column("user_id", Integer, ForeignKey("users.id"), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("waived_at", UTCDateTime, nullable=False),
+    Column("voided_at", UTCDateTime, nullable=True),
+    Column("voided_by_revision", Integer, nullable=True),
+    UniqueConstraint("draft_id", "revision", "finding_key", name="uq_finding_waivers_one_per_finding"),
 )
 
 comments = Table(

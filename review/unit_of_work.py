@@ -2,8 +2,9 @@
 
 Inside one write transaction, in this order and once: lock the draft row, load the acting user with
 their roles as they are now, refuse an action on an older revision, derive the effective state from
-the sign-offs standing, authorize the action from the transition table; then the caller's work runs,
-and the table's target state is stored. A denial is audited after the rollback (`AuditTrail.run_write`).
+the sign-offs standing, authorize the action from the transition table, refuse submit, sign-off and
+publish while error findings are unwaived; then the caller's work runs, and the table's target state
+is stored. A denial is audited after the rollback (`AuditTrail.run_write`).
 """
 
 from __future__ import annotations
@@ -16,8 +17,16 @@ from sqlalchemy import Connection, Row, update
 
 from review.actors import ActorRef, actor_name, load_actor
 from review.audit import AuditTrail
-from review.draft_rows import check_revision, contributors, current_sign_offs, draft_row, revision_row, signed_dimensions
-from review.policy import TRANSITIONS, Action, Actor, DraftState, authorize, effective_state
+from review.draft_rows import (
+    check_revision, contributors, current_sign_offs, draft_row, revision_gating, revision_row, standing_sign_offs,
+)
+from review.errors import RevisionRequired
+from review.findings import check_findings_gate
+from review.policy import (
+    GATED_BY_FINDINGS, REVISION_BOUND, TRANSITIONS, Action, Actor, DraftState, StandingSignOff, authorize, effective_state,
+    lapse_reason,
+)
+from review.views import GatingFindingView
 from review.tables import drafts
 
 T = TypeVar("T")
@@ -33,6 +42,7 @@ class DraftStep:
     action: Action
     state: DraftState  # the effective state before the change
     signed: list[Row]  # sign-offs standing on the current revision
+    standing: list[StandingSignOff]  # the same, with each signer as they are now
     now: datetime
     trail: AuditTrail
     # Work that turns out to change nothing (the same edit sent twice) clears this: the state stays.
@@ -43,9 +53,18 @@ class DraftStep:
         """The state the draft is in once this action is done (the table's target, else unchanged)."""
         return TRANSITIONS[self.action].target or self.state
 
+    def lapsed(self) -> dict[int, str]:
+        """Standing sign-offs (by row id) that no longer count, with the reason."""
+        return {row.id: reason for row, sign_off in zip(self.signed, self.standing)
+                if (reason := lapse_reason(sign_off)) is not None}
+
     def current_revision(self) -> Row:
         """The row of the draft's current revision."""
         return revision_row(self.connection, self.draft.id, self.draft.current_revision)
+
+    def gating_findings(self) -> list[GatingFindingView]:
+        """The current revision's error findings with their waivers."""
+        return revision_gating(self.connection, self.current_revision())
 
     def contributors(self) -> set[int]:
         """Users who authored, generated or edited any revision (they may not sign it off)."""
@@ -70,17 +89,25 @@ class DraftChanges:
     def run(self, actor: ActorRef, draft_id: int, action: Action, expected_revision: int | None,
             work: Callable[[DraftStep], T], *, repeat: Callable[[DraftStep], bool] | None = None) -> T | None:
         """Run `work` as `action` on the draft; `repeat` spots an action already done, which changes nothing."""
+        if expected_revision is None and action in REVISION_BOUND:
+            raise RevisionRequired(
+                f"{action.value.replace('_', ' ')} on draft {draft_id} must name the revision you read "
+                f"(`workbench review show {draft_id}` prints it); nothing was changed"
+            )
 
         def transaction(connection: Connection) -> T | None:
             row = draft_row(connection, draft_id, lock=True)
             acting = load_actor(connection, actor)
             check_revision(connection, row, expected_revision)
             signed = current_sign_offs(connection, row.id, row.current_revision)
-            state = effective_state(DraftState(row.state), signed_dimensions(signed))
-            step = DraftStep(connection, row, acting, action, state, signed, self.clock(), self.trail)
+            standing = standing_sign_offs(connection, signed)
+            state = effective_state(DraftState(row.state), standing)
+            step = DraftStep(connection, row, acting, action, state, signed, standing, self.clock(), self.trail)
             if repeat is not None and repeat(step):
                 return None
             authorize(acting, action, state, row.id)
+            if action in GATED_BY_FINDINGS:
+                check_findings_gate(action, step.gating_findings(), draft_id=row.id, revision=row.current_revision)
             result = work(step)
             target = TRANSITIONS[action].target
             if target is not None and step.changes_state:

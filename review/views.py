@@ -58,6 +58,26 @@ class SignOffView(_View):
     content_hash: str
     signed_at: datetime
     voided_at: datetime | None = None
+    lapsed_because: str | None = None  # set when the signer was disabled or lost the role: it no longer counts
+
+
+@dataclass(frozen=True)
+class GatingFindingView(_View):
+    """An error finding of the current revision: it blocks submitting, signing off and publishing unless waived."""
+
+    key: str  # stable within the revision (check, location, message); what a waiver names
+    check: str
+    location: str
+    message: str
+    dimension: Dimension  # whose reviewers may waive it
+    waived_by: str | None = None
+    waiver_reason: str | None = None
+    waived_at: datetime | None = None
+
+    @property
+    def blocks(self) -> bool:
+        """True until a reviewer of its dimension waives it (a new revision starts without waivers)."""
+        return self.waived_by is None
 
 
 @dataclass(frozen=True)
@@ -101,6 +121,7 @@ class DraftSummary(_View):
     approved: bool
     updated_at: datetime
     published_path: str | None = None
+    lapsed_dimensions: list[Dimension] = field(default_factory=list)  # signed, but the signer may no longer give it
 
 
 @dataclass(frozen=True)
@@ -129,4 +150,13 @@ class DraftView(_View):
     published_revision: int | None = None
     module_id: str | None = None
     revision_note: str = ""
+    # Sign-offs on the current revision that no longer count (the signer was disabled or lost the role).
+    lapsed_sign_offs: list[SignOffView] = field(default_factory=list)
+    # The error findings of the current revision with their waivers (any not waived blocks decisions).
+    gating_findings: list[GatingFindingView] = field(default_factory=list)
     extra: dict = field(default_factory=dict)
+
+    @property
+    def blocking_findings(self) -> list[GatingFindingView]:
+        """The error findings no reviewer has waived: while any is left, no submit, sign-off or publish."""
+        return [finding for finding in self.gating_findings if finding.blocks]

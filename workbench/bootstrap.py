@@ -64,10 +64,11 @@ class Services:
 
     @cached_property
     def audit_trail(self):
-        """The hash-chained audit log."""
+        """The hash-chained audit log, anchored by a checkpoint file in the data dir."""
         from review.audit import AuditTrail
+        from review.checkpoint import CheckpointFile
 
-        return AuditTrail(self.database, self.clock)
+        return AuditTrail(self.database, self.clock, CheckpointFile(self.settings.audit_checkpoint_file))
 
     @cached_property
     def password_hasher(self):

@@ -126,6 +126,11 @@ class Settings(BaseSettings):
         """Where log files live."""
         return self.data_dir / "logs"
 
+    @property
+    def audit_checkpoint_file(self) -> Path:
+        """The audit chain's last verified head, kept outside the database (see review/checkpoint.py)."""
+        return self.data_dir / "audit-checkpoint.json"
+
     def api_key(self) -> SecretStr | None:
         """The LLM API key from settings, OPENAI_API_KEY, or the Streamlit secrets file."""
         if self.llm_api_key is not None:

@@ -89,3 +89,15 @@ def test_a_draft_exports_from_the_review_queue(submitted_draft, app_services):
     assert fmt == "gift" and filename.endswith(".gift") and mime == "text/plain"
     assert "What does the B in SBI stand for?" in data.decode("utf-8")
     assert at.get("download_button")
+
+
+def test_a_sign_off_by_a_disabled_reviewer_is_shown_as_lapsed(submitted_draft, app_services):
+    app_services.lifecycle.sign_off("sam", submitted_draft, "accuracy", 1)
+    app_services.accounts.disable_user("lee", "sam")
+    at = open_page("lee", "review_queue")
+    assert not at.exception, at.exception
+    warnings = [w.value.replace("\\", "") for w in at.warning]
+    assert any("The accuracy sign-off by sam no longer counts: sam has been disabled since signing" in w for w in warnings), warnings
+    sign_offs = next(frame.value for frame in at.dataframe if "status" in frame.value.columns)
+    row = sign_offs[sign_offs["dimension"] == "accuracy"].iloc[0]
+    assert row["signed by"] == "sam" and row["status"] == "no longer counts: sam has been disabled since signing"

@@ -9,6 +9,7 @@ import streamlit as st
 
 from review.errors import ReviewError
 from review.lifecycle import DraftLifecycle
+from review.policy import DraftActions
 from review.queries import ReviewQueries
 from review.views import DraftView
 from workbench.app.ui import errors_shown, plain, show_markdown
@@ -70,6 +71,31 @@ def show_findings(findings: list) -> None:
     warnings = sum(row["severity"] == "warning" for row in rows)
     st.caption(f"{errors} errors, {warnings} warnings, {len(rows) - errors - warnings} notes")
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+
+
+def show_gating_findings(lifecycle: DraftLifecycle, draft: DraftView, actions: DraftActions, user_name: str, key: str) -> None:
+    """The revision's error findings at the top of the draft, each with its waiver or what unblocks it.
+
+    Never inside a collapsed box: while one is left unwaived, the revision cannot be submitted, signed
+    off or published. A reviewer of the finding's dimension gets a reason box and a Waive button.
+    """
+    for finding in draft.gating_findings:
+        where = f"{finding.location} · {finding.check}: {finding.message}"
+        if not finding.blocks:
+            st.info(plain(f"Waived by {finding.waived_by}: {where} — reason: {finding.waiver_reason}"), icon=":material/task_alt:")
+            continue
+        st.error(plain(f"Blocks submit, sign-off and publish: {where} (fix it in a new revision, or a "
+                       f"{finding.dimension.value} reviewer waives it)"), icon=":material/block:")
+        if actions.can_waive(finding.key):
+            reason_key = f"{key}_waive_reason_{finding.key}"
+            columns = st.columns([4, 1])
+            columns[0].text_input("Reason to waive it (kept in the audit log)", key=reason_key)
+            columns[1].button(
+                "Waive", key=f"{key}_waive_{finding.key}", icon=":material/rule:", on_click=run_action,
+                args=(lambda k=finding.key, r=reason_key: lifecycle.waive_finding(
+                    user_name, draft.id, k, st.session_state.get(r, ""), actions.revision),
+                      f"Finding waived on revision {actions.revision}; the next revision is checked afresh."),
+            )
 
 
 def citing_parts(content: dict) -> dict[str, list[str]]:
@@ -153,11 +179,27 @@ def show_comments(lifecycle: DraftLifecycle, draft: DraftView, user_name: str, k
 
 
 def sign_off_rows(draft: DraftView) -> list[dict]:
-    """Who signed which dimension of the current revision, and what is still missing."""
+    """Who signed which dimension of the current revision, which sign-offs lapsed and why, and what is missing."""
     rows = [
-        {"dimension": s.dimension.value, "signed by": s.user, "revision": s.revision, "at": f"{s.signed_at:%Y-%m-%d %H:%M}"}
+        {"dimension": s.dimension.value, "signed by": s.user, "revision": s.revision, "at": f"{s.signed_at:%Y-%m-%d %H:%M}",
+         "status": "counts"}
         for s in draft.sign_offs
     ]
-    rows += [{"dimension": d.value, "signed by": "(missing)", "revision": draft.revision, "at": ""}
-             for d in draft.missing_dimensions]
+    rows += [
+        {"dimension": s.dimension.value, "signed by": s.user, "revision": s.revision, "at": f"{s.signed_at:%Y-%m-%d %H:%M}",
+         "status": f"no longer counts: {s.lapsed_because}"}
+        for s in draft.lapsed_sign_offs
+    ]
+    lapsed = {s.dimension for s in draft.lapsed_sign_offs}
+    rows += [{"dimension": d.value, "signed by": "(missing)", "revision": draft.revision, "at": "", "status": "missing"}
+             for d in draft.missing_dimensions if d not in lapsed]
     return rows
+
+
+def show_lapsed_sign_offs(draft: DraftView) -> None:
+    """A warning naming each sign-off that no longer counts, and why (above the decision, never hidden)."""
+    for sign_off in draft.lapsed_sign_offs:
+        st.warning(plain(
+            f"The {sign_off.dimension.value} sign-off by {sign_off.user} no longer counts: {sign_off.lapsed_because}. "
+            f"Another {sign_off.dimension.value} reviewer needs to sign revision {sign_off.revision}."
+        ), icon=":material/person_off:")

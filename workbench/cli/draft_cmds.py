@@ -52,6 +52,8 @@ def register(app: typer.Typer) -> None:
             print_json(result.to_dict())
             return
         echo(f"draft {result.draft_id} '{result.content.module.title}' revision {result.revision}: {result.state}")
+        if result.not_submitted:
+            echo(f"not submitted: {result.not_submitted}", err=True)
         if not result.content.provenance.grounded:
             echo("warning: ungrounded draft (the library has nothing on this topic)")
         _print_findings(result.findings)

@@ -15,10 +15,10 @@ from workbench.cli.common import acting_user, fail, print_json, read_password, s
 
 AS_HELP = "Acting user (asked for their password, or give it on stdin with --password-stdin)."
 STDIN_HELP = "Read the password from the first line of stdin instead of prompting."
-REVISION_HELP = "The revision you reviewed (default: the current one, as `workbench review show` prints it)."
+REVISION_HELP = "Required: the revision you read (`workbench review show ID` prints it); a newer one refuses the action."
 
 users_app = typer.Typer(help="Manage users and roles (a shell-level operation for whoever runs the server).", no_args_is_help=True)
-review_app = typer.Typer(help="The review queue: list, show, submit, sign off, request changes, reject, comment, diff.", no_args_is_help=True)
+review_app = typer.Typer(help="The review queue: list, show, submit, sign off, waive a finding, request changes, reject, comment, diff.", no_args_is_help=True)
 audit_app = typer.Typer(help="The hash-chained audit log: verify it, export it as CSV.", no_args_is_help=True)
 
 
@@ -39,8 +39,11 @@ def _services(ctx: typer.Context):
     return state(ctx).services
 
 
-def _revision(ctx: typer.Context, draft_id: int, revision: Optional[int]) -> int:
-    return revision if revision is not None else _services(ctx).review_queries.get_draft(draft_id).revision
+def _revision(draft_id: int, revision: Optional[int]) -> int:
+    """The revision the person read; without it nothing is asked or changed (never "whatever is current")."""
+    if revision is None:
+        fail(f"say which revision you read with --revision N (`workbench review show {draft_id}` prints it)")
+    return revision
 
 
 def _user_line(user) -> str:
@@ -168,10 +171,26 @@ def review_show(
         echo(f"Published: {draft.published_path} (revision {draft.published_revision})")
     for sign_off in draft.sign_offs:
         echo(f"  signed {sign_off.dimension.value} by {sign_off.user} at {sign_off.signed_at:%Y-%m-%d %H:%M} UTC")
+    for sign_off in draft.lapsed_sign_offs:
+        echo(f"  lapsed {sign_off.dimension.value} by {sign_off.user} at {sign_off.signed_at:%Y-%m-%d %H:%M} UTC: "
+             f"{_safe(sign_off.lapsed_because or '')}; it no longer counts")
     if draft.missing_dimensions:
         echo(f"  missing: {', '.join(d.value for d in draft.missing_dimensions)}")
+    gating = {(f.check, f.location, f.message): f for f in draft.gating_findings}
+    if draft.blocking_findings:
+        echo(f"  blocked: {len(draft.blocking_findings)} error finding(s) keep this revision from being submitted, "
+             "signed off or published (fix them in a new revision, or waive each: `workbench review waive`)")
     for finding in draft.findings:
-        echo(f"  finding [{_safe(finding.get('severity', '?'))}] {_safe(finding.get('message', finding))}")
+        if not isinstance(finding, dict):
+            continue
+        gate = gating.get((str(finding.get("check", "")), str(finding.get("location", "")), str(finding.get("message", ""))))
+        line = (f"  finding [{_safe(finding.get('severity', '?'))}] {_safe(finding.get('location', ''))} "
+                f"{_safe(finding.get('check', ''))}: {_safe(finding.get('message', ''))}")
+        if gate is not None and gate.blocks:
+            line += f"  (key {gate.key}; blocks; a {gate.dimension.value} reviewer may waive it)"
+        elif gate is not None:
+            line += f"  (key {gate.key}; waived by {gate.waived_by}: {_safe(gate.waiver_reason or '')})"
+        echo(line)
     for comment in draft.comments:
         anchor = f" on {comment.anchor}" if comment.anchor else ""
         echo(f"  comment r{comment.revision} {comment.user}{anchor}: {_safe(comment.text)}")
@@ -199,7 +218,8 @@ def review_submit(
     password_stdin: bool = typer.Option(False, "--password-stdin", help=STDIN_HELP),
 ) -> None:
     """Send a draft to review."""
-    _act(ctx, as_, password_stdin, lambda user: _summary(_services(ctx).lifecycle.submit(user, draft_id, _revision(ctx, draft_id, revision))))
+    rev = _revision(draft_id, revision)
+    _act(ctx, as_, password_stdin, lambda user: _summary(_services(ctx).lifecycle.submit(user, draft_id, rev)))
 
 
 @review_app.command("sign-off")
@@ -211,9 +231,10 @@ def review_sign_off(
     as_: Optional[str] = typer.Option(None, "--as", help=AS_HELP),
     password_stdin: bool = typer.Option(False, "--password-stdin", help=STDIN_HELP),
 ) -> None:
-    """Sign off one dimension of the current revision."""
+    """Sign off one dimension of the revision you read (refused if it is no longer the current one)."""
+    rev = _revision(draft_id, revision)
     _act(ctx, as_, password_stdin,
-         lambda user: _summary(_services(ctx).lifecycle.sign_off(user, draft_id, dimension, _revision(ctx, draft_id, revision))))
+         lambda user: _summary(_services(ctx).lifecycle.sign_off(user, draft_id, dimension, rev)))
 
 
 @review_app.command("request-changes")
@@ -226,8 +247,9 @@ def review_request_changes(
     password_stdin: bool = typer.Option(False, "--password-stdin", help=STDIN_HELP),
 ) -> None:
     """Send the draft back to its author with a comment."""
+    rev = _revision(draft_id, revision)
     _act(ctx, as_, password_stdin,
-         lambda user: _summary(_services(ctx).lifecycle.request_changes(user, draft_id, _revision(ctx, draft_id, revision), comment)))
+         lambda user: _summary(_services(ctx).lifecycle.request_changes(user, draft_id, rev, comment)))
 
 
 @review_app.command("reject")
@@ -240,8 +262,30 @@ def review_reject(
     password_stdin: bool = typer.Option(False, "--password-stdin", help=STDIN_HELP),
 ) -> None:
     """Reject the draft for good, with a comment."""
+    rev = _revision(draft_id, revision)
     _act(ctx, as_, password_stdin,
-         lambda user: _summary(_services(ctx).lifecycle.reject(user, draft_id, _revision(ctx, draft_id, revision), comment)))
+         lambda user: _summary(_services(ctx).lifecycle.reject(user, draft_id, rev, comment)))
+
+
+@review_app.command("waive")
+def review_waive(
+    ctx: typer.Context,
+    draft_id: int = typer.Argument(..., metavar="ID", help="Draft id."),
+    finding: str = typer.Option(..., "--finding", help="The finding's key, as `workbench review show ID` prints it."),
+    reason: str = typer.Option(..., "--reason", "--comment", help="Why this revision may go past the finding (required, audited)."),
+    revision: Optional[int] = typer.Option(None, "--revision", help=REVISION_HELP),
+    as_: Optional[str] = typer.Option(None, "--as", help=AS_HELP),
+    password_stdin: bool = typer.Option(False, "--password-stdin", help=STDIN_HELP),
+) -> None:
+    """Waive one error finding of the revision you read (a reviewer of its dimension; the next revision voids it)."""
+    rev = _revision(draft_id, revision)
+
+    def waive(user) -> str:
+        draft = _services(ctx).lifecycle.waive_finding(user, draft_id, finding, reason, rev)
+        left = len(draft.blocking_findings)
+        return f"waived finding {finding} on draft {draft_id} revision {draft.revision}; {left} error finding(s) still block it"
+
+    _act(ctx, as_, password_stdin, waive)
 
 
 @review_app.command("comment")
@@ -279,7 +323,7 @@ def review_diff(
 def publish(
     ctx: typer.Context,
     draft_id: Optional[int] = typer.Argument(None, metavar="ID", help="Draft id."),
-    revision: Optional[int] = typer.Option(None, "--revision", help="The revision you approved (default: the current one)."),
+    revision: Optional[int] = typer.Option(None, "--revision", help=REVISION_HELP),
     repair: bool = typer.Option(False, "--repair", help="Only bring library files and index in step with the database (after a crash)."),
     as_: Optional[str] = typer.Option(None, "--as", help=AS_HELP),
     password_stdin: bool = typer.Option(False, "--password-stdin", help=STDIN_HELP),
@@ -287,18 +331,25 @@ def publish(
 ) -> None:
     """Publish an approved draft into the library (lead only) and re-index its file."""
     if repair:
-        report = _services(ctx).publisher.recover()
-        print_json(report.to_dict()) if as_json else echo(
-            f"rewritten {len(report.rewritten)}, removed {len(report.removed)}, re-indexed {len(report.reindexed)}, "
-            f"temp files removed {report.temp_files_removed}, conflicts {len(report.conflicts)}"
-        )
+        report = _services(ctx).publisher.repair()
+        if as_json:
+            print_json(report.to_dict())
+        else:
+            echo(f"rewritten {len(report.rewritten)}, removed {len(report.removed)}, re-indexed {len(report.reindexed)}, "
+                 f"temp files removed {report.temp_files_removed}, conflicts {len(report.conflicts)}, "
+                 f"index failures {len(report.index_failures)}")
+            for path in (*report.rewritten, *report.removed):
+                echo(f"  {'rewritten' if path in report.rewritten else 'removed'}: {_safe(path)}")
         for conflict in report.conflicts:
-            echo(f"  conflict: {conflict}", err=True)
+            echo(f"  conflict: {_safe(conflict)}", err=True)
+        for failure in report.index_failures:
+            echo(f"  index failure: {_safe(failure)}", err=True)
         return
     if draft_id is None:
         fail("give the draft ID to publish (or --repair)")
+    rev = _revision(draft_id, revision)
     user = acting_user(ctx, as_, password_stdin)
-    result = _services(ctx).publisher.publish(user, draft_id, _revision(ctx, draft_id, revision))
+    result = _services(ctx).publisher.publish(user, draft_id, rev)
     if as_json:
         print_json(result.to_dict())
     else:

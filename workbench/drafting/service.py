@@ -15,6 +15,7 @@ from typing import Any, Callable, Sequence
 from pydantic import BaseModel, ValidationError
 
 from review.actors import ActorRef
+from review.errors import BlockedByFindings
 from review.lifecycle import DraftLifecycle
 from review.queries import ReviewQueries
 from review.views import DraftView
@@ -70,6 +71,7 @@ class DraftResult:
     state: str = ""
     markdown: str = ""
     timings: dict[str, float] = field(default_factory=dict)
+    not_submitted: str = ""  # why a draft asked to be submitted stayed in drafting (error findings block it)
 
     def to_dict(self) -> dict[str, Any]:
         """The CLI's JSON shape."""
@@ -80,6 +82,7 @@ class DraftResult:
             "title": self.content.module.title,
             "grounded": self.content.provenance.grounded,
             "findings": [finding.model_dump(mode="json") for finding in self.findings],
+            "not_submitted": self.not_submitted,
         }
 
 
@@ -216,12 +219,11 @@ class DraftingService:
             skill_ids=list(content.module.skill_ids),
             generated_by=generated_by(content.provenance),
         )
-        if submit:
-            view = self.lifecycle.submit(actor, view.id, view.revision)
+        view, not_submitted = self._submit(actor, view) if submit else (view, "")
         timings["persistence"] = time.perf_counter() - mark
         timings["total"] = time.perf_counter() - started
         progress(f"draft {view.id} stored ({_state(view)}) with {len(findings)} findings")
-        return DraftResult(view.id, content, findings, view.revision, _state(view), markdown, timings)
+        return DraftResult(view.id, content, findings, view.revision, _state(view), markdown, timings, not_submitted)
 
     def _write_draft(self, route: Route, size: DraftSize, brief: Brief, grounding: Grounding, progress: Progress,
                      timings: dict[str, float], on_token, cancel) -> DraftContent:
@@ -417,9 +419,15 @@ class DraftingService:
             markdown=markdown, findings=[finding.model_dump(mode="json") for finding in findings], note=note,
             title=content.module.title,
         )
-        if submit:
-            view = self.lifecycle.submit(actor, view.id, view.revision)
-        return DraftResult(view.id, content, findings, view.revision, _state(view), markdown)
+        view, not_submitted = self._submit(actor, view) if submit else (view, "")
+        return DraftResult(view.id, content, findings, view.revision, _state(view), markdown, not_submitted=not_submitted)
+
+    def _submit(self, actor: ActorRef, view: DraftView) -> tuple[DraftView, str]:
+        """Submit the stored revision, unless error findings block it: then it stays in drafting, saying why."""
+        try:
+            return self.lifecycle.submit(actor, view.id, view.revision), ""
+        except BlockedByFindings as blocked:
+            return self.queries.get_draft(view.id), str(blocked)
 
     # ------------------------------------------------------------------ sources
 

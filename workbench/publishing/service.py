@@ -66,11 +66,21 @@ class RecoveryReport:
     reindexed: list[str] = field(default_factory=list)
     temp_files_removed: int = 0
     conflicts: list[str] = field(default_factory=list)
+    index_failures: list[str] = field(default_factory=list)
+
+    def merge(self, other: "RecoveryReport") -> "RecoveryReport":
+        """Both reports in one (a path repaired twice is listed once)."""
+        def union(a: list[str], b: list[str]) -> list[str]:
+            return list(dict.fromkeys([*a, *b]))
+        return RecoveryReport(union(self.rewritten, other.rewritten), union(self.removed, other.removed),
+                              union(self.reindexed, other.reindexed), self.temp_files_removed + other.temp_files_removed,
+                              union(self.conflicts, other.conflicts), union(self.index_failures, other.index_failures))
 
     def to_dict(self) -> dict:
         """A JSON-ready dict."""
         return {"rewritten": self.rewritten, "removed": self.removed, "reindexed": self.reindexed,
-                "temp_files_removed": self.temp_files_removed, "conflicts": self.conflicts}
+                "temp_files_removed": self.temp_files_removed, "conflicts": self.conflicts,
+                "index_failures": self.index_failures}
 
 
 class Publisher:
@@ -83,6 +93,9 @@ class Publisher:
         self.index = index
         self.fault_hook = fault_hook
         self.clock = clock or (lambda: datetime.now(timezone.utc))
+        # Recovery also runs on its own (at start, before each publish); what it did is kept until
+        # `repair()` reports it, so `publish --repair` tells what was repaired, not an empty second pass.
+        self._unreported = RecoveryReport()
         self.recover()
 
     @property
@@ -197,6 +210,12 @@ class Publisher:
 
     # ------------------------------------------------------------------ repair
 
+    def repair(self, stale_temp_seconds: float = STALE_TEMP_SECONDS) -> RecoveryReport:
+        """Recover now and report everything recovery did since the last report (including at start-up)."""
+        self.recover(stale_temp_seconds)
+        report, self._unreported = self._unreported, RecoveryReport()
+        return report
+
     def recover(self, stale_temp_seconds: float = STALE_TEMP_SECONDS) -> RecoveryReport:
         """Make the library and the index match the committed publication records (after a crash)."""
         report = RecoveryReport()
@@ -219,9 +238,15 @@ class Publisher:
                 report.removed.append(record.path)
             if not record.indexed or record.path in report.rewritten or record.path in report.removed:
                 method = "reindex_paths" if record.present else "remove_paths"
-                if not self._index_call(method, record.path):
+                error = self._index_call(method, record.path)
+                if error:
+                    report.index_failures.append(f"{record.path}: {error}")
+                else:
                     self.ledger.mark_indexed(record.draft_id, record.text_sha256)
                     report.reindexed.append(record.path)
+        self._unreported = self._unreported.merge(report)
+        if report.rewritten or report.removed or report.reindexed or report.temp_files_removed or report.conflicts:
+            log.warning("publication recovery: %s", report.to_dict())
         return report
 
     @staticmethod

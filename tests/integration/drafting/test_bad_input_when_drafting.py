@@ -61,7 +61,10 @@ def test_empty_library_gives_an_ungrounded_draft_not_a_silent_refusal(tmp_path, 
     assert any(f.check == "grounding" and f.severity == Severity.ERROR and "ungrounded" in f.message for f in result.findings)
     assert "no reference passages" in str(services.llm.fake.history[0][-1].content)
     view = services.review_queries.get_draft(result.draft_id)
-    assert view.state.value == "in_review" and "Ungrounded draft" in view.markdown
+    # Stored for its author, but the error finding keeps it out of review until fixed or waived.
+    assert view.state.value == "drafting" and "Ungrounded draft" in view.markdown
+    assert result.not_submitted.startswith(f"cannot submit draft {view.id}: revision 1 has 1 error finding")
+    assert "ungrounded draft" in result.not_submitted and [f.check for f in view.blocking_findings] == ["grounding"]
 
 
 @pytest.mark.parametrize("failing_call", ["module", "assessment"])
@@ -89,7 +92,7 @@ def test_reply_invalid_after_retries_stores_nothing_and_keeps_the_raw_reply(serv
 
 
 def test_injection_in_a_library_file_is_flagged_and_changes_nothing_else(services):
-    """A poisoned passage is passed as marked data; its text echoed in the draft is an error finding; state stays in_review."""
+    """A poisoned passage is passed as marked data; its text echoed in the draft is an error finding that keeps it out of review."""
     brief = Brief(topic="Everyday feedback habits and feedback culture", question_count=2)
     grounding = services.drafting.ground(brief)
     poisoned = [p for p in grounding.suspicious]
@@ -109,9 +112,11 @@ def test_injection_in_a_library_file_is_flagged_and_changes_nothing_else(service
     assert any(f.location == "section:s2" and f.severity == Severity.ERROR for f in injection)
     assert any(f.location == f"source:{poisoned[0].chunk_id}" for f in injection)
     view = services.review_queries.get_draft(result.draft_id)
-    assert view.state.value == "in_review" and view.sign_offs == [] and not view.approved
+    assert view.state.value == "drafting" and view.sign_offs == [] and not view.approved
+    injected = [f for f in view.blocking_findings if f.check == "injection_canary"]
+    assert injected and all(f.dimension.value == "ethics" for f in injected)
     actions = [row["action"] for row in services.audit_trail.rows(draft_id=result.draft_id)]
-    assert actions == ["create", "submit"]
+    assert actions == ["create", "denied"]
 
 
 def test_injection_check_survives_a_recheck(services):

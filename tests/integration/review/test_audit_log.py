@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import io
 import csv
+import json
 
 import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
+
+from review.audit import GENESIS_HASH, AuditTrail
+from review.checkpoint import CheckpointFile
 
 
 def _drop_append_only_guard(database) -> None:
@@ -108,3 +112,104 @@ def test_csv_export_has_every_row_and_defuses_formulas(team, history):
     comment_row = next(r for r in rows if r["action"] == "comment")
     assert comment_row["comment"].startswith("'=HYPERLINK")
     assert {"seq", "actor", "action", "draft_id", "revision", "content_hash", "row_hash"} <= set(rows[0])
+
+
+# ---------------------------------------------------------------------- the checkpoint outside the database
+
+
+@pytest.fixture
+def anchored(team, history, database, tmp_path):
+    """The team's audit trail with its checkpoint file, verified once (which writes the checkpoint)."""
+    trail = AuditTrail(database, team.trail.clock, CheckpointFile(tmp_path / "data" / "audit-checkpoint.json"))
+    first = trail.verify()
+    assert first.ok and first.checkpoint_seq is None  # nothing to compare with yet
+    return trail
+
+
+def _checkpoint(trail) -> dict:
+    return json.loads(trail.checkpoint.path.read_text(encoding="utf-8"))
+
+
+def _truncate(database, keep: int) -> None:
+    """Delete every row after `keep` and reset the head to the last row left: a chain that verifies on its own."""
+    _drop_append_only_guard(database)
+    with database.transaction() as connection:
+        connection.execute(text("DELETE FROM audit_log WHERE seq > :keep"), {"keep": keep})
+        last = connection.execute(text("SELECT seq, row_hash FROM audit_log ORDER BY seq DESC LIMIT 1")).one_or_none()
+        connection.execute(text("UPDATE audit_head SET last_seq = :seq, last_hash = :hash WHERE id = 1"),
+                           {"seq": last.seq if last else 0, "hash": last.row_hash if last else GENESIS_HASH})
+
+
+def test_intact_chain_verifies_against_its_checkpoint_and_moves_it_forward(team, history, anchored):
+    head = team.trail.rows()[-1]
+    assert _checkpoint(anchored) == {"seq": head["seq"], "hash": head["row_hash"], "at": _checkpoint(anchored)["at"]}
+    team.lifecycle.comment("cara", history.id, "One more remark")
+    again = anchored.verify()
+    assert again.ok and again.checkpoint_seq == head["seq"]
+    assert _checkpoint(anchored)["seq"] == head["seq"] + 1 == again.rows_checked
+
+
+def test_deleting_the_last_rows_and_resetting_the_head_is_detected(team, history, anchored, database):
+    last = team.trail.rows()[-1]["seq"]
+    _truncate(database, keep=last - 3)
+    assert team.trail.verify().ok  # the chain alone cannot tell
+    result = anchored.verify()
+    assert not result.ok and result.first_bad_seq == last - 2 and result.checkpoint_seq == last
+    assert f"the log ends at row {last - 3} but the checkpoint outside the database" in result.problem
+    assert f"rows {last - 2} to {last} were deleted and the head reset" in result.problem
+    assert _checkpoint(anchored)["seq"] == last  # a failed verify never moves the checkpoint back
+    # New activity after the truncation does not bury it: the checkpoint stays where the old chain was.
+    team.lifecycle.comment("cara", history.id, "After the truncation")
+    anchored.anchor()
+    assert _checkpoint(anchored)["seq"] == last and not anchored.verify().ok
+
+
+def test_wiping_the_table_is_detected(team, history, anchored, database):
+    last = team.trail.rows()[-1]["seq"]
+    _truncate(database, keep=0)
+    assert team.trail.verify().ok and team.trail.verify().rows_checked == 0
+    result = anchored.verify()
+    assert not result.ok and result.first_bad_seq == 1
+    assert f"the log is empty but the checkpoint outside the database" in result.problem and f"recorded row {last}" in result.problem
+
+
+def test_rewriting_a_row_and_every_hash_after_it_is_detected(team, history, anchored, database):
+    from review.audit import row_hash
+
+    rows = team.trail.rows()
+    _drop_append_only_guard(database)
+    previous = rows[3]["row_hash"]
+    with database.transaction() as connection:
+        # Edit row 5 and recompute the chain from there on, head included: only the checkpoint can tell.
+        for row in rows[4:]:
+            fields = {**row, "details": json.dumps(row["details"], sort_keys=True, ensure_ascii=False), "prev_hash": previous}
+            if row["seq"] == 5:
+                fields["actor"] = "mallory"
+            fields["row_hash"] = previous = row_hash(fields)
+            connection.execute(text("UPDATE audit_log SET actor = :actor, prev_hash = :prev_hash, row_hash = :row_hash WHERE seq = :seq"),
+                               {name: fields[name] for name in ("actor", "prev_hash", "row_hash", "seq")})
+        connection.execute(text("UPDATE audit_head SET last_hash = :hash WHERE id = 1"), {"hash": previous})
+    assert team.trail.verify().ok
+    result = anchored.verify()
+    last = rows[-1]["seq"]
+    assert not result.ok and result.first_bad_seq == last
+    assert f"row {last} does not match the checkpoint outside the database" in result.problem
+
+
+def test_an_unreadable_checkpoint_fails_verification(team, history, anchored):
+    anchored.checkpoint.path.write_text('{"seq": "x"', encoding="utf-8")
+    result = anchored.verify()
+    assert not result.ok and "is not a checkpoint (edited or truncated)" in result.problem
+
+
+def test_publishing_writes_the_head_to_the_checkpoint(team, database, tmp_path):
+    from review.publications import PreparedFile, PublicationLedger
+
+    trail = AuditTrail(database, team.trail.clock, CheckpointFile(tmp_path / "audit-checkpoint.json"))
+    ledger = PublicationLedger(database, trail, team.queries, team.trail.clock)
+    draft = team.approved()
+    ledger.publish_transaction("lena", draft.id, draft.revision,
+                               prepare=lambda context: PreparedFile("published/x.md", "x", "text"))
+    head = team.trail.rows()[-1]
+    assert head["action"] == "publish"
+    assert _checkpoint(trail)["seq"] == head["seq"] and _checkpoint(trail)["hash"] == head["row_hash"]

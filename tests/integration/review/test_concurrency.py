@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from sqlalchemy import func, select
 
-from review.errors import InvalidTransition, ReviewError, StaleRevision
+from review.errors import InvalidTransition, ReviewError, RevisionRequired, StaleRevision
 from review.policy import DraftState
 from review.actors import SHELL
 from review.tables import comments, sign_offs
@@ -22,6 +22,24 @@ def test_stale_sign_off_is_refused_and_says_what_changed(team):
     with pytest.raises(StaleRevision, match=r"revision 2 by alice .*added a paragraph"):
         team.lifecycle.sign_off("sam", draft.id, "accuracy", seen.revision)
     assert team.queries.get_draft(draft.id).sign_offs == []
+
+
+@pytest.mark.parametrize("decision", ["submit", "sign_off", "request_changes", "reject", "publish"])
+def test_a_decision_that_names_no_revision_is_refused(team, decision):
+    draft = team.draft() if decision == "submit" else team.approved() if decision == "publish" else team.in_review()
+    before = team.trail.rows()
+    calls = {
+        "submit": lambda: team.lifecycle.submit("alice", draft.id, None),
+        "sign_off": lambda: team.lifecycle.sign_off("sam", draft.id, "accuracy", None),
+        "request_changes": lambda: team.lifecycle.request_changes("sam", draft.id, None, "needs sources"),
+        "reject": lambda: team.lifecycle.reject("sam", draft.id, None, "off topic"),
+        "publish": lambda: team.ledger.publish_transaction("lena", draft.id, None, prepare=lambda c: pytest.fail("staged")),
+    }
+    with pytest.raises(RevisionRequired, match=rf"on draft {draft.id} must name the revision you read"):
+        calls[decision]()
+    after = team.queries.get_draft(draft.id)
+    assert after.state == draft.state and after.sign_offs == draft.sign_offs and after.comments == []
+    assert team.trail.rows() == before
 
 
 def test_same_sign_off_sent_twice_leaves_one_row(team, database):

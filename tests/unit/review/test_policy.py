@@ -6,19 +6,23 @@ import pytest
 
 from review.errors import InvalidInput, InvalidTransition, OneDimensionPerReviewer, PermissionDenied, SelfApprovalDenied
 from review.policy import (
+    REVIEWER_ROLE,
     TRANSITIONS,
     Action,
     Actor,
     Dimension,
     DraftState,
     Role,
+    StandingSignOff,
     allowed_actions,
     authorize,
     check_sign_off,
+    counted_dimensions,
     draft_actions,
     effective_state,
     holds_approval,
     is_approved,
+    lapse_reason,
     parse_dimension,
     parse_roles,
 )
@@ -28,10 +32,25 @@ def actor(*roles: Role, disabled: bool = False, user_id: int = 7) -> Actor:
     return Actor(id=user_id, name="pat", roles=frozenset(roles), disabled=disabled)
 
 
+def signed(*dimensions: Dimension, disabled: frozenset = frozenset(), lost_role: frozenset = frozenset()) -> list[StandingSignOff]:
+    """Sign-offs by one reviewer per dimension, optionally since disabled or stripped of the role."""
+    return [StandingSignOff(d, index, f"r{index}", d in disabled, frozenset() if d in lost_role else frozenset({REVIEWER_ROLE[d]}))
+            for index, d in enumerate(dimensions)]
+
+
 def test_approved_is_derived_from_three_sign_offs_while_in_review():
-    assert effective_state(DraftState.IN_REVIEW, [Dimension.ACCURACY, Dimension.CULTURAL]) == DraftState.IN_REVIEW
-    assert effective_state(DraftState.IN_REVIEW, list(Dimension)) == DraftState.APPROVED
-    assert effective_state(DraftState.DRAFTING, list(Dimension)) == DraftState.DRAFTING
+    assert effective_state(DraftState.IN_REVIEW, signed(Dimension.ACCURACY, Dimension.CULTURAL)) == DraftState.IN_REVIEW
+    assert effective_state(DraftState.IN_REVIEW, signed(*Dimension)) == DraftState.APPROVED
+    assert effective_state(DraftState.DRAFTING, signed(*Dimension)) == DraftState.DRAFTING
+
+
+def test_a_sign_off_by_someone_disabled_or_without_the_role_does_not_count():
+    gone = signed(*Dimension, disabled=frozenset({Dimension.ETHICS}))
+    assert not is_approved(gone) and counted_dimensions(gone) == {Dimension.ACCURACY, Dimension.CULTURAL}
+    assert lapse_reason(gone[2]) == "r2 has been disabled since signing"
+    demoted = signed(*Dimension, lost_role=frozenset({Dimension.ACCURACY}))
+    assert effective_state(DraftState.IN_REVIEW, demoted) == DraftState.IN_REVIEW
+    assert lapse_reason(demoted[0]) == "r0 no longer holds the role accuracy_reviewer" and lapse_reason(demoted[1]) is None
 
 
 def test_approved_is_never_a_stored_target_state():
@@ -46,8 +65,9 @@ def test_the_table_says_where_each_action_leads():
 
 
 def test_approval_is_one_rule():
-    assert is_approved(list(Dimension)) and not is_approved([Dimension.ACCURACY, Dimension.ETHICS])
-    assert holds_approval(DraftState.PUBLISHED, list(Dimension)) and not holds_approval(DraftState.DRAFTING, list(Dimension))
+    assert is_approved(signed(*Dimension)) and not is_approved(signed(Dimension.ACCURACY, Dimension.ETHICS))
+    assert holds_approval(DraftState.PUBLISHED, signed(*Dimension)) and not holds_approval(DraftState.DRAFTING, signed(*Dimension))
+    assert not holds_approval(DraftState.PUBLISHED, signed(*Dimension, disabled=frozenset({Dimension.CULTURAL})))
 
 
 def _actions(actor_, state, *, author_id=1, contributors=frozenset({1}), signers=None):

@@ -8,7 +8,7 @@ from pydantic import ValidationError
 
 from review.policy import Action, DraftState, Role
 from workbench.app import session
-from workbench.app.draft_panel import finding_rows, run_action, show_flash, show_sources
+from workbench.app.draft_panel import finding_rows, run_action, show_flash, show_gating_findings, show_sources
 from workbench.app.policy_gate import require_policy_accepted
 from workbench.app.services import get_services
 from workbench.app.studio import BRIEF_KEY, OPEN_DRAFT_KEY, StreamView, progress_writer, remember_seen, seen_revision
@@ -136,6 +136,8 @@ with drafts_tab:
             st.caption("Editing creates a new revision: every sign-off of the current one is voided and the draft goes back to drafting.")
         if not content.provenance.grounded:
             st.warning("Ungrounded draft: the library had nothing on this topic, so nothing in it is backed by a source.")
+        # Every error finding, wherever it sits, at the top: it blocks submitting until fixed or waived.
+        show_gating_findings(lifecycle, draft, actions, user.name, key=f"wb_studio_findings_{draft.id}")
         _show_findings_inline(draft.findings, "module")
 
         draft_col, sources_col = st.columns([3, 2])
@@ -156,8 +158,8 @@ with drafts_tab:
                         _save(lambda: edits.edit_details(content, title=title, summary=summary, audience=audience,
                                                          duration_minutes=int(duration), takeaways=takeaways,
                                                          objectives=objectives), "edited the module details")
-                for objective in module.objectives:
-                    _show_findings_inline(draft.findings, f"objective:{objective.id}")
+            for objective in module.objectives:  # outside the collapsed details: findings are never hidden
+                _show_findings_inline(draft.findings, f"objective:{objective.id}")
 
             st.subheader(plain(module.title))
             st.text(module.summary)
@@ -209,6 +211,9 @@ with drafts_tab:
             for comment in draft.comments:
                 st.text(f"{comment.user} on revision {comment.revision}: {comment.text}")
         if draft.state in (DraftState.DRAFTING, DraftState.CHANGES_REQUESTED):
+            if actions.blocked:
+                st.warning(f"Submitting is blocked by {len(actions.blocking)} error finding(s) listed at the top of the draft: "
+                           "fix them (a new revision) or ask a reviewer of the finding's dimension to waive them.")
             st.button(
                 "Submit for review", type="primary", key=f"wb_submit_{draft.id}", icon=":material/send:",
                 disabled=not actions.can(Action.SUBMIT), on_click=run_action,

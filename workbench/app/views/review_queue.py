@@ -6,7 +6,8 @@ import streamlit as st
 from review.policy import REVIEWER_ROLE, Action, DraftState, Role
 from workbench.app import session
 from workbench.app.draft_panel import (
-    run_action, show_comments, show_diff, show_draft_side_by_side, show_findings, show_flash, sign_off_rows,
+    run_action, show_comments, show_diff, show_draft_side_by_side, show_findings, show_flash, show_gating_findings,
+    show_lapsed_sign_offs, sign_off_rows,
 )
 from workbench.app.exports_panel import export_buttons_for_draft
 from workbench.app.services import get_services
@@ -21,24 +22,27 @@ st.title("Review queue")
 show_flash()
 
 my_dimensions = [dimension for dimension, role in REVIEWER_ROLE.items() if role in user.roles]
-views = ["mine"] if my_dimensions else []
+views = ["mine", "waivers"] if my_dimensions else []
 if user.has(Role.LEAD):
     views.append("all")
 view = st.radio(
     "Show", views, horizontal=True, key="wb_queue_view",
-    format_func={"mine": f"My queue ({', '.join(d.value for d in my_dimensions)})", "all": "All drafts"}.get,
+    format_func={"mine": f"My queue ({', '.join(d.value for d in my_dimensions)})",
+                 "waivers": "Error findings I may waive", "all": "All drafts"}.get,
 )
 drafts = []
 with errors_shown():
     if view == "mine":
         drafts = queries.list_drafts(queue_for=user.name)
+    elif view == "waivers":
+        drafts = queries.awaiting_waiver(user.name)
     else:
         state = st.selectbox("State", [s.value for s in DraftState] + [ANY_STATE], key="wb_queue_state",
                              index=[s for s in DraftState].index(DraftState.IN_REVIEW))
         drafts = queries.list_drafts(state=None if state == ANY_STATE else state)
 
 if not drafts:
-    st.info("Nothing waiting for you." if view == "mine" else "No drafts in this state.")
+    st.info({"mine": "Nothing waiting for you.", "waivers": "No error finding is waiting for your waiver."}.get(view, "No drafts in this state."))
     st.stop()
 
 st.dataframe(
@@ -61,7 +65,10 @@ if draft is None or actions is None:
 
 st.subheader(f"#{draft.id} · revision {draft.revision} · {draft.state.value}")
 st.text(f"Title: {draft.title}\nAuthor: {draft.author}   Editors: {', '.join(draft.editors)}")
+show_lapsed_sign_offs(draft)
 st.dataframe(pd.DataFrame(sign_off_rows(draft)), hide_index=True)
+# Error findings sit above the tabs: they decide whether this revision may be signed at all.
+show_gating_findings(lifecycle, draft, actions, user.name, key=f"wb_queue_findings_{draft.id}")
 
 content_tab, findings_tab, diff_tab, comments_tab, export_tab = st.tabs(["Draft and sources", "Findings", "Changes", "Comments", "Export"])
 with content_tab:
@@ -79,6 +86,9 @@ st.divider()
 st.subheader("Decision")
 # Every action carries the revision shown here: if someone changed the draft meanwhile, it is refused.
 seen_revision = actions.revision
+if actions.blocked:
+    st.warning(f"Signing off is closed: {len(actions.blocking)} error finding(s) of revision {actions.revision} "
+               "are not waived (listed at the top of the draft).")
 if not actions.decides:
     st.info(f"This draft is {actions.state.value}; there is no decision for you to make on it now.")
 else:
