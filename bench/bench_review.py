@@ -132,11 +132,18 @@ class Raw:
                 "JOIN users u ON u.id = d.author_id LEFT JOIN publications p ON p.draft_id = d.id "
                 + (f"WHERE {' AND '.join(where)} " if where else "") + "ORDER BY d.updated_at DESC, d.id DESC"), args)
             rows = cursor.fetchall()
-            cursor.execute("SELECT s.draft_id, s.dimension FROM sign_offs s JOIN drafts d ON d.id = s.draft_id "
-                           "AND d.current_revision = s.revision WHERE s.voided_at IS NULL")
+            # A sign-off counts only while its signer is enabled and holds the dimension's reviewer role.
+            cursor.execute("SELECT s.draft_id, s.dimension, s.user_id, u.disabled FROM sign_offs s JOIN drafts d ON d.id = s.draft_id "
+                           "AND d.current_revision = s.revision JOIN users u ON u.id = s.user_id WHERE s.voided_at IS NULL")
+            sign_off_rows = cursor.fetchall()
+            cursor.execute("SELECT user_id, role FROM user_roles")
+            held: dict[int, set] = {}
+            for user_id, role in cursor.fetchall():
+                held.setdefault(user_id, set()).add(role)
             signed: dict[int, set] = {}
-            for draft_id, dimension in cursor.fetchall():
-                signed.setdefault(draft_id, set()).add(dimension)
+            for draft_id, dimension, user_id, disabled in sign_off_rows:
+                if not disabled and f"{dimension}_reviewer" in held.get(user_id, ()):
+                    signed.setdefault(draft_id, set()).add(dimension)
             if state == "approved":
                 rows = [r for r in rows if len(signed.get(r[0], ())) == 3]
             elif state == "in_review":

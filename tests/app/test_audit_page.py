@@ -128,3 +128,20 @@ def test_a_lead_sees_a_sign_in_lockout_and_lifts_it(people, app_services):
     assert not at.exception, at.exception
     assert "No account or address is locked out after failed sign-ins." in texts(at)
     assert app_services.accounts.authenticate("sam", PASSWORD, "192.0.2.8").name == "sam"
+
+
+def test_an_unwaived_error_finding_disables_publish(submitted_draft, app_services):
+    from tests.app.test_draft_studio_page import ZERO_KEYS
+
+    for name, dimension in (("sam", "accuracy"), ("cam", "cultural"), ("eve", "ethics")):
+        app_services.lifecycle.sign_off(name, submitted_draft, dimension, 1)
+    # The checks, run again on the approved revision, now report an error (a changed rule, a new check).
+    broken = [{"check": "answer_key", "severity": "error", "location": "item:q1", "message": ZERO_KEYS,
+               "advisory": False, "dimension": "accuracy"}]
+    app_services.lifecycle.update_findings("lee", submitted_draft, expected_revision=1, findings=broken)
+    at = open_page("lee", "audit")
+    assert not at.exception, at.exception
+    assert at.button(key=f"wb_publish_{submitted_draft}").disabled
+    errors = [e.value.replace("\\", "") for e in at.error]
+    assert any(e.startswith("Blocks publishing: item:q1 · answer_key: " + ZERO_KEYS) for e in errors), errors
+    assert app_services.review_queries.get_draft(submitted_draft).published_path is None

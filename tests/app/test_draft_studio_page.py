@@ -93,3 +93,34 @@ def test_a_brief_without_a_topic_is_refused_before_any_model_call(people, app_se
     next(b for b in at.button if b.label == "Draft module and assessment").click().run()
     assert [e.value for e in at.error] == ["The brief needs a topic."]
     assert app_services.llm.fake.history == []
+
+
+ZERO_KEYS = "a single-choice item needs exactly one key, it has 0"
+
+
+def break_first_question(services, draft_id: int) -> None:
+    """The sample case, through the studio's own edit path: q1 loses its key and gets two identical options."""
+    from workbench.domain.drafts import DraftContent
+
+    view = services.review_queries.get_draft(draft_id)
+    content = DraftContent.model_validate(view.content)
+    item = content.assessment.items[0]
+    item.options[1].text = item.options[0].text
+    for option in item.options:
+        option.correct = False
+    services.drafting.edit("ann", draft_id, view.revision, content, note="broke q1")
+
+
+def test_error_findings_sit_at_the_top_of_the_draft_and_block_submitting(people, app_services):
+    draft_id = _draft(app_services)
+    break_first_question(app_services, draft_id)
+    at = open_page("ann", "draft_studio")
+    assert not at.exception, at.exception
+    errors = [e.value.replace("\\", "") for e in at.error]
+    assert errors[0].startswith("Blocks submit, sign-off and publish: item:") and ZERO_KEYS in errors[0], errors
+    assert any("duplicate_options" in e and "are the same" in e for e in errors[:2]), errors
+    hidden = [e.value for expander in at.expander for e in expander.error]
+    assert not any(ZERO_KEYS in e for e in hidden), "an error finding must never sit in a collapsed box"
+    assert at.button(key=f"wb_submit_{draft_id}").disabled
+    assert "Submitting is blocked by 2 error finding(s)" in texts(at)
+    assert app_services.review_queries.get_draft(draft_id).state.value == "drafting"

@@ -101,3 +101,30 @@ def test_a_sign_off_by_a_disabled_reviewer_is_shown_as_lapsed(submitted_draft, a
     sign_offs = next(frame.value for frame in at.dataframe if "status" in frame.value.columns)
     row = sign_offs[sign_offs["dimension"] == "accuracy"].iloc[0]
     assert row["signed by"] == "sam" and row["status"] == "no longer counts: sam has been disabled since signing"
+
+
+def test_an_accuracy_reviewer_waives_an_error_finding_with_a_reason(people, app_services):
+    from tests.app.test_draft_studio_page import ZERO_KEYS, _draft, break_first_question
+
+    draft_id = _draft(app_services)
+    break_first_question(app_services, draft_id)
+    at = open_page("sam", "review_queue")
+    at.radio(key="wb_queue_view").set_value("waivers").run()
+    assert not at.exception, at.exception
+    assert at.selectbox(key="wb_queue_draft").value == draft_id
+    blocking = app_services.review_queries.get_draft(draft_id).blocking_findings
+    key = next(f.key for f in blocking if f.message == ZERO_KEYS)
+    prefix = f"wb_queue_findings_{draft_id}"
+    at.text_input(key=f"{prefix}_waive_reason_{key}").input("q1 is rewritten by hand before the pilot")
+    at.button(key=f"{prefix}_waive_{key}").click().run()
+    assert not at.exception, at.exception
+    after = app_services.review_queries.get_draft(draft_id)
+    waived = next(f for f in after.gating_findings if f.key == key)
+    assert (waived.waived_by, waived.waiver_reason) == ("sam", "q1 is rewritten by hand before the pilot")
+    shown = [i.value.replace("\\", "") for i in at.info]
+    assert any(i.startswith("Waived by sam:") and ZERO_KEYS in i and "q1 is rewritten by hand" in i for i in shown), shown
+    assert len(after.blocking_findings) == 1  # the duplicate options still block
+    # The cultural reviewer may not waive accuracy findings and is not offered the button.
+    cam = open_page("cam", "review_queue")
+    cam.radio(key="wb_queue_view").set_value("waivers").run()
+    assert "No error finding is waiting for your waiver." in texts(cam)

@@ -23,6 +23,7 @@ REVIEW_DIMENSION: dict[str, str] = {
     "citation_resolves": "accuracy",
     "grounding": "accuracy",
     "objective_assessed": "accuracy",
+    "question_count": "accuracy",
     "answer_key": "accuracy",
     "duplicate_options": "accuracy",
     "all_none_of_the_above": "accuracy",

@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from workbench.app import session
-from review.policy import DraftState, Role
+from review.policy import Action, DraftState, Role
 from workbench.app.audit_view import ai_share, provenance_fields, throughput, time_in_review
 from workbench.app.draft_panel import run_action, show_flash
 from workbench.app.services import get_services
@@ -82,9 +82,13 @@ with publishing:
         for draft in approved:
             with st.container(border=True):
                 st.text(f"#{draft.id} {draft.title} — revision {draft.revision}, by {draft.author}")
+                may = queries.actions_for(user.name, draft.id)
+                for finding in may.blocking:
+                    st.error(plain(f"Blocks publishing: {finding.location} · {finding.check}: {finding.message} "
+                                   f"(fix it in a new revision, or a {finding.dimension.value} reviewer waives it)"))
                 confirming = f"wb_confirm_publish_{draft.id}"
                 if not st.session_state.get(confirming):
-                    st.button("Publish…", key=f"wb_publish_{draft.id}", icon=":material/publish:",
+                    st.button("Publish…", key=f"wb_publish_{draft.id}", icon=":material/publish:", disabled=not may.can(Action.PUBLISH),
                               on_click=lambda key=confirming: st.session_state.__setitem__(key, True))
                     continue
                 # Publishing is final for learners: the lead sees what will be recorded, then confirms.
@@ -93,6 +97,7 @@ with publishing:
                 columns = st.columns(2)
                 columns[0].button(
                     "Publish now", key=f"wb_publish_confirm_{draft.id}", type="primary", icon=":material/publish:", on_click=run_action,
+                    disabled=not may.can(Action.PUBLISH),
                     args=(lambda d=draft: services.publisher.publish(user.name, d.id, d.revision), f"Published draft #{draft.id} into the library."),
                 )
                 columns[1].button("Cancel", key=f"wb_publish_cancel_{draft.id}",

@@ -87,8 +87,8 @@ st.subheader("Decision")
 # Every action carries the revision shown here: if someone changed the draft meanwhile, it is refused.
 seen_revision = actions.revision
 if actions.blocked:
-    st.warning(f"Signing off is closed: {len(actions.blocking)} error finding(s) of revision {actions.revision} "
-               "are not waived (listed at the top of the draft).")
+    st.warning(f"Signing off and publishing are closed: {len(actions.blocking)} error finding(s) of revision "
+               f"{actions.revision} are not waived (listed at the top of the draft).")
 if not actions.decides:
     st.info(f"This draft is {actions.state.value}; there is no decision for you to make on it now.")
 else:
