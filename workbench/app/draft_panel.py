@@ -85,7 +85,7 @@ def show_gating_findings(lifecycle: DraftLifecycle, draft: DraftView, actions: D
             st.info(plain(f"Waived by {finding.waived_by}: {where} — reason: {finding.waiver_reason}"), icon=":material/task_alt:")
             continue
         st.error(plain(f"Blocks submit, sign-off and publish: {where} (fix it in a new revision, or a "
-                       f"{finding.dimension.value} reviewer waives it)"), icon=":material/block:")
+                       f"reviewer of {finding.dimension.value} waives it)"), icon=":material/block:")
         if actions.can_waive(finding.key):
             reason_key = f"{key}_waive_reason_{finding.key}"
             columns = st.columns([4, 1])

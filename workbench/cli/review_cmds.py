@@ -187,7 +187,7 @@ def review_show(
         line = (f"  finding [{_safe(finding.get('severity', '?'))}] {_safe(finding.get('location', ''))} "
                 f"{_safe(finding.get('check', ''))}: {_safe(finding.get('message', ''))}")
         if gate is not None and gate.blocks:
-            line += f"  (key {gate.key}; blocks; a {gate.dimension.value} reviewer may waive it)"
+            line += f"  (key {gate.key}; blocks; a reviewer of {gate.dimension.value} may waive it)"
         elif gate is not None:
             line += f"  (key {gate.key}; waived by {gate.waived_by}: {_safe(gate.waiver_reason or '')})"
         echo(line)

@@ -191,3 +191,22 @@ def test_review_show_names_whose_sign_off_lapsed_and_why(cli, team):
     shown = json.loads(_ok(cli("review", "show", str(draft.id), "--json")))
     assert [s["user"] for s in shown["sign_offs"]] == ["sam", "cara"] and shown["approved"] is False
     assert [(s["user"], s["lapsed_because"]) for s in shown["lapsed_sign_offs"]] == [("eric", "eric no longer holds the role ethics_reviewer")]
+
+
+def test_review_show_lists_error_findings_with_their_keys_and_waive_lets_one_past(cli, team):
+    from tests.integration.review.test_findings_gate import ZERO_KEYS, _broken, _store
+    from tests.support.people import PASSWORD as TEAM_PASSWORD
+
+    draft = _store(team, _broken())
+    key = next(f.key for f in draft.blocking_findings if f.message == ZERO_KEYS)
+    out = _ok(cli("review", "show", str(draft.id)))
+    assert "  blocked: 2 error finding(s) keep this revision from being submitted, signed off or published" in out
+    assert f"item:q1 answer_key: {ZERO_KEYS}  (key {key}; blocks; a reviewer of accuracy may waive it)" in out
+    _denied(cli("review", "waive", str(draft.id), "--finding", key, "--reason", "fine", "--revision", "1", "--as", "cara",
+                "--password-stdin", password=TEAM_PASSWORD), "needs the role accuracy_reviewer")
+    said = _ok(cli("review", "waive", str(draft.id), "--finding", key, "--reason", "q1 is rewritten before the pilot",
+                   "--revision", "1", "--as", "sam", "--password-stdin", password=TEAM_PASSWORD))
+    assert said.strip() == f"waived finding {key} on draft {draft.id} revision 1; 1 error finding(s) still block it"
+    assert f"(key {key}; waived by sam: q1 is rewritten before the pilot)" in _ok(cli("review", "show", str(draft.id)))
+    _denied(cli("review", "submit", str(draft.id), "--revision", "1", "--as", "alice", "--password-stdin", password=TEAM_PASSWORD),
+            f"cannot submit draft {draft.id}: revision 1 has 1 error finding")

@@ -85,7 +85,7 @@ with publishing:
                 may = queries.actions_for(user.name, draft.id)
                 for finding in may.blocking:
                     st.error(plain(f"Blocks publishing: {finding.location} · {finding.check}: {finding.message} "
-                                   f"(fix it in a new revision, or a {finding.dimension.value} reviewer waives it)"))
+                                   f"(fix it in a new revision, or a reviewer of {finding.dimension.value} waives it)"))
                 confirming = f"wb_confirm_publish_{draft.id}"
                 if not st.session_state.get(confirming):
                     st.button("Publish…", key=f"wb_publish_{draft.id}", icon=":material/publish:", disabled=not may.can(Action.PUBLISH),
