@@ -101,3 +101,20 @@ def test_missing_key_kind_or_file_are_one_line_errors(library, tmp_path):
     assert result.stderr.strip() == f"error: {tmp_path / 'nope.json'}: no such file"
     result = run(library, data_dir, "signals", "import")
     assert result.stderr.strip() == "error: give either a FILE (with --kind) or --from-lrs URL"
+
+
+def test_interaction_records_with_the_ids_an_exported_scorm12_package_writes_map_back_to_its_items(library, tmp_path):
+    data_dir = tmp_path / "data"
+    tracking = exported_tracking(library, data_dir, "scorm12", tmp_path)
+    header = "learner_id,cmi.interactions.n.id,cmi.interactions.n.result,cmi.interactions.n.student_response,date,cmi.interactions.n.time"
+    rows = [f"emp-{n},{record['id']},{'correct' if n % 2 else 'wrong'},{record['codes'][0]},2026-11-0{n + 1},10:00:0{n}"
+            for n, record in enumerate(tracking)]
+    path = tmp_path / "lms-report.csv"
+    path.write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
+    result = run(library, data_dir, "signals", "import", str(path), "--kind", "scorm-csv", "--module", MODULE, "--json")
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert (report["kept"], report["rejected"], report["unknown_ids"]) == (4, 0, [])
+    figures = json.loads(run(library, data_dir, "signals", "items", "--json", env={"WORKBENCH_SIGNALS_MIN_GROUP_SIZE": "1"}).stdout)
+    assert [(i["item_id"], i["objective_id"], i["correct_share"]) for i in figures["items"]] == [
+        ("q1", "o1", 0.0), ("q2", "o2", 1.0), ("q3", "o1", 0.0), ("q4", "o2", 1.0)]
