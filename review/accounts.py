@@ -199,7 +199,11 @@ class Accounts:
                 self.trail.record(connection, subject, "login_locked", details={
                     **details, "scope": CLIENT, "failures": by_client.failures, "until": by_client.locked_until.isoformat()})
 
-        self.database.run_write(work)
+        try:
+            self.database.run_write(work)
+        except IntegrityError:
+            # Two first failures at once on PostgreSQL both inserted the counter row: count again on the row that won.
+            self.database.run_write(work)
 
     def lockouts(self) -> list[Lockout]:
         """Every account and client address locked out now (a lead sees them on the Audit page)."""
