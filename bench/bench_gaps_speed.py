@@ -136,7 +136,17 @@ def measure(work: Path, size: int, skills: int, rounds: int) -> dict:
                                         include=["documents", "metadatas", "distances"]),
         "report": lambda: gaps.report(framework_file),
     }, rounds)
-    rss = peak_rss_gb()
+    gap_ids = {skill.skill_id for skill in first.skills if skill.status == "gap"}
+    taught = {module % int(skills * 0.8) for module in range(first.module_count)}
+    expected = {f"skill-{topic}" for topic in range(skills) if topic not in taught}
+    figures = {
+        "chunks": first.chunk_count, "modules": first.module_count, "skills": skills, "rounds": rounds,
+        "raw": times["raw"], "report": times["report"], "first": first_seconds, "stages": first.timings,
+        "sync": sync_seconds, "build": info["build_seconds"], "built_in_steps": info["built_in_steps"],
+        "rss_first_gb": rss_first, "rss_gb": peak_rss_gb(),
+        "recall": len(gap_ids & expected) / max(1, len(expected)), "false_gaps": len(gap_ids - expected),
+    }
+    print(json.dumps(figures), flush=True)  # kept even if the estimate below does not finish
     # What indexing this library with the real model would cost: the packaged MiniLM's rate on the
     # library's own chunk texts, times the chunks (added to the hashing build, which has every other step).
     from workbench.index.embedder import build_embedder
@@ -148,16 +158,34 @@ def measure(work: Path, size: int, skills: int, rounds: int) -> dict:
     started = time.perf_counter()
     model.embed(sample)
     model_seconds = (time.perf_counter() - started) / len(sample) * first.chunk_count
-    gap_ids = {skill.skill_id for skill in first.skills if skill.status == "gap"}
-    taught = {module % int(skills * 0.8) for module in range(first.module_count)}
-    expected = {f"skill-{topic}" for topic in range(skills) if topic not in taught}
-    return {
-        "chunks": first.chunk_count, "modules": first.module_count, "skills": skills, "rounds": rounds,
-        "raw": times["raw"], "report": times["report"], "first": first_seconds, "stages": first.timings,
-        "sync": sync_seconds, "build": info["build_seconds"], "built_in_steps": info["built_in_steps"],
-        "rss_first_gb": rss_first, "rss_gb": rss, "model_build": info["build_seconds"] + model_seconds,
-        "recall": len(gap_ids & expected) / max(1, len(expected)), "false_gaps": len(gap_ids - expected),
-    }
+    return {**figures, "model_build": info["build_seconds"] + model_seconds}
+
+
+def scoring_only(work: Path, size: int, skills: int) -> dict:
+    """Gap scoring alone (no index): the library parsed and embedded in memory, then `GapService.analyse` timed.
+
+    Its peak RSS before and after scoring show what scoring itself holds, at sizes whose Chroma
+    index would take too long to build here.
+    """
+    from workbench.gaps.view import LibraryView
+    from workbench.index.records import embedding_input
+    from workbench.library.loader import load_library
+
+    root = work / f"scoring{size}"
+    if not (root / "skills.csv").is_file():
+        write_synthetic_library(root, size, skills)
+    settings = settings_for(root)
+    embedder = HashingEmbedder()
+    scan = load_library(settings.library_dir, settings)
+    view = LibraryView.align(scan.modules, scan.chunks, embedder.embed([embedding_input(chunk) for chunk in scan.chunks]))
+    gaps = GapService(settings, index=None)
+    framework = gaps.load_framework(root / "skills.csv")
+    skill_vectors = embedder.embed([skill_query(skill) for skill in framework.skills])
+    before = peak_rss_gb()
+    started = time.perf_counter()
+    report = gaps.analyse(framework, view, skill_vectors=skill_vectors)
+    return {"chunks": report.chunk_count, "skills": skills, "scoring": time.perf_counter() - started,
+            "stages": report.timings, "rss_before_gb": before, "rss_gb": peak_rss_gb()}
 
 
 def run_child(arguments: list[str]) -> dict:
@@ -196,6 +224,8 @@ def main() -> None:
     parser.add_argument("--prepare-only", action="store_true", help="Write and index the libraries, measure nothing.")
     parser.add_argument("--prepare-one", type=int, default=None, help=argparse.SUPPRESS)
     parser.add_argument("--measure-one", type=int, default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--scoring-only", type=int, default=None,
+                        help="Measure gap scoring alone (no index) at this many chunks, in this process.")
     parser.add_argument("--show", nargs="+", type=Path, default=None, help="Print the figures of saved measurements (JSON files).")
     args = parser.parse_args()
     if args.prepare_one is not None:
@@ -205,6 +235,14 @@ def main() -> None:
         default = 3 if args.measure_one < 100_000 else 2
         rounds = int(os.environ.get("BENCH_GAPS_ROUNDS", default))
         print(json.dumps(measure(args.work_dir, args.measure_one, args.skills, rounds)))
+        return
+    if args.scoring_only is not None:
+        m = scoring_only(args.work_dir or Path(tempfile.mkdtemp(prefix="bench-gaps-scoring-")), args.scoring_only, args.skills)
+        stages = ", ".join(f"{stage} {seconds:.1f} s" for stage, seconds in m["stages"].items())
+        print(f"scoring only, {m['skills']} skills x {m['chunks']} chunks: {m['scoring']:.1f} s ({stages}); "
+              f"peak RSS {m['rss_before_gb']:.2f} GB before scoring (library and vectors in memory), "
+              f"{m['rss_gb']:.2f} GB after")
+        print(json.dumps(m))
         return
     if args.show:
         results = [json.loads(path.read_text().strip().splitlines()[-1]) for path in args.show]

