@@ -2,8 +2,8 @@
 
 Quality: the detector (workbench.domain.checks.instructions) and the regular expressions it
 replaced (kept below as BASELINE_PATTERNS, run the same way) on the table of phrasings in
-tests/support/injection_phrasings.py, and on its HELD_OUT rows, which were never used to change
-the detector. Speed: both read every paragraph of the sample library, in alternating rounds;
+tests/support/injection_phrasings.py, and on its HELD_OUT rows, whose results were never used to
+change the detector. Speed: both read every paragraph of the sample library, in alternating rounds;
 min and median per round, the ratio detector / baseline, and the goal.
 Run: python bench/bench_injection.py  (BENCH_ROUNDS=N, default 5)
 """
