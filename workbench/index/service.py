@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from workbench.domain.library import Chunk, SearchHit
-from workbench.index.chroma_store import ChromaStore, QueryHit
+from workbench.index.chroma_store import ChromaStore, QueryHit, stored_backend_of
 from workbench.index.embedder import Embedder
 from workbench.index.errors import IndexEmpty
 from workbench.index.locking import WriteTracker
@@ -134,12 +134,15 @@ class LibraryIndex:
         return {
             "location": self.location,
             "model": self.embedder.model_name,
+            "backend": self.embedder.backend,
             "dimension": self.embedder.dimension,
             "index_model": stored.get("embedding_model"),
+            "index_backend": stored_backend_of(stored) if stored.get("embedding_model") else None,
             "index_dimension": stored.get("embedding_dimension"),
             "model_matches": collection is None
-            or stored.get("embedding_model") in (None, self.embedder.model_name)
-            and stored.get("embedding_dimension") in (None, self.embedder.dimension),
+            or stored.get("embedding_model") is None
+            or (stored.get("embedding_model"), stored_backend_of(stored), stored.get("embedding_dimension"))
+            == (self.embedder.model_name, self.embedder.backend, self.embedder.dimension),
             "chunks": collection.count() if collection is not None else 0,
             "modules": int(stored.get("module_count", 0) or 0),
             "built_at": stored.get("built_at"),

@@ -300,7 +300,7 @@ class IndexSync:
         if unique_texts:
             if progress and not getattr(self.embedder, "loaded", True):
                 progress("loading model", 0, 1)
-                _ = self.embedder.model  # loading takes seconds: show it as its own stage
+                _ = self.embedder.encoder  # loading takes seconds: show it as its own stage
                 progress("loading model", 1, 1)
             notify = (lambda done, total: progress("embedding", done, total)) if progress else None
             by_text = dict(zip(unique_texts, self.embedder.embed(unique_texts, progress=notify)))

