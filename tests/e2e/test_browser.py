@@ -222,7 +222,8 @@ def _draft_from_a_gap(page, base: str, shots: Path) -> int:
 
     _sign_in(page, base, "ann")
     _open(page, "Gaps")
-    page.get_by_text("Ranked gaps").first.wait_for()
+    # The first visit computes the report (the embedding model loads in the server process first).
+    page.get_by_text("Ranked gaps").first.wait_for(timeout=180_000)
     page.screenshot(path=str(shots / "author-gaps.png"), full_page=True)
     page.get_by_role("button", name="Draft this").click()
     page.get_by_text("Brief filled in from the gap you chose").wait_for()
@@ -255,6 +256,20 @@ def _draft_from_a_gap(page, base: str, shots: Path) -> int:
     assert hostile.first.locator("img, script, iframe, svg").count() == 0
     assert "[image: p]" in hostile.first.inner_text()
     page.screenshot(path=str(shots / "author-draft.png"), full_page=True)
+
+    # The raw HTML the model slipped in is an error finding at the top of the draft: it blocks submission
+    # until a new revision removes it. The author regenerates that section and submits revision 2.
+    page.get_by_text("Blocks submit, sign-off and publish: section:s2 · rendering_fidelity").first.wait_for()
+    expect(page.get_by_role("button", name="Submit for review")).to_be_disabled()
+    page.get_by_text("Edit or regenerate section s2").click()
+    page.get_by_role("button", name="Regenerate section s2").click()
+    page.get_by_text("Section s2 regenerated; the rest of the draft is unchanged.").wait_for()
+    _idle(page)
+    if not page.get_by_text("State: drafting · revision 2").count():
+        page.get_by_role("tab", name="My drafts").click()
+        _idle(page)
+    page.get_by_text("State: drafting · revision 2 · author ann").wait_for()
+    assert not page.get_by_text("Blocks submit, sign-off and publish").count()
     page.get_by_role("button", name="Submit for review").click()
     page.get_by_text(f"Draft #{draft_id} submitted for review.").wait_for()
     page.screenshot(path=str(shots / "author-submitted.png"), full_page=True)
@@ -279,7 +294,7 @@ def test_draft_from_a_gap_review_and_publish_in_the_browser(server, browser_page
         page.locator('[data-testid="stHtml"]').get_by_text("Situation, behaviour, impact").first.wait_for()
         page.screenshot(path=str(shots / f"queue-{reviewer}.png"), full_page=True)
         page.get_by_role("button", name="Sign off").click()
-        page.get_by_text(f"Signed off {dimension} on revision 1.").wait_for()
+        page.get_by_text(f"Signed off {dimension} on revision 2.").wait_for()
         page.screenshot(path=str(shots / f"review-{reviewer}.png"), full_page=True)
         _sign_out(page)
 

@@ -130,10 +130,10 @@ def show_draft_side_by_side(drafting: DraftingService, draft: DraftView) -> None
     """The draft's markdown on the left, the passages it cites on the right."""
     left, right = st.columns([3, 2])
     with left:
-        st.subheader("Draft")
+        st.header("Draft", anchor=False)
         show_markdown(body_of(draft.markdown))
     with right:
-        st.subheader("Cited sources")
+        st.header("Cited sources", anchor=False)
         show_sources(drafting, draft)
 
 

@@ -33,7 +33,7 @@ def _export_panel(ref: str, key: str) -> None:
 
 def export_buttons_for_module(module: Any) -> None:
     """Export buttons for a library module (its draft's assessment when it was published from one)."""
-    st.subheader("Export")
+    st.header("Export", anchor=False)
     _export_panel(str(module.id), key=f"wb_export_module_{module.id}")
 
 

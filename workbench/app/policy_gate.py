@@ -14,7 +14,7 @@ def require_policy_accepted(governance, user) -> None:
         if not governance.needs_acceptance(user.name):
             return
         current = governance.current_policy()
-        st.subheader(f"AI-use policy, version {current.version}")
+        st.header(f"AI-use policy, version {current.version}", anchor=False)
         st.caption("Read and accept the policy before you use AI in the workbench. Your acceptance is recorded in the audit log.")
         with st.container(border=True):
             show_markdown(current.text)

@@ -23,6 +23,9 @@ STREAMLIT_OPTIONS: dict[str, str] = {
     "theme.base": "light",
     "theme.primaryColor": "#1f5f8b",
     "theme.font": "sans serif",
+    # Captions and other secondary text are this colour faded to 60 %: with Streamlit's default
+    # (#31333F) they measure 3.9:1 on white, below WCAG's 4.5:1; #111111 makes them 4.9:1.
+    "theme.textColor": "#111111",
 }
 
 

@@ -6,7 +6,7 @@ from workbench.app import session
 from workbench.app.services import get_services
 
 user = session.require("account")
-st.title("Account")
+st.title("Account", anchor=False)
 st.text(f"User: {user.name}\nName: {user.display_name}\nSigned in with: {user.via}")
 st.write("Roles:")
 for role in sorted(user.roles):

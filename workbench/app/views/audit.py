@@ -18,13 +18,13 @@ user = session.require("audit")
 services = get_services()
 queries, accounts, trail = services.review_queries, services.accounts, services.audit_trail
 ROLE_NAMES = [role.value for role in Role]
-st.title("Audit")
+st.title("Audit", anchor=False)
 show_flash()
 
 overview, publishing, log, people, usage = st.tabs(["Overview", "Publishing", "Audit log", "Users and roles", "AI usage"])
 
 with overview:
-    st.subheader("Coverage over time")
+    st.header("Coverage over time", anchor=False)
     history = services.coverage_history.entries()
     if history:
         frame = pd.DataFrame(history)
@@ -40,7 +40,7 @@ with overview:
 
     with errors_shown():
         rows = trail.rows()
-        st.subheader("Review throughput")
+        st.header("Review throughput", anchor=False)
         counts = pd.DataFrame(throughput(rows))
         if counts.empty:
             st.caption("No review activity yet.")
@@ -52,7 +52,7 @@ with overview:
                 ).properties(height=220),
                 width="stretch",
             )
-        st.subheader("Time in review")
+        st.header("Time in review", anchor=False)
         durations = pd.DataFrame(time_in_review(rows))
         if durations.empty:
             st.caption("No draft has been submitted yet.")
@@ -64,7 +64,7 @@ with overview:
             columns[2].metric("Median hours to a decision", f"{decided['hours'].median():.1f}" if not decided.empty else "–")
             st.dataframe(durations, hide_index=True, width="stretch")
 
-    st.subheader("AI-drafted vs human-written")
+    st.header("AI-drafted vs human-written", anchor=False)
     with errors_shown():
         share = ai_share(services.index.scan().modules)
         st.altair_chart(
@@ -74,7 +74,7 @@ with overview:
         st.caption(f"{share['AI-drafted']} AI-drafted and {share['human-written']} human-written modules in the library.")
 
 with publishing:
-    st.subheader("Approved drafts")
+    st.header("Approved drafts", anchor=False)
     with errors_shown():
         approved = queries.list_drafts(state=DraftState.APPROVED)
         if not approved:
@@ -103,7 +103,7 @@ with publishing:
                 columns[1].button("Cancel", key=f"wb_publish_cancel_{draft.id}",
                                   on_click=lambda key=confirming: st.session_state.pop(key, None))
 
-    st.subheader("Published modules and their provenance")
+    st.header("Published modules and their provenance", anchor=False)
     with errors_shown():
         published = queries.list_drafts(state=DraftState.PUBLISHED)
         if not published:
@@ -147,7 +147,7 @@ with people:
             "identity": f"{u.oidc_issuer} / {u.oidc_subject}" if u.oidc_subject else "",
         } for u in users]), hide_index=True, width="stretch")
 
-    st.subheader("Sign-in lockouts")
+    st.header("Sign-in lockouts", anchor=False)
     with errors_shown():
         lockouts = accounts.lockouts()
         if not lockouts:
@@ -161,7 +161,7 @@ with people:
                 accounts.lift_lockout(user.name, lock.subject, lock.scope)
                 st.rerun()
 
-    st.subheader("Add a user")
+    st.header("Add a user", anchor=False)
     with st.form("wb_add_user", clear_on_submit=True):
         name = st.text_input("User name", key="wb_new_user_name")
         display = st.text_input("Display name", key="wb_new_user_display")
@@ -173,7 +173,7 @@ with people:
                 st.success(f"Added {plain(name.strip())}. Their first password (shown once; pass it on privately):")
                 st.code(password, language=None)
 
-    st.subheader("Change roles or disable")
+    st.header("Change roles or disable", anchor=False)
     names = [u.name for u in users]
     if names:
         target = st.selectbox("User", names, key="wb_role_user")
@@ -190,7 +190,7 @@ with people:
                               args=(lambda t=target: accounts.disable_user(user.name, t), f"{target} is disabled."))
 
 with usage:
-    st.subheader("AI usage per person, use and endpoint")
+    st.header("AI usage per person, use and endpoint", anchor=False)
     with errors_shown():
         governance = services.governance
         usage_rows = [row.to_dict() for row in governance.usage_rows()]

@@ -21,7 +21,7 @@ from workbench.drafting.brief import brief_from_form
 user = session.require("draft_studio")
 services = get_services()
 queries, lifecycle, drafting = services.review_queries, services.lifecycle, services.drafting
-st.title("Draft studio")
+st.title("Draft studio", anchor=False)
 require_policy_accepted(services.governance, user)
 with errors_shown():
     model_banner(services.llm)
@@ -142,7 +142,7 @@ with drafts_tab:
 
         draft_col, sources_col = st.columns([3, 2])
         with sources_col:
-            st.subheader("Sources")
+            st.header("Sources", anchor=False)
             show_sources(drafting, draft)
         with draft_col:
             module = content.module
@@ -161,7 +161,7 @@ with drafts_tab:
             for objective in module.objectives:  # outside the collapsed details: findings are never hidden
                 _show_findings_inline(draft.findings, f"objective:{objective.id}")
 
-            st.subheader(plain(module.title))
+            st.header(plain(module.title), anchor=False)
             st.text(module.summary)
             for section in module.sections:
                 with st.container(border=True):
@@ -179,7 +179,7 @@ with drafts_tab:
                         _regenerate_control("sec", "section", section.id, lambda note, on_token, s=section.id: drafting.regenerate_section(
                             user.name, draft.id, s, acted_on, note=note, on_token=on_token))
 
-            st.subheader("Assessment")
+            st.header("Assessment", anchor=False)
             for item in content.assessment.items:
                 with st.container(border=True):
                     st.text(f"Question {item.id} · {item.type.value} · objective {item.objective_id} · {item.difficulty.value}")

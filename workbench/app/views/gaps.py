@@ -13,7 +13,7 @@ from workbench.stages import stage_label
 
 user = session.require("gaps")
 services = get_services()
-st.title("Gaps")
+st.title("Gaps", anchor=False)
 
 source = st.radio(
     "Skills framework",
@@ -72,7 +72,7 @@ module_levels = {}
 with errors_shown():
     module_levels = {m.id: (m.level.value if m.level else "unspecified") for m in services.index.scan().modules}
 
-st.subheader("Coverage heatmap")
+st.header("Coverage heatmap", anchor=False)
 by = st.radio("Rows", ["group", "skill"], format_func={"group": "Skill groups", "skill": "Skills"}.get, horizontal=True, key="wb_gaps_by")
 cells = pd.DataFrame(heatmap_cells(skills, module_levels, by=by))
 if not cells.empty:
@@ -101,7 +101,7 @@ if hasattr(report, "library_json"):
     ):
         st.json(library_findings)
 
-st.subheader("Ranked gaps")
+st.header("Ranked gaps", anchor=False)
 rows = gap_rows(skills)
 table = st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", on_select="rerun",
                      selection_mode="single-row", key="wb_gaps_table")

@@ -12,7 +12,7 @@ USES = ("drafting", "regeneration", "critiques", "gap_explanations")
 
 user = session.require("governance")
 governance = get_services().governance
-st.title("Governance")
+st.title("Governance", anchor=False)
 st.caption("Which models may be used for what, what content may reach them, how much each person may use, "
            "and the AI-use policy. Every change here is recorded in the audit log.")
 show_flash()
@@ -45,7 +45,7 @@ with endpoints_tab:
             if not row["usable"]:
                 st.warning(plain(f"Endpoint {row['name']} cannot be used: {row['problem']}. Nothing is sent to it."))
 
-        st.subheader("Routes")
+        st.header("Routes", anchor=False)
         names = [row["name"] for row in rows] + ["off"]
         table = governance.route_table()
         columns = st.columns(len(USES))
@@ -59,7 +59,7 @@ with endpoints_tab:
             "Routes saved.",
         ))
 
-    st.subheader("Register an endpoint")
+    st.header("Register an endpoint", anchor=False)
     levels = list(governance.levels.names)
     with st.form("wb_endpoint_form", clear_on_submit=False):
         left, right = st.columns(2)
@@ -87,7 +87,7 @@ with budgets_tab:
         if teams:
             st.dataframe(pd.DataFrame([{"team": t, "members": ", ".join(m)} for t, m in teams.items()]), hide_index=True, width="stretch")
 
-    st.subheader("Set a budget")
+    st.header("Set a budget", anchor=False)
     with st.form("wb_budget_form"):
         left, right = st.columns(2)
         subject_kind = left.radio("For", ["user", "team"], horizontal=True, key="wb_budget_kind")
@@ -101,7 +101,7 @@ with budgets_tab:
                                       tokens_per_month=_limit(per_month), concurrent=_limit(concurrent))
                 st.success(plain(f"Budget of {subject_kind} {subject.strip()} saved."))
 
-    st.subheader("Team members")
+    st.header("Team members", anchor=False)
     with st.form("wb_team_form"):
         team = st.text_input("Team", key="wb_team_name")
         member = st.text_input("User", key="wb_team_member")

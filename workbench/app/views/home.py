@@ -11,7 +11,7 @@ WAITING_FOR_AUTHOR = (DraftState.DRAFTING, DraftState.CHANGES_REQUESTED)
 
 user = session.require("home")
 queries = get_services().review_queries
-st.title("My work")
+st.title("My work", anchor=False)
 st.text(f"Welcome, {user.display_name}.")
 
 with errors_shown():

@@ -12,7 +12,7 @@ from workbench.app.ui import errors_shown, show_markdown
 user = session.require("library")
 services = get_services()
 stale_days = services.settings.stale_after_days
-st.title("Library")
+st.title("Library", anchor=False)
 
 with errors_shown():
     status = services.index.status()
@@ -70,7 +70,7 @@ with browse_tab:
             module = next(m for m in shown if m.id == chosen)
             meta, body = st.columns([1, 2])
             with meta:
-                st.subheader("Details")
+                st.header("Details", anchor=False)
                 st.json({
                     "id": module.id, "path": module.path, "skills": list(module.skills),
                     "level": module.level.value if module.level else None, "status": module.status,
@@ -78,7 +78,7 @@ with browse_tab:
                     "last_reviewed": str(module.last_reviewed or ""), "stale": is_stale(module, stale_days),
                     "AI-drafted": module.ai_drafted, "front matter": module.has_front_matter,
                 })
-                st.subheader("Provenance")
+                st.header("Provenance", anchor=False)
                 if module.provenance:
                     st.json(module.provenance)
                 else:

@@ -6,7 +6,7 @@ from workbench.app import session
 from workbench.app.services import get_services
 
 user = session.current_user()
-st.title("No access yet")
+st.title("No access yet", anchor=False)
 st.write("You are signed in, but you hold no role in the workbench yet. Ask a lead to grant you one.")
 record = get_services().accounts.get_user(user.name) if user else None
 if record is not None and record.oidc_subject:

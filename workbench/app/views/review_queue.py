@@ -18,7 +18,7 @@ ANY_STATE = "(any)"
 user = session.require("review_queue")
 services = get_services()
 queries, lifecycle = services.review_queries, services.lifecycle
-st.title("Review queue")
+st.title("Review queue", anchor=False)
 show_flash()
 
 my_dimensions = [dimension for dimension, role in REVIEWER_ROLE.items() if role in user.roles]
@@ -63,7 +63,7 @@ with errors_shown():
 if draft is None or actions is None:
     st.stop()
 
-st.subheader(f"#{draft.id} · revision {draft.revision} · {draft.state.value}")
+st.header(f"#{draft.id} · revision {draft.revision} · {draft.state.value}", anchor=False)
 st.text(f"Title: {draft.title}\nAuthor: {draft.author}   Editors: {', '.join(draft.editors)}")
 show_lapsed_sign_offs(draft)
 st.dataframe(pd.DataFrame(sign_off_rows(draft)), hide_index=True)
@@ -83,7 +83,7 @@ with export_tab:
     export_buttons_for_draft(draft)
 
 st.divider()
-st.subheader("Decision")
+st.header("Decision", anchor=False)
 # Every action carries the revision shown here: if someone changed the draft meanwhile, it is refused.
 seen_revision = actions.revision
 if actions.blocked:

@@ -9,7 +9,7 @@ from workbench.app.auth_routes import ENDED_NOTICES, sign_in_url
 from workbench.app.services import get_services
 from workbench.first_run import create_lead_command
 
-st.title("L&D Workbench")
+st.title("L&D Workbench", anchor=False)
 notice = st.session_state.pop(session.NOTICE_KEY, None)
 ended = session.lookup().ended
 if notice:

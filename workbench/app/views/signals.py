@@ -13,7 +13,7 @@ KINDS = {"xapi": "xAPI statements (JSON array or one per line)", "scorm-csv": "S
 user = session.require("signals")
 services = get_services()
 signals = services.signals
-st.title("Signals")
+st.title("Signals", anchor=False)
 st.caption("Learners' results come back here from the LMS. People are pseudonymised on import and never shown; "
            f"figures appear only for groups of at least {signals.min_group_size} people.")
 
@@ -51,7 +51,7 @@ with lrs_tab:
             with errors_shown():
                 show_report(signals.import_from_lrs(None, user.name))
 
-st.subheader("Imports")
+st.header("Imports", anchor=False)
 with errors_shown():
     imports = signals.imports()
     if imports:
@@ -63,7 +63,7 @@ with errors_shown():
     else:
         st.caption("Nothing imported yet.")
 
-st.subheader("Items")
+st.header("Items", anchor=False)
 with errors_shown():
     aggregates = signals.item_aggregates()
     if aggregates.items:
