@@ -10,14 +10,13 @@ guessed. A row repeated exactly is kept once.
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import re
 from typing import IO, Callable, Iterator, NamedTuple
 
 from workbench.domain.skills import SkillsFramework
+from workbench.signals.csv_records import read_header, records
 from workbench.signals.model import ImportReport
-from workbench.signals.reading import EmptyInput
 from workbench.signals.scorm_csv import HeaderInvalid, shown
 from workbench.signals.xapi import Rejected
 from workbench.skills.esco import esco_skill_id
@@ -78,11 +77,7 @@ class ProficiencyCsvReader:
 
     def ratings(self, stream: IO[str], report: ImportReport) -> Iterator[ProficiencyRating]:
         """Every keepable row's rating; `report` counts rows read, rejected, repeated and unknown skills."""
-        header_line = stream.readline()
-        if not header_line.replace("\ufeff", "").strip():
-            raise EmptyInput("the file is empty" if not header_line and not stream.read(1) else "the file has no header line")
-        delimiter = max(",;\t", key=header_line.count)
-        header = next(csv.reader([header_line], delimiter=delimiter))
+        delimiter, header = read_header(stream)
         columns = [_ALIASES.get(name.replace("\ufeff", "").strip().lower()) for name in header]
         missing = []
         if "person" not in columns and "team" not in columns:
@@ -92,32 +87,7 @@ class ProficiencyCsvReader:
         missing += [name for name in ("rating", "period") if name not in columns]
         if missing:
             raise HeaderInvalid(f"the header has no {', '.join(missing)} column")
-        seen: dict[str, int] = {}
-        rows = csv.reader(stream, delimiter=delimiter)
-        for cells in rows:
-            line = rows.line_num + 1
-            if not any(cell.strip() for cell in cells):
-                continue
-            report.read += 1
-            if len(cells) != len(columns):
-                report.reject(line, f"{len(cells)} cells where the header has {len(columns)}")
-                continue
-            row = {name: cell.strip() for name, cell in zip(columns, cells) if name}
-            try:
-                rating = self._rating(row, report)
-            except Rejected as rejected:
-                report.reject(line, str(rejected))
-                continue
-            if rating is None:
-                continue
-            if rating.record_key in seen:
-                report.duplicates += 1
-                report.note(line, f"the same record as line {seen[rating.record_key]}; kept once")
-                continue
-            seen[rating.record_key] = line
-            yield rating
-        if not report.read:
-            raise EmptyInput("the file has a header but no rows")
+        yield from records(stream, delimiter, columns, report, self._rating)
 
     def _rating(self, row: dict[str, str], report: ImportReport) -> ProficiencyRating | None:
         person, team = row.get("person", ""), row.get("team", "")[:MAX_TEAM_CHARS]

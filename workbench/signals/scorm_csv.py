@@ -11,15 +11,14 @@ stored as those characters and never evaluated. A row repeated exactly is kept o
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import re
 from datetime import datetime, timezone
 from typing import IO, Callable, Iterator
 
 from workbench.signals.catalog import ResultCatalog
+from workbench.signals.csv_records import read_header, records
 from workbench.signals.model import ImportReport, LearnerResult
-from workbench.signals.reading import EmptyInput
 from workbench.signals.xapi import MAX_RESPONSE_CHARS, Rejected, parse_time
 
 _PREFIX = re.compile(r"^cmi\.interactions\.(?:n|\d+)\.")
@@ -60,11 +59,7 @@ class ScormCsvReader:
 
     def results(self, stream: IO[str], report: ImportReport) -> Iterator[LearnerResult]:
         """Every keepable row's result; `report` counts rows read, rejected, duplicated and unknown."""
-        header_line = stream.readline()
-        if not header_line.replace("\ufeff", "").strip():
-            raise EmptyInput("the file is empty" if not header_line and not stream.read(1) else "the file has no header line")
-        delimiter = max(",;\t", key=header_line.count)
-        header = next(csv.reader([header_line], delimiter=delimiter))
+        delimiter, header = read_header(stream)
         columns = [_column(name) for name in header]
         missing = [name for name in ("learner", "id", "result") if name not in columns]
         if "module" not in columns and not self.module_id:
@@ -73,32 +68,7 @@ class ScormCsvReader:
             missing.append("date or timestamp")
         if missing:
             raise HeaderInvalid(f"the header has no {', '.join(missing)} column")
-        seen: dict[str, int] = {}
-        rows = csv.reader(stream, delimiter=delimiter)
-        for cells in rows:
-            line = rows.line_num + 1  # the header was read before the csv reader started
-            if not any(cell.strip() for cell in cells):
-                continue
-            report.read += 1
-            if len(cells) != len(columns):
-                report.reject(line, f"{len(cells)} cells where the header has {len(columns)}")
-                continue
-            row = {name: cell.strip() for name, cell in zip(columns, cells) if name}
-            try:
-                result = self._result(row, report)
-            except Rejected as rejected:
-                report.reject(line, str(rejected))
-                continue
-            if result is None:
-                continue  # counted as unknown by _result
-            if result.record_key in seen:
-                report.duplicates += 1
-                report.note(line, f"the same record as line {seen[result.record_key]}; kept once")
-                continue
-            seen[result.record_key] = line
-            yield result
-        if not report.read:
-            raise EmptyInput("the file has a header but no rows")
+        yield from records(stream, delimiter, columns, report, self._result)
 
     def _result(self, row: dict[str, str], report: ImportReport) -> LearnerResult | None:
         learner = row.get("learner", "")
