@@ -142,3 +142,27 @@ def validate_with_ralph_models(statements: list[dict]) -> list[str]:
         raise RuntimeError(f"the validator failed: {result.stderr[-2000:]}")
     return json.loads(result.stdout)
 
+
+
+def ralph_fixture(page_size: int):
+    """A module-scoped `ralph` fixture: the LRS on loopback with this page size (skipped, with the reason, without it)."""
+    import pytest
+
+    @pytest.fixture(scope="module")
+    def ralph(tmp_path_factory):
+        reason = ralph_missing_reason()
+        if reason:
+            skip_unless_ci(reason)
+        with running_ralph(tmp_path_factory.mktemp("ralph"), page_size=page_size) as server:
+            yield server
+
+    return ralph
+
+
+def post_statements(ralph: RalphServer, statements: list[dict]) -> None:
+    """Store statements in ralph through its statements API."""
+    import httpx
+
+    response = httpx.post(ralph.statements_url, json=statements, auth=(ralph.username, ralph.password),
+                          headers={"X-Experience-API-Version": "1.0.3"}, timeout=30)
+    assert response.status_code == 200, response.text

@@ -12,7 +12,7 @@ import httpx
 import pytest
 from pydantic import SecretStr
 
-from tests.lrs_support import ralph_missing_reason, running_ralph, skip_unless_ci
+from tests.lrs_support import post_statements, ralph_fixture
 from tests.support.scripted_lrs import ScriptedLrs
 from workbench.exports.lrs_client import (
     LrsAuthenticationFailed,
@@ -43,21 +43,9 @@ def statement(verb: str, object_id: str, grouping: list[str] | None = None, when
     return built
 
 
-@pytest.fixture(scope="module")
-def ralph(tmp_path_factory):
-    """ralph on loopback with a small page size."""
-    reason = ralph_missing_reason()
-    if reason:
-        skip_unless_ci(reason)
-    with running_ralph(tmp_path_factory.mktemp("ralph"), page_size=PAGE_SIZE) as server:
-        yield server
-
-
-def post(ralph, statements: list[dict]) -> None:
-    """Store statements in ralph through its statements API."""
-    response = httpx.post(ralph.statements_url, json=statements, auth=(ralph.username, ralph.password),
-                          headers={"X-Experience-API-Version": "1.0.3"}, timeout=30)
-    assert response.status_code == 200, response.text
+# ralph on loopback with a small page size, so every read spans several pages.
+ralph = ralph_fixture(PAGE_SIZE)
+post = post_statements
 
 
 def client_for(ralph, password: str | None = None, **options) -> LrsClient:

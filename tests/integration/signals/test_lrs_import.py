@@ -6,12 +6,11 @@ from __future__ import annotations
 import time
 from datetime import datetime, timezone
 
-import httpx
 import pytest
 from pydantic import SecretStr
 from sqlalchemy import select
 
-from tests.lrs_support import ralph_missing_reason, running_ralph, skip_unless_ci
+from tests.lrs_support import post_statements, ralph_fixture
 from tests.support.scripted_lrs import ScriptedLrs
 from tests.support.signals import OTHER_COURSE, answered, module_result, signals_on, write_json_lines
 from workbench.exports.lrs_client import LrsAuthenticationFailed, LrsClient, LrsCredentials, LrsUnavailable
@@ -20,20 +19,9 @@ from workbench.signals.tables import learner_results, signal_imports
 PAGE_SIZE = 5
 
 
-@pytest.fixture(scope="module")
-def ralph(tmp_path_factory):
-    """ralph on loopback with a small page size, so every import spans several pages."""
-    reason = ralph_missing_reason()
-    if reason:
-        skip_unless_ci(reason)
-    with running_ralph(tmp_path_factory.mktemp("ralph"), page_size=PAGE_SIZE) as server:
-        yield server
-
-
-def post(ralph, statements: list[dict]) -> None:
-    response = httpx.post(ralph.statements_url, json=statements, auth=(ralph.username, ralph.password),
-                          headers={"X-Experience-API-Version": "1.0.3"}, timeout=30)
-    assert response.status_code == 200, response.text
+# ralph on loopback with a small page size, so every read spans several pages.
+ralph = ralph_fixture(PAGE_SIZE)
+post = post_statements
 
 
 def client_factory(username: str, password: str, **options):
