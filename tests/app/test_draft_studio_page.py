@@ -50,6 +50,20 @@ def test_regenerating_one_section_keeps_the_rest(people, app_services):
     assert after["assessment"] == before["assessment"]
 
 
+def test_submitting_right_after_a_regeneration_submits_the_revision_shown(people, app_services):
+    draft_id = _draft(app_services)
+    chunk_ids = app_services.review_queries.get_draft(draft_id).content["provenance"]["retrieved_chunk_ids"]
+    at = open_page("ann", "draft_studio")
+    app_services.llm.fake.enqueue(section_reply(chunk_ids))
+    at.button(key=f"wb_regen_sec_{draft_id}_s2").click().run()
+    assert "State: drafting · revision 2" in texts(at)
+    at.button(key=f"wb_submit_{draft_id}").click().run()
+    assert not at.exception, at.exception
+    view = app_services.review_queries.get_draft(draft_id)
+    assert (view.state.value, view.revision) == ("in_review", 2), texts(at)
+    assert "you acted on revision" not in texts(at)
+
+
 def test_submitting_sends_the_draft_to_review(people, app_services):
     draft_id = _draft(app_services)
     at = open_page("ann", "draft_studio")

@@ -216,6 +216,16 @@ def _external(urls: list[str]) -> list[str]:
     return [url for url in urls if urlsplit(url).scheme not in ("data", "blob", "about") and urlsplit(url).hostname not in allowed_hosts]
 
 
+def _shown_in_my_drafts(page, text: str) -> None:
+    """Wait for text of the draft studio's "My drafts" tab; after an action the studio reopens "New draft"."""
+    found = page.get_by_text(text).first
+    found.wait_for(state="attached")
+    if not found.is_visible():
+        page.get_by_role("tab", name="My drafts").click()
+        _idle(page)
+    found.wait_for()
+
+
 def _draft_from_a_gap(page, base: str, shots: Path) -> int:
     """The author's journey: a gap, "Draft this", the brief, generation, the draft and its findings, submission."""
     from playwright.sync_api import expect
@@ -263,15 +273,12 @@ def _draft_from_a_gap(page, base: str, shots: Path) -> int:
     expect(page.get_by_role("button", name="Submit for review")).to_be_disabled()
     page.get_by_text("Edit or regenerate section s2").click()
     page.get_by_role("button", name="Regenerate section s2").click()
-    page.get_by_text("Section s2 regenerated; the rest of the draft is unchanged.").wait_for()
+    _shown_in_my_drafts(page, "Section s2 regenerated; the rest of the draft is unchanged.")
     _idle(page)
-    if not page.get_by_text("State: drafting · revision 2").count():
-        page.get_by_role("tab", name="My drafts").click()
-        _idle(page)
-    page.get_by_text("State: drafting · revision 2 · author ann").wait_for()
+    _shown_in_my_drafts(page, "State: drafting · revision 2 · author ann")
     assert not page.get_by_text("Blocks submit, sign-off and publish").count()
     page.get_by_role("button", name="Submit for review").click()
-    page.get_by_text(f"Draft #{draft_id} submitted for review.").wait_for()
+    _shown_in_my_drafts(page, f"Draft #{draft_id} submitted for review.")
     page.screenshot(path=str(shots / "author-submitted.png"), full_page=True)
     _sign_out(page)
     return draft_id

@@ -217,7 +217,8 @@ with drafts_tab:
             st.button(
                 "Submit for review", type="primary", key=f"wb_submit_{draft.id}", icon=":material/send:",
                 disabled=not actions.can(Action.SUBMIT), on_click=run_action,
-                args=(lambda: lifecycle.submit(user.name, draft.id, acted_on), f"Draft #{draft.id} submitted for review."),
+                # A click runs this callback before the next run: it acts on the revision this run shows.
+                args=(lambda shown=draft.revision: lifecycle.submit(user.name, draft.id, shown), f"Draft #{draft.id} submitted for review."),
             )
         else:
             st.caption(f"This draft is {draft.state.value}.")
