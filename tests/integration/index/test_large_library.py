@@ -21,7 +21,8 @@ from workbench.index.service import LibraryIndex
 from workbench.settings import Settings
 
 # Writing 40,000 records to Chroma takes minutes on a loaded machine; the module shares one library.
-pytestmark = [pytest.mark.slow, pytest.mark.timeout(2400)]
+# Minutes per library build: outside `make test`, run with `make test-large`.
+pytestmark = [pytest.mark.slow, pytest.mark.large, pytest.mark.timeout(2400)]
 
 CHUNKS = 40_000
 MODULES = CHUNKS // CHUNKS_PER_MODULE
