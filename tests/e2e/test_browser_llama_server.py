@@ -22,6 +22,8 @@ GENERATION_TIMEOUT_MS = 900_000
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.slow,
+    # Two generations by the real model, each allowed GENERATION_TIMEOUT_MS: more than the suite's 600 s default.
+    pytest.mark.timeout(2 * GENERATION_TIMEOUT_MS // 1000 + 300),
     pytest.mark.skipif(not CHROMIUM.exists(), reason="headless Chromium is not installed at /usr/bin/chromium (apt-get install chromium)"),
 ]
 
