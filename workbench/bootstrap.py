@@ -160,7 +160,7 @@ class Services:
 
         settings = self.settings
         levels = ClassificationLevels.of(settings.classification_levels)
-        keys = KeyResolver(settings.secrets_file)
+        keys = KeyResolver(settings.streamlit_secrets_file)  # the one secrets file the app reads too
         registry = EndpointRegistry(self.database, self.audit_trail, self.clock, settings, levels, keys)
 
         def client_for(endpoint):

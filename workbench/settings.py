@@ -74,7 +74,6 @@ class Settings(BaseSettings):
     llm_endpoint_max_classification: str | None = None  # default: every level if internal, default_classification if external
     # Learner-facing course packages (SCORM, cmi5) of AI-drafted modules end with an "AI-assisted, human-reviewed" page
     export_ai_notice: bool = False
-    secrets_file: Path = Path(".streamlit") / "secrets.toml"  # where endpoint key references are looked up after the environment
 
     # Learning record store that learners' xAPI statements are read back from
     lrs_url: str | None = None  # the xAPI endpoint, e.g. https://lrs.example.org/xAPI/
