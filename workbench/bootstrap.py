@@ -49,7 +49,16 @@ class Services:
         """The semantic index of the library (Chroma)."""
         from workbench.index.service import LibraryIndex
 
-        return LibraryIndex(self.settings, self.embedder)
+        return LibraryIndex(self.settings, self.embedder, shared_lock=self.index_writer_lock)
+
+    @property
+    def index_writer_lock(self):
+        """The lock writers of a shared Chroma server take across machines: PostgreSQL's, else none."""
+        if not self.settings.chroma_url or not self.settings.resolved_database_url.startswith("postgresql"):
+            return None
+        from workbench.index.server_lock import AdvisoryLocks
+
+        return AdvisoryLocks(self.database.engine, self.settings.index_writer_wait_seconds)
 
     # -- the database and the review queue -------------------------------------------------
 
@@ -202,7 +211,14 @@ class Services:
         """Coverage over time, one point per changed gap report."""
         from workbench.gaps.history import CoverageHistory
 
-        return CoverageHistory(self.settings.data_dir / "coverage_history.jsonl", self.clock)
+        return CoverageHistory(self.database, self.clock, legacy_file=self.settings.data_dir / "coverage_history.jsonl")
+
+    @cached_property
+    def failed_generations(self):
+        """Model replies that stayed invalid after the retries."""
+        from workbench.drafting.failures import FailedGenerations
+
+        return FailedGenerations(self.database, self.clock, legacy_folder=self.settings.data_dir / "failed_generations")
 
     @cached_property
     def framework_uploads(self):
@@ -235,7 +251,7 @@ class Services:
         return DraftingService(
             settings=self.settings, llm=self.llm, prompts=self.prompts, library=self.library_reader,
             checker=self.draft_checker, lifecycle=self.lifecycle, queries=self.review_queries,
-            governance=self.governance,
+            governance=self.governance, failures=self.failed_generations,
             # A model that gets the demo size writes critiques that are noise, as the embedded demo model would.
             size=size, critiques=False if size is DEMO_SIZE else None,
         )

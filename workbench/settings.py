@@ -23,6 +23,8 @@ class Settings(BaseSettings):
 
     # Index
     chroma_url: str | None = None  # http://host:port uses a Chroma server through HttpClient
+    # How long an index writer on a shared Chroma server waits for another replica's write (PostgreSQL lock)
+    index_writer_wait_seconds: float = 300.0
     collection_name: str = "library"
     embedding_model: str = DEFAULT_EMBEDDING_MODEL  # or a local directory holding a sentence-transformers model
     # onnx: an int8-quantized ONNX copy exported at `workbench models prepare`; torch: the model as shipped

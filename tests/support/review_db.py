@@ -28,7 +28,7 @@ from workbench.domain.drafts import DraftContent
 from workbench.library.draft_file import render_draft_file
 
 
-_TABLES = ("sign_in_failures", "sign_in_sessions", "governance_policy_acceptances", "governance_policies", "governance_budgets",
+_TABLES = ("coverage_history", "failed_generations", "sign_in_failures", "sign_in_sessions", "governance_policy_acceptances", "governance_policies", "governance_budgets",
            "governance_team_members", "governance_routes", "governance_endpoints",
            "proficiency_ratings", "learner_results", "signal_imports", "generation_log", "publications", "comments", "finding_waivers", "sign_offs", "revisions", "drafts",
            "user_roles", "users", "audit_log")

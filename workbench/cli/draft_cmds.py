@@ -70,3 +70,18 @@ def register(app: typer.Typer) -> None:
             print_json([finding.model_dump(mode="json") for finding in findings])
             return
         _print_findings(findings)
+
+    @app.command("failed-reply")
+    def failed_reply(
+        ctx: typer.Context,
+        number: int = typer.Argument(..., help="The number the drafting error gave (failed generation #N)."),
+        as_json: bool = typer.Option(False, "--json", help="Print {id, at, label, message, raw_output} as JSON."),
+    ) -> None:
+        """Show a model reply that stayed invalid after the retries, with its error."""
+        kept = state(ctx).services.failed_generations.get(number)
+        if as_json:
+            print_json({"id": kept.id, "at": kept.at.isoformat(), "label": kept.label, "message": kept.message, "raw_output": kept.raw_output})
+            return
+        echo(f"failed generation #{kept.id} · {kept.label} · {kept.at.isoformat(timespec='seconds')}")
+        echo(f"error: {kept.message}")
+        echo(kept.raw_output)

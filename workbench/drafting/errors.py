@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from workbench.errors import LLMOutputInvalid, WorkbenchError
 
 
@@ -20,11 +18,15 @@ class DraftContentInvalid(WorkbenchError):
 
 
 class DraftGenerationFailed(LLMOutputInvalid):
-    """The model's reply failed validation after the retries; nothing was stored, the raw reply was saved."""
+    """The model's reply failed validation after the retries; nothing was stored, the raw reply was kept."""
 
-    def __init__(self, message: str, raw_output: str | None = None, saved_to: Path | None = None) -> None:
+    def __init__(self, message: str, raw_output: str | None = None, kept_as: int | None = None) -> None:
         super().__init__(message, raw_output)
-        self.saved_to = saved_to
+        self.kept_as = kept_as  # the number of the kept reply (`workbench failed-reply N`)
+
+
+class FailedGenerationNotFound(WorkbenchError):
+    """No failed generation is kept under that number."""
 
 
 class DraftEditInvalid(WorkbenchError):

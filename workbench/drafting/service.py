@@ -104,6 +104,7 @@ class DraftingService:
         lifecycle: DraftLifecycle,
         queries: ReviewQueries,
         governance: Governance,
+        failures: FailedGenerations,
         size: DraftSize | None = None,
         critiques: bool | None = None,
     ) -> None:
@@ -115,16 +116,16 @@ class DraftingService:
         self.lifecycle = lifecycle
         self.queries = queries
         self.governance = governance  # asked for the route of each use before any call
-        self.failures = FailedGenerations(Path(settings.data_dir) / "failed_generations")
+        self.failures = failures  # invalid replies kept in the database, readable from every replica
         self._size = size
         self._critiques = critiques
 
     @property
     def size(self) -> DraftSize:
         """How much the configured model writes: small for the embedded demo model, fuller for a capable one."""
-        return self._size_for(self.llm)
+        return self.size_for(self.llm)
 
-    def _size_for(self, llm: LLMClient) -> DraftSize:
+    def size_for(self, llm: LLMClient) -> DraftSize:
         """How much a model writes: the set size, else by whether it is the embedded demo model."""
         if self._size is not None:
             return self._size
@@ -181,7 +182,7 @@ class DraftingService:
                       cancel, critique: bool | None, refresh_index: bool) -> DraftResult:
         timings: dict[str, float] = {}
         started = time.perf_counter()
-        size = self._size_for(route.llm)
+        size = self.size_for(route.llm)
         if refresh_index:
             progress("bringing the library index up to date")
             self.library.refresh(progress)
@@ -278,16 +279,17 @@ class DraftingService:
         return DraftContent(module=module, assessment=assessment, provenance=provenance)
 
     def _generate(self, llm: LLMClient, prompt_name: str, variables: dict[str, Any], schema: type, max_tokens: int, on_token, cancel):
-        """One structured call; a reply that stays invalid is saved to disk and named in the error."""
+        """One structured call; a reply that stays invalid is kept (numbered) and named in the error."""
         prompt = self._prompt(prompt_name)
         try:
             return llm.structured(prompt, variables, schema, max_tokens=max_tokens, on_token=on_token, cancel=cancel)
         except LLMOutputInvalid as error:
-            saved = self.failures.save(prompt.label, error.raw_output or "", str(error))
+            number = self.failures.save(prompt.label, error.raw_output or "", str(error))
             raise DraftGenerationFailed(
-                f"{error}. Nothing was stored as a draft; the model's raw reply was saved to {saved}",
+                f"{error}. Nothing was stored as a draft; the model's raw reply was kept as failed generation #{number} "
+                f"(workbench failed-reply {number})",
                 raw_output=error.raw_output,
-                saved_to=saved,
+                kept_as=number,
             ) from None
 
     # ------------------------------------------------------------------ checks
@@ -334,7 +336,7 @@ class DraftingService:
         known = self.library.chunks()
         hits = [as_hit(known[chunk_id]) for chunk_id in content.provenance.retrieved_chunk_ids if chunk_id in known]
         hits, _ = route.passages.split(hits, lambda hit: (hit.chunk_id, hit.module_id, hit.path))
-        passages = format_passages(Grounding(passages=hits, suspicious=scan_passages(hits)), max_chars=self._size_for(route.llm).passage_chars)
+        passages = format_passages(Grounding(passages=hits, suspicious=scan_passages(hits)), max_chars=self.size_for(route.llm).passage_chars)
         with route.generation():
             return critique_draft(route.llm, self._prompt("critique"), render_draft_file(content), passages, dimensions, cancel)
 
@@ -396,7 +398,7 @@ class DraftingService:
         content = _content_of(self.queries.get_draft(draft_id))
         part = part_of(content)
         route = self.governance.route(Use.REGENERATION, actor)
-        size = self._size_for(route.llm)
+        size = self.size_for(route.llm)
         brief = content.provenance.brief
         grounding = retrieve(self.library, brief.model_copy(update={"topic": part.topic, "must_include": []}),
                              max_passages=size.passages, withhold=_withhold(route.passages))

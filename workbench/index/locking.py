@@ -12,10 +12,10 @@ import os
 import socket
 import sys
 import threading
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Iterator
+from typing import Iterator, Protocol
 
 from filelock import FileLock, Timeout
 
@@ -46,19 +46,33 @@ def _describe_holder(folder: Path) -> str:
     )
 
 
-class WriterLock:
-    """Exclusive write access to one index folder."""
+class SharedLock(Protocol):
+    """A lock that holds across machines (index/server_lock.py: a PostgreSQL advisory lock)."""
 
-    def __init__(self, folder: Path, key: str | None = None) -> None:
+    def hold(self, name: str, what: str) -> AbstractContextManager: ...
+
+
+class WriterLock:
+    """Exclusive write access to one index folder, or to one collection of a shared Chroma server."""
+
+    def __init__(self, folder: Path, key: str | None = None, shared: SharedLock | None = None) -> None:
         self.folder = folder
-        self._thread_lock = process_lock("writer:" + (key or str(folder.resolve())))
+        self.key = key or str(folder.resolve())
+        self.shared = shared
+        self._thread_lock = process_lock("writer:" + self.key)
 
     @contextmanager
     def hold(self, command: str | None = None, use_file_lock: bool = True) -> Iterator[None]:
         """Hold the lock for the duration of a write; raises IndexLocked if another process has it."""
         with self._thread_lock:
-            if not use_file_lock:  # a Chroma server serialises writers from many processes itself
-                yield
+            if not use_file_lock:
+                # A Chroma server: replicas on other machines write it too, so a lock they all see decides
+                # (with no shared lock — SQLite — writers are on one host and Chroma serialises each request).
+                if self.shared is None:
+                    yield
+                else:
+                    with self.shared.hold("index-writer:" + self.key, f"the index {self.key}"):
+                        yield
                 return
             self.folder.mkdir(parents=True, exist_ok=True)
             file_lock = FileLock(str(self.folder / LOCK_FILE), thread_local=False)

@@ -16,7 +16,7 @@ from workbench.domain.library import Chunk, SearchHit
 from workbench.index.chroma_store import ChromaStore, QueryHit, stored_backend_of
 from workbench.index.embedder import Embedder
 from workbench.index.errors import IndexEmpty
-from workbench.index.locking import WriteTracker
+from workbench.index.locking import SharedLock, WriteTracker
 from workbench.index.sync import IndexReport, IndexSync
 from workbench.library.loader import LibraryScan
 from workbench.settings import Settings
@@ -26,12 +26,12 @@ from workbench.stages import ProgressCallback
 class LibraryIndex:
     """The library's chunks in a Chroma collection: build and re-index through the sync, search and read here."""
 
-    def __init__(self, settings: Settings, embedder: Embedder) -> None:
+    def __init__(self, settings: Settings, embedder: Embedder, shared_lock: SharedLock | None = None) -> None:
         self.settings = settings
         self.embedder = embedder
         self.store = ChromaStore(settings, embedder)
         self._tracker = WriteTracker()
-        self.sync = IndexSync(settings, self.store, embedder, self._tracker)
+        self.sync = IndexSync(settings, self.store, embedder, self._tracker, shared_lock)
         # All chunks with their vectors as last read, keyed by the collection's state; kept only when
         # no write of this instance overlapped the read.
         self._vectors_lock = threading.Lock()

@@ -20,7 +20,7 @@ import numpy as np
 from workbench.domain.library import Chunk, SkippedFile
 from workbench.index.chroma_store import ChromaStore, pages
 from workbench.index.embedder import Embedder
-from workbench.index.locking import WriterLock, WriteTracker
+from workbench.index.locking import SharedLock, WriterLock, WriteTracker
 from workbench.index.records import chunk_metadata, embedding_input
 from workbench.library.chunker import chunk_module
 from workbench.library.loader import LibraryScan, ParseCache, load_library
@@ -141,12 +141,13 @@ def relative_paths(paths: list[str]) -> list[str]:
 class IndexSync:
     """Writes the library into the collection: one writer at a time, unchanged files cost nothing."""
 
-    def __init__(self, settings: Settings, store: ChromaStore, embedder: Embedder, tracker: WriteTracker) -> None:
+    def __init__(self, settings: Settings, store: ChromaStore, embedder: Embedder, tracker: WriteTracker,
+                 shared_lock: SharedLock | None = None) -> None:
         self.settings = settings
         self.store = store
         self.embedder = embedder
         self.tracker = tracker
-        self._writer = WriterLock(settings.index_dir, key=store.location_key)
+        self._writer = WriterLock(settings.index_dir, key=store.location_key, shared=shared_lock)
         # Parsed files, reused while unchanged on disk (the freshness check re-reads the whole library).
         self._parse_cache = ParseCache()
         # The collection state and the exact chunks of the last whole-library sync: while both are
@@ -159,7 +160,7 @@ class IndexSync:
 
     @contextmanager
     def _writing(self) -> Iterator[None]:
-        """Exclusive write access (a file lock on the embedded folder; a Chroma server serialises itself)."""
+        """Exclusive write access (a file lock on the embedded folder; on a Chroma server, the shared lock if any)."""
         with self.tracker.writing(), self._writer.hold(use_file_lock=not self.store.is_server):
             yield
 

@@ -83,9 +83,11 @@ def test_reply_invalid_after_retries_stores_nothing_and_keeps_the_raw_reply(serv
         services.drafting.create_draft("ana", brief)
 
     error = caught.value
-    assert "Nothing was stored" in str(error) and str(error.saved_to) in str(error)
-    assert error.saved_to.parent == services.settings.data_dir / "failed_generations"
-    assert '{"title": "x"}' in error.saved_to.read_text(encoding="utf-8")
+    assert "Nothing was stored" in str(error)
+    assert f"kept as failed generation #{error.kept_as} (workbench failed-reply {error.kept_as})" in str(error)
+    kept = services.failed_generations.get(error.kept_as)  # in the database: every replica can show it
+    assert kept.raw_output == '{"title": "x"}' and kept.message in str(error)
+    assert not (services.settings.data_dir / "failed_generations").exists()
     assert error.raw_output == '{"title": "x"}'
     assert len(services.review_queries.list_drafts()) == drafts_before
     assert fake.pending == 0

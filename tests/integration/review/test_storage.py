@@ -11,6 +11,8 @@ from review.actors import SHELL
 from review.db import Database
 from review.errors import AuthenticationFailed, InvalidInput, PermissionDenied, UserExists, WeakPassword
 from tests.support.review_db import ReviewStack
+from workbench.drafting import tables as drafting_tables
+from workbench.gaps import tables as gap_tables
 from workbench.governance import tables as governance_tables
 from workbench.llm import generation_log
 from workbench.signals import tables as signal_tables
@@ -31,7 +33,8 @@ def test_upgrade_is_idempotent_and_the_schema_matches_every_package_s_tables(dat
     assert database.current_revision() == heads[0]
     with database.engine.connect() as connection:
         diff = compare_metadata(MigrationContext.configure(connection),
-                                [tables.metadata, generation_log.metadata, signal_tables.metadata, governance_tables.metadata])
+                                [tables.metadata, generation_log.metadata, signal_tables.metadata, governance_tables.metadata,
+                                 gap_tables.metadata, drafting_tables.metadata])
     assert diff == []
 
 
