@@ -21,7 +21,7 @@ from review.errors import NotApproved
 from review.actors import ActorRef
 from review.policy import Action
 from review.queries import ReviewQueries
-from review.tables import publications
+from review.tables import audit_head, publications
 from review.unit_of_work import DraftChanges, DraftStep
 from review.views import DraftView, SignOffView
 
@@ -62,6 +62,27 @@ class PublicationRecord:
     indexed: bool
 
 
+@dataclass(frozen=True)
+class PublicationSeal:
+    """A publication or withdrawal as it stands inside its transaction, after its audit row: the last
+    moment to refuse it. `audit_seq`/`audit_hash` are the chain's head including that row."""
+
+    record: "PublicationRecord"
+    actor: str
+    context: PublishContext | None  # None for a withdrawal
+    audit_seq: int
+    audit_hash: str
+    reason: str = ""
+
+
+Seal = Callable[[PublicationSeal], None]
+
+
+def _head(connection) -> tuple[int, str]:
+    row = connection.execute(select(audit_head).where(audit_head.c.id == 1)).one()
+    return row.last_seq, row.last_hash
+
+
 def _record(row: Row) -> PublicationRecord:
     return PublicationRecord(row.draft_id, row.path, row.module_id, row.revision, row.content_hash, row.text,
                              row.text_sha256, row.present, row.indexed)
@@ -77,9 +98,10 @@ class PublicationLedger:
         self.changes = DraftChanges(trail, clock)
 
     def publish_transaction(self, actor: ActorRef, draft_id: int, expected_revision: int,
-                            prepare: Callable[[PublishContext], PreparedFile]) -> PublicationRecord:
+                            prepare: Callable[[PublishContext], PreparedFile], seal: Seal | None = None) -> PublicationRecord:
         """Inside one transaction: check lead + approval + content hash, let `prepare` stage the file,
-        then record the publication. The file is only moved into place after this commits."""
+        then record the publication; `seal` (a git push) may still refuse it before the commit.
+        The file is only moved into place after this commits."""
 
         def work(step: DraftStep) -> PublicationRecord:
             connection, row = step.connection, step.draft
@@ -96,11 +118,12 @@ class PublicationLedger:
             view = self.queries.draft_view(connection, row.id)
             existing = connection.execute(select(publications).where(publications.c.draft_id == row.id)).one_or_none()
             taken = frozenset(connection.execute(select(publications.c.path).where(publications.c.draft_id != row.id)).scalars())
-            prepared = prepare(PublishContext(
+            context = PublishContext(
                 draft=view, actor=step.actor.name, sign_offs=view.sign_offs,
                 existing_path=existing.path if existing is not None else None,
                 existing_module_id=existing.module_id if existing is not None else None, taken_paths=taken,
-            ))
+            )
+            prepared = prepare(context)
             text_sha = hashlib.sha256(prepared.text.encode("utf-8")).hexdigest()
             values = dict(path=prepared.path, module_id=prepared.module_id, revision=row.current_revision,
                           content_hash=current.content_hash, text=prepared.text, text_sha256=text_sha, present=True,
@@ -111,15 +134,18 @@ class PublicationLedger:
                 connection.execute(update(publications).where(publications.c.id == existing.id).values(**values))
             step.audit(content_hash=current.content_hash, details=step.transition_details(
                 path=prepared.path, file_sha256=text_sha, sign_offs={s.dimension.value: s.user for s in view.sign_offs}))
-            return PublicationRecord(row.id, prepared.path, prepared.module_id, row.current_revision, current.content_hash,
-                                     prepared.text, text_sha, True, False)
+            record = PublicationRecord(row.id, prepared.path, prepared.module_id, row.current_revision, current.content_hash,
+                                       prepared.text, text_sha, True, False)
+            if seal is not None:
+                seal(PublicationSeal(record, step.actor.name, context, *_head(connection)))
+            return record
 
         record = self.changes.run(actor, draft_id, Action.PUBLISH, expected_revision, work)
         self.trail.anchor()  # the head after this publish, kept outside the database
         return record
 
-    def unpublish_transaction(self, actor: ActorRef, draft_id: int, reason: str) -> PublicationRecord:
-        """Archive a published draft and mark its file for removal (lead only, with a reason)."""
+    def unpublish_transaction(self, actor: ActorRef, draft_id: int, reason: str, seal: Seal | None = None) -> PublicationRecord:
+        """Archive a published draft and mark its file for removal (lead only, with a reason); `seal` may refuse it."""
         reason = require_comment(reason, "unpublishing")
 
         def work(step: DraftStep) -> PublicationRecord:
@@ -128,7 +154,10 @@ class PublicationLedger:
                                     .values(present=False, indexed=False, removed_at=step.now, remove_reason=reason))
             step.audit(revision=publication.revision, content_hash=publication.content_hash, comment=reason,
                        details=step.transition_details(path=publication.path))
-            return replace(_record(publication), present=False, indexed=False)
+            record = replace(_record(publication), present=False, indexed=False)
+            if seal is not None:
+                seal(PublicationSeal(record, step.actor.name, None, *_head(step.connection), reason=reason))
+            return record
 
         record = self.changes.run(actor, draft_id, Action.UNPUBLISH, None, work)
         self.trail.anchor()

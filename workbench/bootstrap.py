@@ -45,11 +45,40 @@ class Services:
         return build_embedder(self.settings)
 
     @cached_property
+    def library_git(self):
+        """The library folder as a clone of its git remote, or None for a plain folder."""
+        if not self.settings.library_git_remote:
+            return None
+        from workbench.library.git_repository import GitRepository
+
+        settings = self.settings
+        return GitRepository(settings.library_dir, settings.library_git_remote, settings.library_git_branch,
+                             timeout_seconds=settings.library_git_timeout_seconds)
+
+    @cached_property
+    def git_publishing(self):
+        """Publications as pushed commits of the library's clone (None for a plain folder)."""
+        if self.library_git is None:
+            return None
+        from workbench.publishing.git_publishing import GitPublishing, identities
+
+        from review.errors import UnknownUser
+
+        def display_name_of(name: str) -> str | None:
+            try:
+                return self.accounts.get_user(name).display_name
+            except UnknownUser:  # a name no longer in the accounts still authors its commit
+                return None
+
+        return GitPublishing(self.library_git, identities(display_name_of, self.settings.library_git_email_domain))
+
+    @cached_property
     def index(self):
-        """The semantic index of the library (Chroma)."""
+        """The semantic index of the library (Chroma); with a git library, others' commits are pulled first."""
         from workbench.index.service import LibraryIndex
 
-        return LibraryIndex(self.settings, self.embedder, shared_lock=self.index_writer_lock)
+        return LibraryIndex(self.settings, self.embedder, shared_lock=self.index_writer_lock,
+                            library_git=self.library_git)
 
     @property
     def index_writer_lock(self):
@@ -261,7 +290,7 @@ class Services:
         """Publishing approved drafts into the library."""
         from workbench.publishing.service import Publisher
 
-        return Publisher(self.settings, self.publication_ledger, self.index, clock=self.clock)
+        return Publisher(self.settings, self.publication_ledger, self.index, clock=self.clock, git=self.git_publishing)
 
     @cached_property
     def exports(self):

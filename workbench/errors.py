@@ -11,6 +11,22 @@ class ConfigurationError(WorkbenchError):
     """A setting is missing or points at something unusable."""
 
 
+class LibraryGitError(WorkbenchError):
+    """A git operation on the library's clone failed; nothing was published."""
+
+
+class LibraryRemoteUnavailable(LibraryGitError):
+    """The library's git remote could not be reached (or did not answer in time)."""
+
+
+class LibraryPushConflict(LibraryGitError):
+    """Others changed the same file in the library's remote: our commit cannot be rebased onto theirs."""
+
+
+class LibraryPushRefused(LibraryGitError):
+    """The library's remote kept moving: the push was refused after every retry."""
+
+
 class IndexLocked(WorkbenchError):
     """Another process is writing the embedded index."""
 

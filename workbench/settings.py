@@ -21,6 +21,14 @@ class Settings(BaseSettings):
     library_dir: Path = Path("content_library")
     data_dir: Path = Path(".workbench")
 
+    # Library in git: the library folder becomes a clone of this remote (cloned on first use), every
+    # publication a pushed commit; unset, the library is a plain folder
+    library_git_remote: str | None = None
+    library_git_branch: str = "main"
+    # Accounts hold no email: commits name a person `<user name>@<this domain>`
+    library_git_email_domain: str = "users.workbench.invalid"
+    library_git_timeout_seconds: float = Field(default=120.0, gt=0)
+
     # Index
     chroma_url: str | None = None  # http://host:port uses a Chroma server through HttpClient
     # How long an index writer on a shared Chroma server waits for another replica's write (PostgreSQL lock)

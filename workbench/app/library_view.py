@@ -7,6 +7,7 @@ from datetime import date, timedelta
 from typing import Iterable
 
 from workbench.domain.library import Module
+from workbench.library.git_repository import HistoryEntry
 
 
 @dataclass(frozen=True)
@@ -68,3 +69,8 @@ def module_rows(modules: Iterable[Module], stale_after_days: int) -> list[dict]:
         }
         for module in modules
     ]
+
+
+def history_rows(commits: Iterable[HistoryEntry]) -> list[dict]:
+    """One table row per commit of a module's file (plain text cells: authors and subjects are untrusted)."""
+    return [{"commit": entry.short, "author": entry.author, "date": entry.date, "subject": entry.subject} for entry in commits]

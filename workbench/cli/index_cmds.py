@@ -17,6 +17,8 @@ def _print_report(report) -> None:
         f"{report.chunks_removed} removed, {report.chunks_unchanged} unchanged "
         f"({report.chunks_embedded} embedded, {report.chunks_reused} reused)."
     )
+    if report.library_commit:
+        echo(f"The index reflects library commit {report.library_commit[:12]}.")
     if report.skipped:
         echo(f"Skipped or partly read ({len(report.skipped)}):")
         for item in report.skipped:

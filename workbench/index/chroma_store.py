@@ -228,14 +228,21 @@ class ChromaStore:
         revision = (collection.metadata or {}).get("revision") if not changed else None
         if module_count is None:
             module_count = len({str(meta.get("module_id")) for meta in self.metadatas(collection).values()})
+        kept = {key: value for key, value in (collection.metadata or {}).items() if key == "library_commit"}
         collection.modify(metadata={
-            **self._model_metadata(),
+            **self._model_metadata(), **kept,
             "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             "chunk_count": collection.count(),
             "module_count": module_count,
             # Changes on every write, so readers can tell whether what they cached is still current.
             "revision": revision or uuid.uuid4().hex,
         })
+
+    def record_library_commit(self, commit: str) -> None:
+        """Record which commit of a git library the collection reflects (kept by later builds)."""
+        collection = self.get_collection()
+        if collection is not None:
+            collection.modify(metadata={**(collection.metadata or {}), "library_commit": commit})
 
     def replace_with(self, fresh) -> None:
         """Swap a freshly built collection in for the library's (a rebuild), under the swap lock."""

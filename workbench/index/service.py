@@ -12,12 +12,14 @@ from typing import Any
 
 import numpy as np
 
-from workbench.domain.library import Chunk, SearchHit
+from workbench.domain.library import Chunk, SearchHit, SkippedFile
+from workbench.errors import LibraryGitError
 from workbench.index.chroma_store import ChromaStore, QueryHit, stored_backend_of
 from workbench.index.embedder import Embedder
 from workbench.index.errors import IndexEmpty
 from workbench.index.locking import SharedLock, WriteTracker
 from workbench.index.sync import IndexReport, IndexSync
+from workbench.library.git_repository import GitRepository
 from workbench.library.loader import LibraryScan
 from workbench.settings import Settings
 from workbench.stages import ProgressCallback
@@ -26,9 +28,11 @@ from workbench.stages import ProgressCallback
 class LibraryIndex:
     """The library's chunks in a Chroma collection: build and re-index through the sync, search and read here."""
 
-    def __init__(self, settings: Settings, embedder: Embedder, shared_lock: SharedLock | None = None) -> None:
+    def __init__(self, settings: Settings, embedder: Embedder, shared_lock: SharedLock | None = None,
+                 library_git: GitRepository | None = None) -> None:
         self.settings = settings
         self.embedder = embedder
+        self.library_git = library_git
         self.store = ChromaStore(settings, embedder)
         self._tracker = WriteTracker()
         self.sync = IndexSync(settings, self.store, embedder, self._tracker, shared_lock)
@@ -51,11 +55,30 @@ class LibraryIndex:
 
     def scan(self) -> LibraryScan:
         """The current library as parsed (modules, chunks, skipped files); touches no index."""
+        if self.library_git is not None:
+            self.library_git.ensure_clone()  # cloned on first use, whatever uses the library first
         return self.sync.scan()
 
     def build(self, rebuild: bool = False, progress: ProgressCallback | None = None) -> IndexReport:
-        """Index the whole library incrementally; `rebuild` re-embeds everything (after a model change)."""
-        return self.sync.build(rebuild=rebuild, progress=progress)
+        """Index the whole library incrementally; `rebuild` re-embeds everything (after a model change).
+
+        With a git library, others' commits are pulled first and the index records the commit it reflects;
+        an unreachable remote does not stop the build: it indexes the clone as it is, and says so.
+        """
+        if self.library_git is None:
+            return self.sync.build(rebuild=rebuild, progress=progress)
+        pull_failed = ""
+        try:
+            commit = self.library_git.pull()
+        except LibraryGitError as error:
+            pull_failed, commit = str(error), self.library_git.head()
+        report = self.sync.build(rebuild=rebuild, progress=progress)
+        report.library_commit = commit
+        if pull_failed:
+            report.warnings.append(SkippedFile(self.library_git.remote, f"not pulled: {pull_failed}"))
+        if commit:
+            self.store.record_library_commit(commit)
+        return report
 
     def reindex_paths(self, relative_paths: list[str], progress: ProgressCallback | None = None) -> IndexReport:
         """Re-read only the given library files; files that no longer exist leave the index."""
@@ -146,4 +169,5 @@ class LibraryIndex:
             "chunks": collection.count() if collection is not None else 0,
             "modules": int(stored.get("module_count", 0) or 0),
             "built_at": stored.get("built_at"),
+            "library_commit": stored.get("library_commit"),
         }

@@ -47,6 +47,7 @@ class IndexReport:
     modules: int = 0
     chunks_embedded: int = 0
     chunks_reused: int = 0
+    library_commit: str | None = None  # with a git library: the commit this build reflects
     # The library as read for this build (None for partial builds), so callers need not read it again.
     scan: LibraryScan | None = field(default=None, repr=False, compare=False)
 
@@ -60,6 +61,7 @@ class IndexReport:
             "chunks_unchanged": self.chunks_unchanged,
             "skipped": [{"path": item.path, "reason": item.reason} for item in self.skipped],
             "seconds": round(self.seconds, 3),
+            **({"library_commit": self.library_commit} if self.library_commit else {}),
         }
 
 

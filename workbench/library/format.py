@@ -122,6 +122,8 @@ class ModuleHeader:
 
 def split_front_matter(text: str) -> tuple[str | None, str]:
     """(the front matter's YAML text or None, the body after it), as markdown-it's front matter rule finds them."""
+    if not text.lstrip(" \t\r\n\ufeff").startswith("---"):
+        return None, text  # the rule needs a fence first: no need to parse the whole document to know
     tokens = _FRONT_MATTER_MD.parse(text)
     if tokens and tokens[0].type == "front_matter" and tokens[0].map:
         return tokens[0].content, "\n".join(text.split("\n")[tokens[0].map[1]:])

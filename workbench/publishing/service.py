@@ -21,9 +21,10 @@ from sqlalchemy.exc import IntegrityError
 
 from review.actors import ActorRef
 from review.errors import PublishError
-from review.publications import PreparedFile, PublicationLedger, PublicationRecord, PublishContext
+from review.publications import PreparedFile, PublicationLedger, PublicationRecord, PublicationSeal, PublishContext
 from workbench.index.service import LibraryIndex
 from workbench.publishing import files
+from workbench.publishing.git_publishing import GitPublishing
 from workbench.library.format import file_stem, split_front_matter
 from workbench.publishing.paths import resolve_inside, unique_relative_path
 from workbench.publishing.render import render_published
@@ -50,11 +51,22 @@ class PublishResult:
     revision: int
     indexed: bool = True
     warning: str = ""
+    commit: str = ""  # the pushed commit, when the library is a git repository
 
     def to_dict(self) -> dict:
         """A JSON-ready dict."""
-        return {"path": self.path, "module_id": self.module_id, "content_hash": self.content_hash,
+        data = {"path": self.path, "module_id": self.module_id, "content_hash": self.content_hash,
                 "revision": self.revision, "indexed": self.indexed, "warning": self.warning}
+        return {**data, "commit": self.commit} if self.commit else data
+
+
+@dataclass(frozen=True)
+class OutsideChange:
+    """A published file whose content is no longer what review published (edited or removed by hand)."""
+
+    draft_id: int
+    path: str
+    what: str  # "edited" or "removed"
 
 
 @dataclass
@@ -87,10 +99,13 @@ class Publisher:
     """Publishes approved drafts into the library and keeps files, database and index consistent."""
 
     def __init__(self, settings: Settings, ledger: PublicationLedger, index: LibraryIndex, *,
-                 fault_hook: FaultHook | None = None, clock: Callable[[], datetime] | None = None) -> None:
+                 fault_hook: FaultHook | None = None, clock: Callable[[], datetime] | None = None,
+                 git: GitPublishing | None = None) -> None:
         self.settings = settings
         self.ledger = ledger
         self.index = index
+        # With a git library, every publication is also a pushed commit, made before the database commits.
+        self.git = git
         self.fault_hook = fault_hook
         self.clock = clock or (lambda: datetime.now(timezone.utc))
         # Recovery also runs on its own (at start, before each publish); what it did is kept until
@@ -120,12 +135,18 @@ class Publisher:
 
     def publish(self, actor: ActorRef, draft_id: int, expected_revision: int) -> PublishResult:
         """Publish the approved current revision (lead only); re-publishing replaces the module's own file."""
+        if self.git is not None:
+            self.git.ready()
         self.recover()
+        # One time for every attempt: a transaction the database retries renders (and pushes) the same text.
+        now = self.clock()
+        pushed: dict[str, str] = {}
+        seal = (lambda sealing: self._push_publication(sealing, pushed)) if self.git is not None else None
         for attempt in range(3):
             staged: dict[str, Any] = {}
             try:
                 record = self.ledger.publish_transaction(actor, draft_id, expected_revision,
-                                                         lambda context: self._prepare(context, staged))
+                                                         lambda context: self._prepare(context, staged, now), seal)
             except IntegrityError:
                 # Another draft took the same file name at the same moment: pick the next free name.
                 _discard(staged)
@@ -138,6 +159,24 @@ class Publisher:
             break
         self._fault("committed")
         final = resolve_inside(self.library_dir, record.path)
+        if "temp" in staged:
+            self._place(staged, final, record)
+        self._fault("placed")
+        if "temp" in staged:
+            files.fsync_dir(final.parent)
+        self._fault("dir_synced")
+        error = self._index_call("reindex_paths", record.path)
+        if not error:
+            self.ledger.mark_indexed(record.draft_id, record.text_sha256)
+        self._fault("indexed")
+        return PublishResult(
+            record.path, record.module_id, record.content_hash, record.revision, indexed=not error,
+            warning=f"published, but re-indexing failed ({error}); run `workbench publish --repair`" if error else "",
+            commit=pushed.get("commit", ""),
+        )
+
+    def _place(self, staged: dict[str, Any], final: Path, record: PublicationRecord) -> None:
+        """After the commit: move the staged file into place (never over someone else's file)."""
         try:
             files.place(staged["temp"], final, may_replace=staged["replace"])
         except FileExistsError:
@@ -154,19 +193,16 @@ class Publisher:
                 f"draft {record.draft_id} is published in the database but {record.path} could not be written ({error}); "
                 "fix the cause and run `workbench publish --repair`"
             ) from None
-        self._fault("placed")
-        files.fsync_dir(final.parent)
-        self._fault("dir_synced")
-        error = self._index_call("reindex_paths", record.path)
-        if not error:
-            self.ledger.mark_indexed(record.draft_id, record.text_sha256)
-        self._fault("indexed")
-        return PublishResult(
-            record.path, record.module_id, record.content_hash, record.revision, indexed=not error,
-            warning=f"published, but re-indexing failed ({error}); run `workbench publish --repair`" if error else "",
-        )
 
-    def _prepare(self, context: PublishContext, staged: dict[str, Path]) -> PreparedFile:
+    def _push_publication(self, sealing: PublicationSeal, pushed: dict[str, str]) -> None:
+        """Inside the publish transaction: commit and push the file (once, however often the transaction runs)."""
+        if pushed.get("text_sha256") == sealing.record.text_sha256:
+            return
+        assert self.git is not None
+        pushed.update(commit=self.git.publish(sealing), text_sha256=sealing.record.text_sha256)
+        self._fault("pushed")
+
+    def _prepare(self, context: PublishContext, staged: dict[str, Path], now: datetime) -> PreparedFile:
         """Inside the publish transaction: choose the path, render, stage and fsync the file."""
         _discard(staged)  # a retried transaction stages afresh
         if context.existing_path:
@@ -175,8 +211,12 @@ class Publisher:
             relative = unique_relative_path(self.library_dir, PUBLISHED_FOLDER, file_stem(context.draft.title), context.taken_paths)
             module_id = Path(relative).stem
         final = resolve_inside(self.library_dir, relative)
-        now = self.clock()
         text = render_published(context, module_id, now)
+        if self.git is not None:
+            # The commit writes the file into the clone; git, not a staged file, makes it all-or-nothing.
+            self._fault("staged")
+            self._fault("before_commit")
+            return PreparedFile(relative, module_id, text)
         try:
             staged["temp"] = files.stage(final, text.encode("utf-8"))
             # Re-publishing replaces the module's own file; a new name must never replace anything.
@@ -191,14 +231,24 @@ class Publisher:
 
     def unpublish(self, actor: ActorRef, draft_id: int, reason: str) -> PublishResult:
         """Archive a published module and remove its file from the library and the index (lead only)."""
+        if self.git is not None:
+            self.git.ready()
         self.recover()
-        record = self.ledger.unpublish_transaction(actor, draft_id, reason)
+        reverted: dict[str, str] = {}
+
+        def push_withdrawal(sealing: PublicationSeal) -> None:
+            if "commit" not in reverted:
+                assert self.git is not None
+                reverted["commit"] = self.git.unpublish(sealing) or ""
+
+        record = self.ledger.unpublish_transaction(actor, draft_id, reason, push_withdrawal if self.git is not None else None)
         self._fault("committed")
         final = resolve_inside(self.library_dir, record.path)
         warning = ""
-        if files.file_sha256(final) in (record.text_sha256, None):
+        on_disk = files.file_sha256(final)
+        if self.git is None and on_disk in (record.text_sha256, None):
             files.remove_durably(final)
-        else:
+        elif on_disk is not None:  # with git, the revert commit removed the file unless it was edited since
             warning = f"{record.path} was edited by hand after publishing; it was left in place"
         self._fault("removed")
         error = self._index_call("remove_paths", record.path)
@@ -206,7 +256,22 @@ class Publisher:
             self.ledger.mark_indexed(record.draft_id, record.text_sha256)
         self._fault("unindexed")
         return PublishResult(record.path, record.module_id, record.content_hash, record.revision, indexed=not error,
-                             warning=warning or (f"removing from the index failed ({error})" if error else ""))
+                             warning=warning or (f"removing from the index failed ({error})" if error else ""),
+                             commit=reverted.get("commit", ""))
+
+    def changed_outside_review(self) -> list[OutsideChange]:
+        """Published files whose content differs from what review published (someone edited or removed them)."""
+        changed = []
+        for record in self.ledger.publications():
+            if not record.present:
+                continue
+            try:
+                on_disk = files.file_sha256(resolve_inside(self.library_dir, record.path))
+            except ValueError:
+                continue
+            if on_disk != record.text_sha256:
+                changed.append(OutsideChange(record.draft_id, record.path, "removed" if on_disk is None else "edited"))
+        return changed
 
     # ------------------------------------------------------------------ repair
 
@@ -227,13 +292,16 @@ class Publisher:
                 report.conflicts.append(f"{record.path}: outside the library; ignored")
                 continue
             on_disk = files.file_sha256(final)
-            if record.present and on_disk != record.text_sha256:
+            if self.git is not None and record.present and on_disk != record.text_sha256:
+                # The remote is the library's truth: a change made there is reported, never overwritten.
+                report.conflicts.append(f"{record.path}: changed in the library remote outside review; left as it is")
+            elif record.present and on_disk != record.text_sha256:
                 if on_disk is None or self._is_older_publication(final, record):
                     files.write_atomically(final, record.text.encode("utf-8"), may_replace=on_disk is not None)
                     report.rewritten.append(record.path)
                 else:
                     report.conflicts.append(f"{record.path}: edited by hand since publishing; left as it is")
-            elif not record.present and on_disk == record.text_sha256:
+            elif self.git is None and not record.present and on_disk == record.text_sha256:
                 files.remove_durably(final)
                 report.removed.append(record.path)
             if not record.indexed or record.path in report.rewritten or record.path in report.removed:

@@ -103,6 +103,15 @@ with publishing:
                 columns[1].button("Cancel", key=f"wb_publish_cancel_{draft.id}",
                                   on_click=lambda key=confirming: st.session_state.pop(key, None))
 
+    st.header("Changed outside review", anchor=False)
+    with errors_shown():
+        outside = services.publisher.changed_outside_review()
+        if not outside:
+            st.caption("Every published module is exactly as review published it.")
+        for change in outside:
+            # The path came from the library; plain() keeps it from being read as markdown.
+            st.warning(plain(f"#{change.draft_id} {change.path}: changed outside review ({change.what} since it was published)."))
+
     st.header("Published modules and their provenance", anchor=False)
     with errors_shown():
         published = queries.list_drafts(state=DraftState.PUBLISHED)

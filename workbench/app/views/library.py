@@ -5,7 +5,7 @@ import streamlit as st
 
 from workbench.app import session
 from workbench.app.exports_panel import export_buttons_for_module
-from workbench.app.library_view import LibraryFilters, apply_filters, is_stale, module_rows
+from workbench.app.library_view import LibraryFilters, apply_filters, history_rows, is_stale, module_rows
 from workbench.app.services import get_services
 from workbench.app.ui import errors_shown, show_markdown
 
@@ -84,5 +84,12 @@ with browse_tab:
                 else:
                     st.caption("No provenance recorded (a human-written module).")
                 export_buttons_for_module(module)
+                if services.library_git is not None:
+                    st.header("History", anchor=False)
+                    commits = services.library_git.history(module.path)
+                    if commits:
+                        st.dataframe(pd.DataFrame(history_rows(commits)), hide_index=True, width="stretch")
+                    else:
+                        st.caption("No commit touches this file yet.")
             with body:
                 show_markdown(module.body)

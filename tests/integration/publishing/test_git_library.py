@@ -1,0 +1,225 @@
+"""The library as a git repository: each publication a pushed commit with its provenance as trailers.
+
+The remote is a real bare repository in tmp_path; a second clone plays the other people who push to it.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from review.policy import DraftState
+from tests.support.git_remote import (
+    commits_of_draft, git, make_remote, other_person, remote_file, remote_log, trailers,
+)
+from workbench.errors import LibraryPushConflict, LibraryPushRefused, LibraryRemoteUnavailable
+from workbench.library.git_repository import GitRepository
+from workbench.publishing.git_publishing import GitPublishing, identities
+from workbench.publishing.service import Publisher
+from workbench.settings import Settings
+from tests.integration.publishing.conftest import RecordingIndex
+
+SQLITE_ONLY = pytest.mark.parametrize("database", ["sqlite"], indirect=True)
+PATH = "published/giving-feedback.md"
+NAMES = {"lena": "Lena Lead", "sam": "Sam Accurate", "cara": "Cara Culture", "eric": "Eric Ethics"}
+
+
+@pytest.fixture
+def remote(tmp_path):
+    return make_remote(tmp_path)
+
+
+@pytest.fixture
+def other(tmp_path, remote):
+    return other_person(tmp_path, remote)
+
+
+@pytest.fixture
+def clone_dir(tmp_path):
+    return tmp_path / "library"
+
+
+def _publisher(team, tmp_path, remote, clone_dir, before_push=None) -> Publisher:
+    settings = Settings(library_dir=clone_dir, data_dir=tmp_path / "data", llm_provider="fake",
+                        library_git_remote=str(remote))
+    repository = GitRepository(clone_dir, str(remote), "main", before_push=before_push)
+    git_publishing = GitPublishing(repository, identities(NAMES.get, "example.test"))
+    return Publisher(settings, team.ledger, RecordingIndex(clone_dir), git=git_publishing)
+
+
+def _head_of_clone(clone_dir) -> str:
+    return git(clone_dir, "rev-parse", "HEAD").strip()
+
+
+def _not_published(team, draft, clone_dir, remote) -> None:
+    """The draft is still approved, nothing is recorded, the clone holds no commit of it and the remote neither."""
+    assert team.queries.get_draft(draft.id).state == DraftState.APPROVED
+    assert team.ledger.publications() == []
+    assert team.trail.rows(draft_id=draft.id, action="publish") == []
+    assert commits_of_draft(remote, draft.id) == []
+    assert not (clone_dir / PATH).exists()
+    assert git(clone_dir, "status", "--porcelain", "--untracked-files=no") == ""
+
+
+def test_a_publication_is_one_commit_by_the_lead_with_its_provenance_as_trailers(team, tmp_path, remote, clone_dir):
+    publisher = _publisher(team, tmp_path, remote, clone_dir)
+    draft = team.approved()
+    result = publisher.publish("lena", draft.id, draft.revision)
+
+    assert (clone_dir / "published" / "intro.md").exists(), "the library folder is a clone of the remote"
+    assert remote_file(remote, PATH) == (clone_dir / PATH).read_text(encoding="utf-8")
+    assert commits_of_draft(remote, draft.id) == [result.commit]
+    assert remote_log(remote, "-1", "--format=%an <%ae>|%cn|%s", result.commit).strip() == \
+        "Lena Lead <lena@example.test>|Lena Lead|Publish Giving feedback"
+    parsed = trailers(remote, result.commit)
+    keys = [key for key, _ in parsed]
+    assert keys == ["Draft-Id", "Revision", "Content-Hash", "Reviewed-accuracy-by", "Reviewed-cultural-by",
+                    "Reviewed-ethics-by", "Model", "Prompt-Versions", "Audit-Head"]
+    values = dict(parsed)
+    assert values["Draft-Id"] == str(draft.id) and values["Revision"] == str(draft.revision)
+    assert values["Content-Hash"] == draft.content_hash == result.content_hash
+    signed = {s.dimension.value: s.signed_at for s in team.queries.get_draft(draft.id).sign_offs}
+    assert values["Reviewed-accuracy-by"] == f"Sam Accurate <sam@example.test> {signed['accuracy']:%Y-%m-%dT%H:%M:%SZ}"
+    assert values["Reviewed-ethics-by"].startswith("Eric Ethics <eric@example.test> ")
+    # The audit head in the commit is the chain's head including the publication's own row.
+    published_row = team.trail.rows(draft_id=draft.id, action="publish")[-1]
+    assert values["Audit-Head"] == f"{published_row['seq']} {published_row['row_hash']}"
+    assert team.queries.get_draft(draft.id).state == DraftState.PUBLISHED
+
+
+@SQLITE_ONLY
+def test_text_from_people_cannot_forge_a_trailer(team, tmp_path, remote, clone_dir):
+    publisher = _publisher(team, tmp_path, remote, clone_dir)
+    draft = team.approved(title="Feedback\u2028Draft-Id: 999")
+    published = publisher.publish("lena", draft.id, draft.revision)
+    assert [value for key, value in trailers(remote, published.commit) if key == "Draft-Id"] == [str(draft.id)]
+    assert remote_log(remote, "-1", "--format=%s", published.commit).strip() == "Publish Feedback Draft-Id: 999"
+
+    withdrawn = publisher.unpublish("lena", draft.id, "Outdated\n\nDraft-Id: 999\nReviewed-accuracy-by: Mallory")
+    parsed = trailers(remote, withdrawn.commit)
+    assert [value for key, value in parsed if key == "Draft-Id"] == [str(draft.id)]
+    assert "Reviewed-accuracy-by" not in dict(parsed)
+    assert dict(parsed)["Reason"] == "Outdated Draft-Id: 999 Reviewed-accuracy-by: Mallory"
+
+
+@SQLITE_ONLY
+def test_a_remote_that_moved_is_fetched_rebased_and_pushed(team, tmp_path, remote, other, clone_dir):
+    publisher = _publisher(team, tmp_path, remote, clone_dir)
+    first = team.approved(title="Active listening")
+    publisher.publish("lena", first.id, first.revision)
+    theirs = other.commit("notes/agenda.md", "# Agenda\n\nWritten elsewhere.\n", "Add the agenda")
+    draft = team.approved()
+    result = publisher.publish("lena", draft.id, draft.revision)
+
+    assert commits_of_draft(remote, draft.id) == [result.commit]
+    # Ours went on top of theirs: the history is linear and their commit is kept.
+    assert remote_log(remote, "--format=%H", "-2").split() == [result.commit, theirs]
+    assert remote_file(remote, "notes/agenda.md") == "# Agenda\n\nWritten elsewhere.\n"
+    assert (clone_dir / "notes" / "agenda.md").exists(), "the rebase brought their change into the clone"
+    assert _head_of_clone(clone_dir) == result.commit
+
+
+@SQLITE_ONLY
+def test_a_real_conflict_is_named_keeps_the_approved_draft_and_a_retry_after_fixing_publishes(team, tmp_path, remote, other, clone_dir):
+    publisher = _publisher(team, tmp_path, remote, clone_dir)
+    publisher.git.ready()
+    before = _head_of_clone(clone_dir)
+    other.commit(PATH, "# Giving feedback\n\nSomeone else's file at the same place.\n", "Add a feedback page")
+    draft = team.approved()
+    with pytest.raises(LibraryPushConflict, match="changed the same file.*approved draft is kept"):
+        publisher.publish("lena", draft.id, draft.revision)
+    assert _head_of_clone(clone_dir) == before, "no local commit is left behind to be pushed later"
+    assert team.queries.get_draft(draft.id).state == DraftState.APPROVED
+    assert team.ledger.publications() == [] and commits_of_draft(remote, draft.id) == []
+    assert "Someone else's file" in remote_file(remote, PATH)
+
+    other.commit(PATH, None, "Remove the feedback page again")
+    result = publisher.publish("lena", draft.id, draft.revision)
+    assert commits_of_draft(remote, draft.id) == [result.commit]
+    assert result.path == PATH and remote_file(remote, PATH) == (clone_dir / PATH).read_text(encoding="utf-8")
+    assert team.queries.get_draft(draft.id).state == DraftState.PUBLISHED
+
+
+@SQLITE_ONLY
+def test_a_fourth_refusal_is_named_and_nothing_is_published(team, tmp_path, remote, other, clone_dir):
+    moves = []
+
+    def remote_moves(attempt: int) -> None:
+        # Someone pushes just before each of our attempts, so every push is refused as non-fast-forward.
+        moves.append(other.commit(f"notes/busy-{attempt}.md", f"# Busy {attempt}\n", f"Busy {attempt}"))
+
+    publisher = _publisher(team, tmp_path, remote, clone_dir, before_push=remote_moves)
+    draft = team.approved()
+    with pytest.raises(LibraryPushRefused, match="refused the push 4 times.*publish again"):
+        publisher.publish("lena", draft.id, draft.revision)
+    assert len(moves) == 4
+    _not_published(team, draft, clone_dir, remote)
+
+    publisher.git.repository.before_push = None
+    result = publisher.publish("lena", draft.id, draft.revision)
+    assert commits_of_draft(remote, draft.id) == [result.commit]
+
+
+@SQLITE_ONLY
+def test_an_unreachable_remote_records_nothing_and_a_retry_publishes_exactly_once(team, tmp_path, remote, clone_dir):
+    publisher = _publisher(team, tmp_path, remote, clone_dir)
+    publisher.git.ready()
+    before = _head_of_clone(clone_dir)
+    away = remote.with_name("remote-away.git")
+    remote.rename(away)  # the remote's path no longer exists: git cannot reach it
+    draft = team.approved()
+    with pytest.raises(LibraryRemoteUnavailable, match="cannot be reached.*nothing was published"):
+        publisher.publish("lena", draft.id, draft.revision)
+    assert _head_of_clone(clone_dir) == before
+    away.rename(remote)
+    _not_published(team, draft, clone_dir, remote)
+
+    result = publisher.publish("lena", draft.id, draft.revision)
+    assert commits_of_draft(remote, draft.id) == [result.commit]
+    assert len(team.ledger.publications()) == 1
+
+
+@SQLITE_ONLY
+def test_a_first_clone_of_an_unreachable_remote_leaves_no_half_made_clone(team, tmp_path, clone_dir):
+    publisher = _publisher(team, tmp_path, tmp_path / "missing.git", clone_dir)
+    draft = team.approved()
+    with pytest.raises(LibraryRemoteUnavailable, match="cannot be reached"):
+        publisher.publish("lena", draft.id, draft.revision)
+    assert not (clone_dir / ".git").exists()
+    assert team.queries.get_draft(draft.id).state == DraftState.APPROVED
+
+
+@SQLITE_ONLY
+def test_unpublishing_is_a_revert_commit_pushed_to_the_remote(team, tmp_path, remote, clone_dir):
+    publisher = _publisher(team, tmp_path, remote, clone_dir)
+    draft = team.approved()
+    published = publisher.publish("lena", draft.id, draft.revision)
+    withdrawn = publisher.unpublish("lena", draft.id, "Superseded by the new policy")
+
+    assert withdrawn.commit and withdrawn.warning == ""
+    assert remote_log(remote, "-1", "--format=%H").strip() == withdrawn.commit
+    message = remote_log(remote, "-1", "--format=%B")
+    assert f"This reverts commit {published.commit}." in message
+    values = dict(trailers(remote, withdrawn.commit))
+    assert values["Reason"] == "Superseded by the new policy" and values["Draft-Id"] == str(draft.id)
+    assert remote_log(remote, "-1", "--format=%an", withdrawn.commit).strip() == "Lena Lead"
+    assert remote_file(remote, PATH) is None and not (clone_dir / PATH).exists()
+    assert remote_file(remote, "published/intro.md") is not None
+    assert team.queries.get_draft(draft.id).state.value == "archived"
+
+
+@SQLITE_ONLY
+def test_a_module_edited_in_the_remote_is_pulled_and_reported_as_changed_outside_review(team, tmp_path, remote, other, clone_dir):
+    publisher = _publisher(team, tmp_path, remote, clone_dir)
+    draft = team.approved()
+    publisher.publish("lena", draft.id, draft.revision)
+    git(other.clone, "pull", "-q", "origin", "main")
+    edited = (other.clone / PATH).read_text(encoding="utf-8") + "\nA paragraph added by hand.\n"
+    theirs = other.commit(PATH, edited, "Touch up the feedback module")
+
+    assert publisher.changed_outside_review() == []
+    assert publisher.git.repository.pull() == theirs
+    changes = publisher.changed_outside_review()
+    assert [(c.draft_id, c.path, c.what) for c in changes] == [(draft.id, PATH, "edited")]
+    # Recovery leaves the remote's version alone and says why.
+    assert publisher.repair().conflicts == [f"{PATH}: changed in the library remote outside review; left as it is"]
+    assert (clone_dir / PATH).read_text(encoding="utf-8") == edited

@@ -1,0 +1,285 @@
+"""The library folder as a clone of a git remote: clone, pull, commit one file, push with rebase, revert, history.
+
+Every operation runs the git CLI in the clone, with no prompt and no system editor, and holds one
+lock file inside `.git` so two publishes of one process (or two processes on one folder) never
+interleave. Commits carry their author and committer explicitly: no git configuration is needed.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import re
+import subprocess
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterator
+
+from workbench.errors import (
+    ConfigurationError, LibraryGitError, LibraryPushConflict, LibraryPushRefused, LibraryRemoteUnavailable,
+)
+
+PUSH_RETRIES = 3  # a push refused because the remote moved is rebased and pushed again this many times
+# What git says when a push is refused because the remote has commits we do not have.
+MOVED_MARKERS = ("non-fast-forward", "fetch first", "[rejected]", "stale info")
+FIELD, RECORD = "\x1f", "\x1e"
+COMMIT_SUMMARY = re.compile(r"\[[^\]\s]+(?: \([a-z-]+\))? ([0-9a-f]{40})\]")
+
+
+@dataclass(frozen=True)
+class GitIdentity:
+    """Who a commit is by: a name and an email, as git records them."""
+
+    name: str
+    email: str
+
+    def trailer(self) -> str:
+        """The form git uses in trailers: `Name <email>`."""
+        return f"{self.name} <{self.email}>"
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    """One commit that touched a file: short id, author, date and subject, as git recorded them."""
+
+    commit: str
+    short: str
+    author: str
+    date: str
+    subject: str
+
+
+class GitRepository:
+    """One clone of the library's remote, on one branch."""
+
+    def __init__(self, worktree: Path, remote: str, branch: str = "main", *, timeout_seconds: float = 120.0,
+                 before_push: Callable[[int], None] | None = None) -> None:
+        self.worktree = Path(worktree)
+        self.remote = remote
+        self.branch = branch
+        self.timeout_seconds = timeout_seconds
+        # Called before each push attempt with its number (tests move the remote there).
+        self.before_push = before_push
+
+    # -- running git -----------------------------------------------------------------------
+
+    def _git(self, *args: str, check: bool = True, input_text: str | None = None,
+             env: dict[str, str] | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess:
+        environment = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "GIT_EDITOR": "true", "LC_ALL": "C", **(env or {})}
+        try:
+            done = subprocess.run(
+                ["git", "-c", "commit.gpgsign=false", "-c", "core.quotepath=false", *args],
+                cwd=cwd or self.worktree, input=input_text, capture_output=True, text=True,
+                env=environment, timeout=self.timeout_seconds,
+            )
+        except FileNotFoundError:
+            raise ConfigurationError("the library is set to a git remote but the `git` command is not installed") from None
+        except subprocess.TimeoutExpired:
+            raise LibraryRemoteUnavailable(
+                f"git {args[0]} on the library did not finish within {self.timeout_seconds:.0f} s; nothing was published"
+            ) from None
+        if check and done.returncode != 0:
+            raise _GitFailed(args[0], done.stderr.strip() or done.stdout.strip())
+        return done
+
+    @contextmanager
+    def locked(self) -> Iterator[None]:
+        """Hold the clone's lock: one git operation sequence at a time on this folder."""
+        self.ensure_clone()
+        with open(self.worktree / ".git" / "workbench.lock", "a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
+
+    # -- the clone -------------------------------------------------------------------------
+
+    def ensure_clone(self) -> None:
+        """Clone the remote into the library folder on first use (an empty or missing folder only)."""
+        if (self.worktree / ".git").exists():
+            return
+        if self.worktree.exists() and any(self.worktree.iterdir()):
+            raise ConfigurationError(
+                f"the library folder {self.worktree} already holds files but is not a git clone; "
+                f"point WORKBENCH_LIBRARY_DIR at an empty folder to clone {self.remote} into it"
+            )
+        self.worktree.mkdir(parents=True, exist_ok=True)
+        self._git("init", "-q", "-b", self.branch)
+        self._git("remote", "add", "origin", self.remote)
+        try:
+            if self._fetch():
+                self._git("reset", "-q", "--hard", f"origin/{self.branch}")
+        except Exception:
+            # A failed first clone leaves no half-made repository behind: the next use clones again.
+            _remove_git_dir(self.worktree / ".git")
+            raise
+
+    def _fetch(self) -> bool:
+        """Fetch the branch; False when the remote does not have it yet (an empty repository)."""
+        done = self._git("fetch", "-q", "origin", f"+refs/heads/{self.branch}:refs/remotes/origin/{self.branch}", check=False)
+        if done.returncode == 0:
+            return True
+        message = done.stderr.strip()
+        if "couldn't find remote ref" in message.lower():
+            return False
+        raise LibraryRemoteUnavailable(f"the library remote {self.remote} cannot be reached ({_last_line(message)})")
+
+    def head(self) -> str | None:
+        """The commit the library folder is at (None before the first commit)."""
+        done = self._git("rev-parse", "--verify", "-q", "HEAD", check=False)
+        return done.stdout.strip() or None
+
+    def pull(self) -> str | None:
+        """Bring others' commits in (fast-forward only); returns the commit the folder is then at."""
+        with self.locked():
+            if self._fetch():
+                try:
+                    self._git("merge", "-q", "--ff-only", f"origin/{self.branch}")
+                except _GitFailed as error:
+                    raise LibraryGitError(
+                        f"the library clone {self.worktree} cannot fast-forward to {self.remote} ({_last_line(error.message)})"
+                    ) from None
+            return self.head()
+
+    # -- committing and pushing ------------------------------------------------------------
+
+    def commit_and_push(self, relative_path: str, text: str | None, author: GitIdentity, message: str) -> str:
+        """Write (or, with None, remove) one file, commit it as `author`, push; returns the pushed commit.
+
+        On any failure the clone goes back to where it was: no local commit is left to be pushed later.
+        """
+        with self.locked():
+            target = self.worktree / relative_path
+            new_file = not target.exists()
+            commit = None
+            try:
+                if text is None:
+                    self._git("rm", "-q", "--", relative_path)
+                else:
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    target.write_text(text, encoding="utf-8")
+                    self._git("add", "--", relative_path)
+                commit = self._commit(author, message)
+                return self._push(author, commit)
+            except BaseException as error:
+                # Our commit is a single-parent commit on top: its parent is where the clone was (or, after
+                # a rebase, the remote's tip); without a commit, HEAD is.
+                parent = self._git("rev-parse", "--verify", "-q", "HEAD~1" if commit else "HEAD", check=False).stdout.strip()
+                self._reset(parent or None, relative_path if new_file else None)
+                if isinstance(error, _GitFailed):
+                    raise LibraryGitError(f"{error}; nothing was published") from None
+                raise
+
+    def revert_and_push(self, commits: list[str], author: GitIdentity, message: str) -> str:
+        """Revert the given commits (newest first) in one commit as `author`, push; returns the pushed commit."""
+        with self.locked():
+            before = self.head()
+            try:
+                try:
+                    self._git("revert", "--no-commit", *commits)
+                except _GitFailed as error:
+                    raise LibraryPushConflict(f"the publication cannot be reverted cleanly ({error.message})") from None
+                return self._push(author, self._commit(author, message))
+            except BaseException as error:
+                self._git("revert", "--abort", check=False)
+                self._reset(before, None)
+                if isinstance(error, _GitFailed):
+                    raise LibraryGitError(f"{error}; nothing was unpublished") from None
+                raise
+
+    def _commit(self, author: GitIdentity, message: str) -> str:
+        """Commit what is staged as `author`; returns the new commit's id."""
+        # --allow-empty: every publication is one commit, even one that changes no byte.
+        done = self._git("-c", "core.abbrev=40", "commit", "--allow-empty", "--no-verify", "-F", "-",
+                         input_text=message, env=_identity(author))
+        # "[main (root-commit) <id>] subject": read the id from the summary instead of asking git again.
+        found = COMMIT_SUMMARY.match(done.stdout)
+        return found.group(1) if found else (self.head() or "")
+
+    def _push(self, author: GitIdentity, commit: str) -> str:
+        """Push HEAD; when the remote moved, fetch, rebase and push again (PUSH_RETRIES times)."""
+        for attempt in range(PUSH_RETRIES + 1):
+            if self.before_push is not None:
+                self.before_push(attempt)
+            done = self._git("push", "-q", "--porcelain", "origin", f"HEAD:refs/heads/{self.branch}", check=False)
+            if done.returncode == 0:
+                return commit
+            said = f"{done.stdout}\n{done.stderr}"
+            if not any(marker in said for marker in MOVED_MARKERS):
+                raise LibraryRemoteUnavailable(
+                    f"the library remote {self.remote} cannot be reached ({_last_line(done.stderr)}); nothing was published"
+                )
+            if attempt == PUSH_RETRIES:
+                break
+            self._fetch()
+            try:
+                # The rebased commit keeps its author; the committer is the same person.
+                self._git("rebase", "-q", f"origin/{self.branch}", env=_identity(author))
+                commit = self.head() or ""
+            except _GitFailed as error:
+                self._git("rebase", "--abort", check=False)
+                raise LibraryPushConflict(
+                    f"the library remote changed the same file in the meantime ({_last_line(error.message)}); "
+                    "nothing was published and the approved draft is kept: resolve the change in the remote, then publish again"
+                ) from None
+        raise LibraryPushRefused(
+            f"the library remote {self.remote} refused the push {PUSH_RETRIES + 1} times because others kept pushing; "
+            "nothing was published and the approved draft is kept: publish again"
+        )
+
+    def _reset(self, before: str | None, relative_path: str | None) -> None:
+        """Put the clone back at `before` (the commit it was at before this operation)."""
+        if before is not None:
+            self._git("reset", "-q", "--hard", before, check=False)
+            return
+        # Before the first commit there is nothing to reset to: unstage and drop our file.
+        self._git("update-ref", "-d", "HEAD", check=False)
+        self._git("rm", "-q", "-r", "--cached", "--ignore-unmatch", ".", check=False)
+        if relative_path:
+            (self.worktree / relative_path).unlink(missing_ok=True)
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def history(self, relative_path: str, limit: int = 50) -> list[HistoryEntry]:
+        """The commits that touched one file, newest first."""
+        if self.head() is None:
+            return []
+        done = self._git("log", f"-n{limit}", f"--format=%H{FIELD}%h{FIELD}%an <%ae>{FIELD}%aI{FIELD}%s{RECORD}",
+                         "--", relative_path)
+        return [HistoryEntry(*record.strip("\n").split(FIELD, 4)) for record in done.stdout.split(RECORD) if record.strip()]
+
+    def trailers(self, commit: str) -> list[tuple[str, str]]:
+        """A commit's trailers as (key, value) pairs, as git parses them."""
+        done = self._git("log", "-1", "--format=%(trailers:only,unfold)", commit)
+        pairs = []
+        for line in done.stdout.splitlines():
+            key, _, value = line.partition(":")
+            if value:
+                pairs.append((key.strip(), value.strip()))
+        return pairs
+
+
+class _GitFailed(Exception):
+    """A git command failed (kept inside this module: callers get the named errors)."""
+
+    def __init__(self, command: str, message: str) -> None:
+        super().__init__(f"git {command}: {message}")
+        self.message = message
+
+
+def _identity(person: GitIdentity) -> dict[str, str]:
+    return {"GIT_AUTHOR_NAME": person.name, "GIT_AUTHOR_EMAIL": person.email,
+            "GIT_COMMITTER_NAME": person.name, "GIT_COMMITTER_EMAIL": person.email}
+
+
+def _last_line(text: str) -> str:
+    lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
+    return lines[-1] if lines else "no answer"
+
+
+def _remove_git_dir(path: Path) -> None:
+    import shutil
+
+    shutil.rmtree(path, ignore_errors=True)

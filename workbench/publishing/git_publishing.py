@@ -1,0 +1,102 @@
+"""Publishing into a git library: one commit per publication, authored by the lead, provenance as trailers.
+
+The commit is made and pushed inside the publication's database transaction, after its audit row:
+a push that fails (remote unreachable, a real conflict, refused after every retry) raises, the
+transaction rolls back, and the draft stays approved for a retry. Unpublishing reverts the
+publication's commits in one revert commit.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timezone
+from typing import Callable
+
+from review.publications import PublicationSeal
+from workbench.library.git_repository import GitIdentity, GitRepository, HistoryEntry
+from workbench.publishing.render import typed_draft
+
+SUBJECT_CHARS = 72
+# Anything that would end a trailer line or fake another one is flattened to a space.
+_UNSAFE = re.compile(r"[\x00-\x1f\x7f\u0085\u2028\u2029]+")
+
+
+def one_line(text: str, limit: int | None = None) -> str:
+    """Text made safe for one line of a commit message (control characters and newlines removed)."""
+    flat = " ".join(_UNSAFE.sub(" ", str(text)).split())
+    return flat if limit is None or len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+def identities(display_name_of: Callable[[str], str | None], email_domain: str) -> Callable[[str], GitIdentity]:
+    """How a workbench user appears in git: their display name and `<user name>@<email domain>`."""
+    def identity_of(user: str) -> GitIdentity:
+        name = one_line(display_name_of(user) or user) or "workbench"
+        local = re.sub(r"[^A-Za-z0-9._+-]+", "-", user).strip("-.") or "workbench"
+        return GitIdentity(name.replace("<", "").replace(">", ""), f"{local}@{email_domain}")
+    return identity_of
+
+
+class GitPublishing:
+    """Turns a publication or a withdrawal into a pushed commit of the library's clone."""
+
+    def __init__(self, repository: GitRepository, identity_of: Callable[[str], GitIdentity]) -> None:
+        self.repository = repository
+        self.identity_of = identity_of
+
+    def ready(self) -> None:
+        """Clone the remote into the library folder if that was not done yet (before anything is staged there)."""
+        self.repository.ensure_clone()
+
+    def publication_message(self, seal: PublicationSeal) -> str:
+        """The commit message: a subject naming the module, then the provenance as trailers."""
+        context, record = seal.context, seal.record
+        assert context is not None
+        generation = typed_draft(context).provenance
+        draft = context.draft
+        trailers = [("Draft-Id", str(draft.id)), ("Revision", str(record.revision)), ("Content-Hash", record.content_hash)]
+        for sign_off in sorted(context.sign_offs, key=lambda s: s.dimension.value):
+            who = self.identity_of(sign_off.user).trailer()
+            trailers.append((f"Reviewed-{sign_off.dimension.value}-by", f"{who} {_utc(sign_off.signed_at)}"))
+        model = "/".join(part for part in (generation.provider, generation.model) if part) or "none"
+        prompts = ", ".join(f"{use.name}@{use.version}" for use in generation.prompts) or "none"
+        trailers += [("Model", model), ("Prompt-Versions", prompts), ("Audit-Head", f"{seal.audit_seq} {seal.audit_hash}")]
+        subject = one_line(f"Publish {draft.title}", SUBJECT_CHARS)
+        body = one_line(f"Published {record.path} from draft {draft.id}, revision {record.revision}, "
+                        f"after sign-off on every review dimension.")
+        return f"{subject}\n\n{body}\n\n" + "".join(f"{key}: {one_line(value)}\n" for key, value in trailers)
+
+    def publish(self, seal: PublicationSeal) -> str:
+        """Commit the publication's file as the lead and push it; returns the commit id."""
+        author = self.identity_of(seal.actor)
+        return self.repository.commit_and_push(seal.record.path, seal.record.text, author, self.publication_message(seal))
+
+    def unpublish(self, seal: PublicationSeal) -> str | None:
+        """Revert the commits that published this draft's file; None when the file was edited since (left alone)."""
+        record = seal.record
+        self.repository.pull()  # a hand edit in the remote must be seen before deciding what to revert
+        commits = self._publication_commits(record.path, record.draft_id)
+        if not commits:
+            return None
+        subject = one_line(f"Unpublish {record.module_id}", SUBJECT_CHARS)
+        message = (f"{subject}\n\nThis reverts commit {', '.join(commits)}.\n\n"
+                   f"Draft-Id: {record.draft_id}\nReason: {one_line(seal.reason)}\n"
+                   f"Audit-Head: {seal.audit_seq} {seal.audit_hash}\n")
+        return self.repository.revert_and_push(commits, self.identity_of(seal.actor), message)
+
+    def _publication_commits(self, path: str, draft_id: int) -> list[str]:
+        """The newest run of commits on `path` that are this draft's publications (none if someone edited after)."""
+        commits = []
+        for entry in self.repository.history(path):
+            trailers = dict(self.repository.trailers(entry.commit))
+            if trailers.get("Draft-Id") != str(draft_id) or "Reason" in trailers:
+                break
+            commits.append(entry.commit)
+        return commits
+
+    def history(self, path: str, limit: int = 50) -> list[HistoryEntry]:
+        """The commits that touched one library file, newest first."""
+        return self.repository.history(path, limit)
+
+
+def _utc(value: datetime) -> str:
+    return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
