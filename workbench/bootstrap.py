@@ -231,9 +231,15 @@ class Services:
     @cached_property
     def gaps(self):
         """Gap detection against a skills framework."""
+        from workbench.gaps.demand import DemandInputs
         from workbench.gaps.service import GapService
 
-        return GapService(self.settings, self.index, governance=self.governance)
+        def demand() -> DemandInputs:
+            # Market trend, proficiency gaps and mastery as imported (only aggregates of enough people).
+            signals = self.signals
+            return DemandInputs(signals.trend_points(), signals.proficiency_aggregates().skills, signals.skill_mastery())
+
+        return GapService(self.settings, self.index, governance=self.governance, demand=demand)
 
     @cached_property
     def coverage_history(self):
@@ -325,6 +331,8 @@ class Services:
             clock=self.clock,
             min_group_size=settings.signals_min_group_size,
             framework=lambda: load_framework(settings.resolved_skills_file),
+            embed=lambda: self.embedder.embed,
+            trend_match_threshold=settings.signals_trend_match_threshold,
         )
 
 

@@ -98,6 +98,9 @@ class Settings(BaseSettings):
     signals_pseudonym_key: SecretStr | None = None
     # No aggregate of fewer people than this is shown or exported.
     signals_min_group_size: int = Field(default=5, ge=1)
+    # A market-trend label that is not a framework name is kept only when its match by meaning is at least this close
+    # (cosine similarity; see docs/signals.md for why 0.7).
+    signals_trend_match_threshold: float = Field(default=0.7, ge=0.0, le=1.0)
 
     # App
     session_timeout_minutes: int = Field(default=60, ge=1)  # a session unused this long ends

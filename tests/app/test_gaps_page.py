@@ -71,3 +71,21 @@ def test_the_gap_table_opens_each_skills_evidence(people, app_services):
     text = " ".join(m.value for m in at.markdown).replace("\\", "")
     assert "no module teaches or mentions it" in text
     assert len(at.dataframe) == 1  # nothing teaches or mentions it: no evidence tables
+
+
+def test_an_imported_market_trend_shows_as_demand_columns_and_a_trend_chart(people, app_services, tmp_path):
+    trend = tmp_path / "postings.csv"
+    trend.write_text("skill_id,period,count\n" + "".join(f"ai-prompting,2026-{m:02d},{50 * m}\n" for m in range(1, 5)), encoding="utf-8")
+    app_services.signals.import_file(trend, "market-trend", "lee")
+    at = open_page("lee", "gaps")
+    assert not at.exception, at.exception
+    table = at.dataframe[0].value.set_index("id")
+    assert table.loc["ai-prompting", "trend"] == "+300 % over 3 months"
+    assert table.loc["ai-prompting", "recent volume"] == "200 (2026-04)"
+    assert table.loc["fb-giving", "trend"] == ""  # nothing imported for it
+    assert "postings +300 % over 3 months (50 → 200)" in table.loc["ai-prompting", "reasons"]
+    at.selectbox(key="wb_gaps_evidence_skill").select("ai-prompting").run()
+    assert not at.exception, at.exception
+    assert len(at.get("vega_lite_chart")) == 2, "the heatmap and the skill's trend"
+    figures = next(e for e in at.expander if e.label == "The trend's figures as text").markdown[0].value
+    assert figures.splitlines() == ["- 2026\\-01: 50", "- 2026\\-02: 100", "- 2026\\-03: 150", "- 2026\\-04: 200"]

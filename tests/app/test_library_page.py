@@ -78,3 +78,27 @@ def test_a_library_module_exports_as_scorm(people, app_services):
     assert not at.error, [e.value for e in at.error]
     fmt, filename, data, mime = at.session_state[f"{key}_prepared"]
     assert filename.endswith(".scorm12.zip") and data[:2] == b"PK"
+
+
+def test_a_module_with_imported_answers_shows_its_item_analysis(people, app_services, small_library, tmp_path):
+    from tests.support.drafts import clean_draft
+    from tests.support.signals import KEY, answered, write_json_lines
+    from workbench.exports.banks import save_assessment_bank
+    from workbench.exports.cmi5 import course_activity_id
+
+    app_services.settings.signals_pseudonym_key = KEY
+    save_assessment_bank(small_library, clean_draft().assessment.model_copy(update={"id": "feedback-check", "module_id": "giving-feedback"}))
+    course = course_activity_id("giving-feedback")
+    # 30 people: q1 answered right by 29 (too easy), q2 by 15 with "b" the key
+    statements = [answered("q1", f"p{n}", n > 0, response="a" if n > 0 else "c", course=course) for n in range(30)]
+    statements += [answered("q2", f"p{n}", n % 2 == 0, response="b" if n % 2 == 0 else "d", course=course) for n in range(30)]
+    app_services.signals.import_file(write_json_lines(tmp_path / "answers.jsonl", statements), "xapi", "lee")
+
+    at = open_page("lee", "library")
+    at.selectbox(key="wb_library_module").select("giving-feedback").run()
+    assert not at.exception, at.exception
+    items = next(frame.value for frame in at.dataframe if "difficulty p" in frame.value.columns).set_index("item")
+    assert items.loc["q1", "answers"] == 30 and items.loc["q1", "difficulty p"] == 0.97
+    assert items.loc["q1", "flags"].startswith("too easy: 97 % of 30 answers correct (above 90 %)")
+    assert items.loc["q2", "options"] == "b* 50 %, d 50 %"
+    assert "flagged; no flag below 30 answers" in texts(at)

@@ -72,3 +72,20 @@ def test_only_leads_open_the_signals_page(people):
     at = open_page("ann", "home")
     with pytest.raises(ValueError, match="Could not find a navigation page"):
         at.switch_page("views/signals.py")
+
+
+def test_a_market_trend_upload_lists_each_label_matched_by_meaning_and_those_left_unmatched(people, app_services):
+    data = "skill,period,count\nfeedback giving,2026-01,30\nwelding,2026-01,4\nai-prompting,2026-01,12\n".encode()
+    at = open_page("lee", "signals")
+    at.radio(key="wb_signals_kind").set_value("market-trend").run()
+    at.file_uploader(key="wb_signals_file").set_value(("postings.csv", data, "text/csv"))
+    at.run()
+    at.button(key="wb_signals_import").click().run()
+    assert not at.exception, at.exception
+    shown = texts(at)
+    assert "Import 1 from postings.csv: 2 new results kept, 0 already kept, 0 ignored, 1 not kept." in shown
+    matches = table(at, "confidence")
+    assert list(matches["label"]) == ["feedback giving", "welding"]
+    assert list(matches["kept"]) == ["yes", "no: unmatched"]
+    assert matches["closest skill"].iloc[0].endswith("(fb-giving)")
+    assert "1 skill label(s) unknown or unmatched (their rows were not kept): welding" in shown

@@ -73,13 +73,24 @@ def write_json_lines(path: Path, statements: Iterable[dict | str]) -> Path:
 
 
 def signals_on(database, catalog: ResultCatalog | None = None, lrs_client: Callable | None = None,
-               min_group_size: int = 5, clock: Callable[[], datetime] = lambda: NOW) -> SignalsService:
+               min_group_size: int = 5, clock: Callable[[], datetime] = lambda: NOW, embedder=None,
+               trend_match_threshold: float = 0.7) -> SignalsService:
     """The signals service on a test database, as the composition root wires it (the sample library's framework)."""
     from workbench.skills import load_framework
 
     catalog = catalog or feedback_catalog()
     return SignalsService(SignalStore(database), lambda: catalog, KEY, lrs_client or _no_lrs, clock, min_group_size,
-                          framework=lambda: load_framework(SAMPLE_SKILLS))
+                          framework=lambda: load_framework(SAMPLE_SKILLS), embed=_embed_of(embedder),
+                          trend_match_threshold=trend_match_threshold)
+
+
+def _embed_of(embedder):
+    """The embedder's embed function, or one that fails the test if a label needs matching by meaning without it."""
+    def embed():
+        if embedder is None:
+            raise AssertionError("this test gave no embedder, yet a trend label needed matching by meaning")
+        return embedder.embed
+    return embed
 
 
 def _no_lrs(endpoint):

@@ -78,8 +78,28 @@ def gap_rows(skills: Iterable[Any]) -> list[dict]:
                 f"{_text(field(e, 'module_id'))} › {_text(field(e, 'heading'))} ({float(field(e, 'score', 0) or 0):.2f})" for e in evidence[:3]
             ),
             "reasons": "; ".join(str(r) for r in (field(skill, "reasons", []) or [])),
+            **demand_columns(field(skill, "demand_figures") or {}),
         })
     return rows
+
+
+def demand_columns(figures: Mapping[str, Any]) -> dict:
+    """The ranked table's demand columns: trend change and recent volume, share below target, mastery, rank score."""
+    trend, rated, mastery = figures.get("trend") or {}, figures.get("proficiency") or {}, figures.get("mastery") or {}
+    change = trend.get("change")
+    return {
+        "trend": f"{change * 100:+.0f} % over {trend['months']} months" if change is not None else "",
+        "recent volume": f"{trend['recent_volume']:,} ({trend['recent_period']})" if trend else "",
+        "below target": f"{rated['share_below_target'] * 100:.0f} % of {rated['people']}" if rated else "",
+        "mastery": f"{mastery['share_correct'] * 100:.0f} % on {mastery['attempts']:,}" if mastery else "",
+        "rank score": round(float(figures.get("rank_score", 0.0) or 0.0), 3),
+    }
+
+
+def trend_points(skill: Any) -> list[dict]:
+    """One skill's market-trend counts as chart rows (period, count); empty without an imported trend."""
+    trend = (field(skill, "demand_figures") or {}).get("trend") or {}
+    return [{"period": period, "count": count} for period, count in zip(trend.get("periods", []), trend.get("counts", []))]
 
 
 def _how(item: Any) -> str:

@@ -23,7 +23,7 @@ def _progress(count: int) -> None:
 def import_signals(
     ctx: typer.Context,
     file: Optional[Path] = typer.Argument(None, help="The file to import (leave out with --from-lrs)."),
-    kind: Optional[str] = typer.Option(None, "--kind", help="What the file holds: xapi (JSON array or JSON lines) | scorm-csv | proficiency-csv."),
+    kind: Optional[str] = typer.Option(None, "--kind", help="What the file holds: xapi (JSON array or JSON lines) | scorm-csv | proficiency-csv | market-trend."),
     from_lrs: Optional[str] = typer.Option(None, "--from-lrs", metavar="URL",
                                            help="Pull statements from this LRS's xAPI endpoint (credentials from WORKBENCH_LRS_USERNAME / _PASSWORD)."),
     module: Optional[str] = typer.Option(None, "--module", help="scorm-csv: the published module the rows belong to, when the file has no module column."),
@@ -40,7 +40,7 @@ def import_signals(
         report = signals.import_from_lrs(from_lrs, who, progress=_progress)
     else:
         if not kind:
-            fail("say what the file holds with --kind xapi, scorm-csv or proficiency-csv")
+            fail("say what the file holds with --kind xapi, scorm-csv, proficiency-csv or market-trend")
         report = signals.import_file(file, kind, who, progress=_progress, module_id=module)
     if as_json:
         print_json(report.as_dict())
@@ -60,8 +60,13 @@ def _print_report(report: ImportReport) -> None:
         echo(f"line {problem.line}: {terminal_safe(problem.reason)}")
     if report.rejected > len(report.problems) + sum(report.unknown_ids.values()):
         echo("(more problems than listed; --json shows the same list)")
+    for found in report.matches:
+        verdict = "matched by meaning" if found["matched"] else "NOT matched (below the threshold), closest"
+        echo(f"label {terminal_safe(found['label'])!r}: {verdict}: {terminal_safe(found['skill_id'])} "
+             f"({terminal_safe(found['skill_name'])}), confidence {found['confidence']:.2f}")
+    what = "unknown or unmatched skill" if report.kind in ("proficiency-csv", "market-trend") else "unknown id (not in a published assessment)"
     for identifier, count in report.unknown_ids.items():
-        echo(f"unknown id (not in a published assessment): {terminal_safe(identifier)} ({count}x)")
+        echo(f"{what}: {terminal_safe(identifier)} ({count}x)")
     if report.cursor:
         echo(f"next import from this LRS starts after {report.cursor}")
 
@@ -99,6 +104,30 @@ def item_figures(
         echo(f"{aggregates.withheld} item(s) withheld: answered by fewer than {aggregates.min_group_size} people")
 
 
+@signals_app.command("analysis")
+def item_analysis(
+    ctx: typer.Context,
+    module: Optional[str] = typer.Option(None, "--module", help="The published module to analyse (default: every module with answers)."),
+    as_json: bool = typer.Option(False, "--json", help="Print the statistics as JSON."),
+) -> None:
+    """Item analysis: difficulty (p), corrected point-biserial, option shares and flags, for items answered by enough people."""
+    signals = state(ctx).services.signals
+    analyses = [signals.item_analysis(module_id) for module_id in ([module] if module else signals.analysed_modules())]
+    if as_json:
+        print_json([analysis.as_dict() for analysis in analyses])
+        return
+    for analysis in analyses:
+        echo(f"{terminal_safe(analysis.module_id)}: {len(analysis.items)} item(s), {len(analysis.flagged)} flagged")
+        for item in analysis.items:
+            r = "-" if item.discrimination is None else f"{item.discrimination:.2f}"
+            shares = ", ".join(f"{terminal_safe(o.response)}{'*' if o.key else ''} {o.share:.0%}" for o in item.options)
+            echo(f"  {terminal_safe(item.item_id)}  answers {item.attempts}  p {item.difficulty:.2f}  r {r}  ({shares})")
+            for flag in item.flags:
+                echo(f"    flag: {terminal_safe(flag.reason)}")
+        if analysis.withheld:
+            echo(f"  {analysis.withheld} item(s) withheld: answered by fewer than {analysis.min_group_size} people")
+
+
 @signals_app.command("proficiency")
 def proficiency(
     ctx: typer.Context,
@@ -110,10 +139,10 @@ def proficiency(
         print_json(aggregates.as_dict())
         return
     for skill in aggregates.skills:
-        typer.echo(f"{_terminal(skill.skill_id)}  {_terminal(skill.period)}  people {skill.people}  below target {skill.below_target} "
+        echo(f"{terminal_safe(skill.skill_id)}  {terminal_safe(skill.period)}  people {skill.people}  below target {skill.below_target} "
                    f"({skill.below_target / skill.people:.0%})")
     if aggregates.withheld:
-        typer.echo(f"{aggregates.withheld} skill-period(s) withheld: fewer than {aggregates.min_group_size} people rated")
+        echo(f"{aggregates.withheld} skill-period(s) withheld: fewer than {aggregates.min_group_size} people rated")
 
 
 def register(app: typer.Typer) -> None:

@@ -21,8 +21,9 @@ from workbench.domain.gaps import (
     level_match,
 )
 from workbench.domain.library import Level
-from workbench.domain.skills import PRIORITY_WEIGHT, DemandSignal, Skill, SkillsFramework
+from workbench.domain.skills import Skill, SkillsFramework
 from workbench.domain.teaching import TeachingScores, combine_teaching
+from workbench.gaps.demand import DemandInputs, SkillDemand, skill_demands
 from workbench.gaps.report import DuplicatePair, Evidence, GapReport, Mention, Orphan, Passage, SkillGap, TeachingModule
 from workbench.gaps.view import LibraryView
 
@@ -37,7 +38,6 @@ PASSAGES_PER_MODULE = 2
 MIN_COMPETING_SKILLS = 3
 QUIZ_HEADING = re.compile(r"\b(assessment|knowledge check|quiz)\b", re.IGNORECASE)
 OBJECTIVES_HEADING = re.compile(r"objective", re.IGNORECASE)
-DEMAND_ORDER = {DemandSignal.RISING: 0, None: 1, DemandSignal.STABLE: 1, DemandSignal.DECLINING: 2}
 
 
 def rank_tier(result: SkillGap) -> int:
@@ -55,8 +55,10 @@ class ReportAssembler:
 
     def __init__(self, framework: SkillsFramework, view: LibraryView, scores: TeachingScores, rows: np.ndarray,
                  declared: np.ndarray, section_headings: list[str], duplicates: list[tuple[int, int, float]], *,
-                 params: GapParameters, today: date, stale_after_days: int, library_dir: Path) -> None:
+                 params: GapParameters, today: date, stale_after_days: int, library_dir: Path,
+                 demand: DemandInputs | None = None) -> None:
         self.framework, self.view, self.scores = framework, view, scores
+        self.demand: dict[str, SkillDemand] = skill_demands(framework.skills, demand or DemandInputs())
         self.rows = rows  # skill -> row of the scores (skills worded identically share one)
         self.declared = declared  # skills x modules: each skill's own front matter declarations
         self.row_names: dict[int, str] = {}
@@ -96,12 +98,10 @@ class ReportAssembler:
     def build(self) -> GapReport:
         """The full report, skills sorted by gap rank."""
         results = [self._skill(int(self.rows[i]), i, skill) for i, skill in enumerate(self.framework.skills)]
-        skills = {skill.id: skill for skill in self.framework.skills}
 
         def rank_key(result: SkillGap):
-            skill = skills[result.skill_id]
-            return (rank_tier(result), -PRIORITY_WEIGHT[skill.priority], DEMAND_ORDER.get(skill.demand_signal, 1),
-                    result.coverage, result.skill_id)
+            # Within a tier: priority x demand (gaps/demand.py), then the less covered first.
+            return (rank_tier(result), -round(self.demand[result.skill_id].rank_score, 9), result.coverage, result.skill_id)
 
         results.sort(key=rank_key)
         ranked = [replace(result, rank=rank) for rank, result in enumerate(results, start=1)]
@@ -159,6 +159,7 @@ class ReportAssembler:
             mentioned_in=mentioned_in,
             mention_count=len(mentions),
             why=self._why(row, context),
+            demand_figures=self.demand[skill.id].as_dict(),
         )
 
     def _mentions(self, row: int, teachers: set[int]) -> list[int]:
@@ -242,9 +243,7 @@ class ReportAssembler:
             reasons.append(f"needed at {c.skill.level.value} level; taught only at {levels}")
         if c.teachers and not c.has_assessment:
             reasons.append("no assessment (quiz section or question bank) found for it")
-        if c.skill.demand_signal is DemandSignal.RISING:
-            source = f" ({c.skill.demand_source})" if c.skill.demand_source else ""
-            reasons.append(f"demand is rising{source}")
+        reasons.extend(self.demand[c.skill.id].reasons)  # trend, proficiency gap, mastery (or the framework's label)
         return reasons
 
     def _why(self, row: int, c: "_SkillContext") -> str:

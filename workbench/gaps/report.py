@@ -120,6 +120,7 @@ class SkillGap:
     mentioned_in: list[Mention] = field(default_factory=list)
     mention_count: int = 0  # modules that mention it (mentioned_in lists the first few)
     why: str = ""  # one sentence: why the status is what it is
+    demand_figures: dict[str, Any] | None = None  # trend, proficiency, mastery and the rank score (gaps/demand.py)
 
     def to_json(self) -> dict[str, Any]:
         """The per-skill object of the JSON report."""
@@ -143,6 +144,7 @@ class SkillGap:
             "mentioned_in": [item.to_json() for item in self.mentioned_in],
             "mention_count": self.mention_count,
             "why": self.why,
+            "demand_figures": self.demand_figures,
         }
 
 
@@ -217,7 +219,8 @@ class GapReport:
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\n")
         writer.writerow(["rank", "skill_id", "skill_name", "status", "coverage", "priority", "level_match",
-                         "has_assessment", "last_reviewed", "evidence", "taught_by", "mentioned_in", "why", "reasons"])
+                         "has_assessment", "last_reviewed", "evidence", "taught_by", "mentioned_in", "why", "reasons",
+                         "trend_change", "recent_volume", "share_below_target", "mastery", "mastery_attempts", "rank_score"])
         for skill in self.skills:
             # Skill names and module titles come from files anyone can edit.
             writer.writerow([formula_safe(cell) for cell in [
@@ -229,5 +232,13 @@ class GapReport:
                 " | ".join(item.module_id for item in skill.mentioned_in),
                 skill.why,
                 " | ".join(skill.reasons),
+                *_demand_cells(skill.demand_figures or {}),
             ]])
         return buffer.getvalue()
+
+
+def _demand_cells(figures: dict[str, Any]) -> list[Any]:
+    """The demand columns of the CSV report (empty where a signal is missing)."""
+    trend, rated, mastery = figures.get("trend") or {}, figures.get("proficiency") or {}, figures.get("mastery") or {}
+    return [trend.get("change", ""), trend.get("recent_volume", ""), rated.get("share_below_target", ""),
+            mastery.get("share_correct", ""), mastery.get("attempts", ""), figures.get("rank_score", "")]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 
@@ -13,6 +14,7 @@ from workbench.domain.calibration import reduce_segments
 from workbench.domain.teaching import BLOCK_VALUES, KEPT_VALUES, Channel, teaching_scores
 from workbench.errors import UnknownSkill
 from workbench.gaps.assembly import ReportAssembler
+from workbench.gaps.demand import DemandInputs
 from workbench.gaps.lexical import LexicalModel
 from workbench.gaps.report import GapReport
 from workbench.gaps.view import LibraryView, lexical_channel, skill_query
@@ -25,8 +27,10 @@ class GapService:
     """Builds gap reports for a skills framework against the library behind an index."""
 
     def __init__(self, settings: Settings, index, params: GapParameters | None = None, today: date | None = None,
-                 governance=None, block_values: int = BLOCK_VALUES, kept_values: int = KEPT_VALUES) -> None:
+                 governance=None, block_values: int = BLOCK_VALUES, kept_values: int = KEPT_VALUES,
+                 demand: Callable[[], DemandInputs] | None = None) -> None:
         self.settings = settings
+        self.demand = demand  # the imported signals that bear on demand (read per report; None: the framework's labels)
         self.index = index
         self.governance = governance  # asked for the route of gap explanations before any call
         self.params = params or GapParameters()
@@ -107,7 +111,7 @@ class GapService:
             return ReportAssembler(
                 framework, view, scores, rows, declared, headings, duplicates, params=self.params,
                 today=self.today or date.today(), stale_after_days=self.settings.stale_after_days,
-                library_dir=self.settings.library_dir,
+                library_dir=self.settings.library_dir, demand=self.demand() if self.demand else None,
             ).build()
 
     def explain(self, skill_id: str, llm, prompt, report: GapReport | None = None,

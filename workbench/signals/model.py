@@ -17,6 +17,7 @@ class SignalKind(StrEnum):
     XAPI = "xapi"
     SCORM_CSV = "scorm-csv"
     PROFICIENCY_CSV = "proficiency-csv"
+    MARKET_TREND = "market-trend"
     LRS = "lrs"
 
 
@@ -66,6 +67,7 @@ class ImportReport:
     rejected: int = 0  # lines with a problem
     problems: list[Problem] = field(default_factory=list)
     unknown_ids: dict[str, int] = field(default_factory=dict)  # activity or interaction id -> times seen
+    matches: list[dict] = field(default_factory=list)  # market trend: each label matched by meaning, and how closely
     cursor: str | None = None
 
     def reject(self, line: int, reason: str) -> None:
@@ -85,6 +87,11 @@ class ImportReport:
         if identifier in self.unknown_ids or len(self.unknown_ids) < MAX_LISTED:
             self.unknown_ids[identifier] = self.unknown_ids.get(identifier, 0) + 1
 
+    def match(self, found: dict) -> None:
+        """Name a label matched (or not) by meaning, with the skill it came closest to and its confidence."""
+        if len(self.matches) < MAX_LISTED:
+            self.matches.append(found)
+
     def as_dict(self) -> dict:
         """JSON-ready form (the shape of `workbench signals import --json`)."""
         return {
@@ -94,7 +101,7 @@ class ImportReport:
             "duplicates": self.duplicates, "ignored": self.ignored, "rejected": self.rejected,
             "problems": [problem.as_dict() for problem in self.problems],
             "unknown_ids": [{"id": key, "count": count} for key, count in self.unknown_ids.items()],
-            "cursor": self.cursor,
+            "matches": list(self.matches), "cursor": self.cursor,
         }
 
     @classmethod
@@ -107,4 +114,5 @@ class ImportReport:
             report.imported_at = datetime.fromisoformat(data["imported_at"])
         report.problems = [Problem(p["line"], p["reason"]) for p in data.get("problems", [])]
         report.unknown_ids = {u["id"]: u["count"] for u in data.get("unknown_ids", [])}
+        report.matches = list(data.get("matches", []))
         return report

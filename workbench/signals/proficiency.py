@@ -26,7 +26,7 @@ _ALIASES = {
     "skill_id": "skill_id", "esco_uri": "esco_uri", "skill": "skill_name", "skill_name": "skill_name",
     "rating": "rating", "target": "target", "period": "period",
 }
-_PERIOD = re.compile(r"^\d{4}(-(0[1-9]|1[0-2]|Q[1-4]|H[12]))?$")
+PERIOD = re.compile(r"^\d{4}(-(0[1-9]|1[0-2]|Q[1-4]|H[12]))?$")
 MAX_TEAM_CHARS = 200
 
 
@@ -103,7 +103,7 @@ class ProficiencyCsvReader:
         rating = _number(row.get("rating", ""), "rating")
         target = _number(row["target"], "target") if row.get("target") else None
         period = row.get("period", "")
-        if not _PERIOD.match(period):
+        if not PERIOD.match(period):
             raise Rejected(f'period "{shown(period)}" is not YYYY, YYYY-MM, YYYY-Qn or YYYY-Hn')
         pseudonym = self.pseudonym(person) if person else None
         key = hashlib.sha256("\x1f".join(["rating", pseudonym or "", team, skill_id, period, repr(rating), repr(target)]).encode()).hexdigest()

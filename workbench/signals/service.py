@@ -16,16 +16,19 @@ from workbench.domain.skills import SkillsFramework
 from workbench.errors import SignalsInputInvalid
 from workbench.exports.lrs_client import LrsClient
 from workbench.signals.catalog import ResultCatalog
+from workbench.signals.item_analysis import ItemRules, ItemStatistics, item_statistics
+from workbench.signals.market_trend import MarketTrendCsvReader
 from workbench.signals.model import ImportReport, LearnerResult, SignalKind
 from workbench.signals.pseudonyms import Pseudonymizer
 from workbench.signals.reading import EmptyInput, read_statements
 from workbench.signals.scorm_csv import HeaderInvalid, ScormCsvReader
 from workbench.signals.proficiency import ProficiencyCsvReader
-from workbench.signals.store import ItemFigures, SignalStore, SkillProficiency
+from workbench.signals.skill_matching import Embed, MeaningMatcher
+from workbench.signals.store import ItemFigures, SignalsRevision, SignalStore, SkillMastery, SkillProficiency, TrendPoint
 from workbench.signals.xapi import Rejected, StatementReader, Unknown
 
 PROGRESS_EVERY = 10_000
-FILE_KINDS = (SignalKind.XAPI, SignalKind.SCORM_CSV, SignalKind.PROFICIENCY_CSV)
+FILE_KINDS = (SignalKind.XAPI, SignalKind.SCORM_CSV, SignalKind.PROFICIENCY_CSV, SignalKind.MARKET_TREND)
 
 Progress = Callable[[int], None]  # called with the number of records read so far
 
@@ -41,6 +44,26 @@ class ItemAggregates:
     def as_dict(self) -> dict:
         """JSON-ready form (the shape of `workbench signals items --json`)."""
         return {"min_group_size": self.min_group_size, "items": [item.as_dict() for item in self.items], "withheld": self.withheld}
+
+
+@dataclass(frozen=True)
+class ItemAnalysis:
+    """The item statistics of one module that rest on enough people, and how many items were withheld."""
+
+    module_id: str
+    min_group_size: int
+    items: list[ItemStatistics]
+    withheld: int
+
+    @property
+    def flagged(self) -> list[ItemStatistics]:
+        """The items with at least one flag."""
+        return [item for item in self.items if item.flags]
+
+    def as_dict(self) -> dict:
+        """JSON-ready form (the shape of `workbench signals analysis --json`)."""
+        return {"module_id": self.module_id, "min_group_size": self.min_group_size,
+                "items": [item.as_dict() for item in self.items], "withheld": self.withheld}
 
 
 @dataclass(frozen=True)
@@ -61,8 +84,12 @@ class SignalsService:
 
     def __init__(self, store: SignalStore, catalog: Callable[[], ResultCatalog], pseudonym_key: SecretStr | None,
                  lrs_client: Callable[[str | None], LrsClient], clock: Callable[[], datetime], min_group_size: int = 5,
-                 framework: Callable[[], SkillsFramework] | None = None) -> None:
+                 framework: Callable[[], SkillsFramework] | None = None, embed: Callable[[], Embed] | None = None,
+                 trend_match_threshold: float = 0.7, item_rules: ItemRules = ItemRules()) -> None:
         self.store = store
+        self._embed = embed  # the index's embedder, asked for only when a trend label is not a framework name
+        self.trend_match_threshold = trend_match_threshold
+        self.item_rules = item_rules
         self._framework = framework  # the skills framework ratings are matched against (read per import)
         self._catalog = catalog  # built per import: the published assessments may have changed since the last one
         self._pseudonym_key = pseudonym_key
@@ -84,32 +111,39 @@ class SignalsService:
         if earlier is not None:
             earlier.already_imported = True
             return earlier
-        pseudonymizer = Pseudonymizer(self._pseudonym_key)
         now = self._clock()
         report = ImportReport(kind=kind.value, source=path.name, sha256=sha256, imported_at=now, imported_by=imported_by)
+        if kind == SignalKind.MARKET_TREND:
+            return self._import_trends(path, report)  # counts per skill: no person in them, no pseudonym key needed
+        pseudonymizer = Pseudonymizer(self._pseudonym_key)
         if kind == SignalKind.PROFICIENCY_CSV:
             return self._import_ratings(path, report, pseudonymizer)
         catalog = self._catalog()
-        with path.open("r", encoding="utf-8", newline="") as stream:
-            if kind == SignalKind.XAPI:
-                results = self._statements_of_file(stream, StatementReader(catalog, pseudonymizer.pseudonym, now), report, progress)
-            else:
-                reader = ScormCsvReader(catalog, pseudonymizer.pseudonym, now, module_id)
-                results = _counted(reader.results(stream, report), report, progress)
-            try:
-                return self.store.record_import(report, results)
-            except (EmptyInput, HeaderInvalid) as error:
-                raise SignalsInputInvalid(f"{path.name}: {error}; nothing was imported") from None
-            except UnicodeDecodeError as error:
-                raise SignalsInputInvalid(f"{path.name}: not UTF-8 text ({error.reason}); nothing was imported") from None
+        if kind == SignalKind.XAPI:
+            statements = StatementReader(catalog, pseudonymizer.pseudonym, now)
+            return self._import_stream(path, report, lambda stream, _: self._statements_of_file(stream, statements, report, progress))
+        interactions = ScormCsvReader(catalog, pseudonymizer.pseudonym, now, module_id)
+        return self._import_stream(path, report, lambda stream, _: _counted(interactions.results(stream, report), report, progress))
 
     def _import_ratings(self, path: Path, report: ImportReport, pseudonymizer: Pseudonymizer) -> ImportReport:
         if self._framework is None:
             raise SignalsInputInvalid("no skills framework to match ratings against")
         reader = ProficiencyCsvReader(self._framework(), pseudonymizer.pseudonym)
+        return self._import_stream(path, report, reader.ratings, "ratings")
+
+    def _import_trends(self, path: Path, report: ImportReport) -> ImportReport:
+        if self._framework is None or self._embed is None:
+            raise SignalsInputInvalid("no skills framework and embedding model to match trend labels against")
+        framework, embed = self._framework(), self._embed
+        reader = MarketTrendCsvReader(framework, lambda: MeaningMatcher(framework, embed(), self.trend_match_threshold),
+                                      report.sha256 or "")
+        return self._import_stream(path, report, reader.counts, "trends")
+
+    def _import_stream(self, path: Path, report: ImportReport, read: Callable, rows: str = "results") -> ImportReport:
+        """One file's records (`read(stream, report)`) in one transaction, with the file-level errors named."""
         with path.open("r", encoding="utf-8", newline="") as stream:
             try:
-                return self.store.record_import(report, reader.ratings(stream, report), ratings=True)
+                return self.store.record_import(report, read(stream, report), rows=rows)
             except (EmptyInput, HeaderInvalid) as error:
                 raise SignalsInputInvalid(f"{path.name}: {error}; nothing was imported") from None
             except UnicodeDecodeError as error:
@@ -174,11 +208,33 @@ class SignalsService:
         """Every import, newest first."""
         return self.store.imports()
 
+    def revision(self) -> SignalsRevision:
+        """Changes whenever an import lands: the key part a cache of signal-based figures (the gap report) reads."""
+        return self.store.revision()
+
+    def trend_points(self) -> list[TrendPoint]:
+        """Per skill and period, the market-trend count (the latest import that gave that period)."""
+        return self.store.trend_points()
+
     def proficiency_aggregates(self) -> ProficiencyAggregates:
         """Per skill and period, the share of people below target, only where at least `min_group_size` people were rated."""
         figures = self.store.proficiency_figures()
         shown = [figure for figure in figures if figure.people >= self.min_group_size]
         return ProficiencyAggregates(self.min_group_size, shown, len(figures) - len(shown))
+
+    def skill_mastery(self) -> list[SkillMastery]:
+        """Per skill, the answers on its items, only for skills answered by at least `min_group_size` people."""
+        return [figure for figure in self.store.skill_mastery() if figure.people >= self.min_group_size]
+
+    def item_analysis(self, module_id: str) -> ItemAnalysis:
+        """Difficulty, discrimination, option shares and flags of a module's items answered by at least `min_group_size` people."""
+        items = item_statistics(module_id, self.store.first_answers(module_id), self.item_rules)
+        shown = [item for item in items if item.attempts >= self.min_group_size]  # one first answer per person
+        return ItemAnalysis(module_id, self.min_group_size, shown, len(items) - len(shown))
+
+    def analysed_modules(self) -> list[str]:
+        """The modules whose items have answers."""
+        return self.store.answered_modules()
 
     def item_aggregates(self, module_id: str | None = None) -> ItemAggregates:
         """Per-item figures, only for items answered by at least `min_group_size` people."""

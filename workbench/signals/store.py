@@ -18,11 +18,13 @@ from sqlalchemy import Connection, case, distinct, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from review.db import Database
+from workbench.signals.market_trend import TrendCount
 from workbench.signals.model import ImportReport, LearnerResult
 from workbench.signals.proficiency import ProficiencyRating
-from workbench.signals.tables import learner_results, proficiency_ratings, signal_imports
+from workbench.signals.tables import learner_results, market_trend_counts, proficiency_ratings, signal_imports
 
 BATCH_ROWS = 5_000
+WRITERS = {"results": "_write", "ratings": "_write_ratings", "trends": "_write_trends"}  # what record_import's `rows` names
 RESULT_COLUMNS = ("import_id", "record_key", "person", "module_id", "item_id", "objective_id", "skill_ids", "verb",
                   "success", "score_scaled", "response", "occurred_at")
 
@@ -59,6 +61,37 @@ class SkillProficiency:
                 "share_below_target": self.below_target / self.people if self.people else None}
 
 
+@dataclass(frozen=True)
+class TrendPoint:
+    """How often one skill was asked for in one period (the latest import that gave that period)."""
+
+    skill_id: str
+    period: str
+    count: int
+
+
+@dataclass(frozen=True)
+class SkillMastery:
+    """How the answers on one skill's items went: attempts judged, correct among them, the people behind them."""
+
+    skill_id: str
+    attempts: int
+    correct: int
+    people: int
+
+
+@dataclass(frozen=True)
+class SignalsRevision:
+    """A cheap fingerprint of everything imported: it changes whenever an import lands."""
+
+    last_import_id: int | None
+    imports: int
+
+    def as_key(self) -> str:
+        """A short text for cache keys."""
+        return f"signals:{self.last_import_id or 0}:{self.imports}"
+
+
 class SignalStore:
     """Reads and writes the signals' tables of the workbench database."""
 
@@ -77,6 +110,8 @@ class SignalStore:
         insert_for = postgresql.insert if database.dialect == "postgresql" else sqlite.insert
         self._insert_rating = (insert_for(proficiency_ratings).on_conflict_do_nothing(index_elements=["record_key"])
                                .returning(proficiency_ratings.c.id))
+        self._insert_trend = (insert_for(market_trend_counts).on_conflict_do_nothing(index_elements=["record_key"])
+                              .returning(market_trend_counts.c.id))
 
     def find_file(self, sha256: str) -> ImportReport | None:
         """The report of the earlier import of the file with this sha256, if any."""
@@ -97,10 +132,16 @@ class SignalStore:
             rows = connection.execute(select(signal_imports).order_by(signal_imports.c.id.desc())).all()
         return [_report(row) for row in rows]
 
-    def record_import(self, report: ImportReport, results: Iterable[LearnerResult | ProficiencyRating],
-                      on_batch: Callable[[ImportReport], None] | None = None, ratings: bool = False) -> ImportReport:
-        """Store the import and every new result (or rating) in one transaction; `report` is completed as they are consumed."""
-        write = self._write_ratings if ratings else self._write
+    def revision(self) -> SignalsRevision:
+        """The latest import's id and the number of imports: what a cache of figures built on signals is keyed by."""
+        with self.database.read() as connection:
+            row = connection.execute(select(func.max(signal_imports.c.id), func.count()).select_from(signal_imports)).one()
+        return SignalsRevision(row[0], row[1])
+
+    def record_import(self, report: ImportReport, results: Iterable[LearnerResult | ProficiencyRating | TrendCount],
+                      on_batch: Callable[[ImportReport], None] | None = None, rows: str = "results") -> ImportReport:
+        """Store the import and every new result, rating or trend count (`rows`) in one transaction; `report` is completed as they are consumed."""
+        write = getattr(self, WRITERS[rows])
         with self.database.transaction() as connection:
             report.import_id = connection.execute(insert(signal_imports).values(
                 kind=report.kind, source=report.source, sha256=report.sha256, imported_at=report.imported_at,
@@ -137,6 +178,25 @@ class SignalStore:
         report.kept += stored
         report.duplicates += len(rows) - stored
 
+    def _write_trends(self, connection: Connection, import_id: int, counts: list[TrendCount], report: ImportReport) -> None:
+        rows = [dict(import_id=import_id, **count._asdict()) for count in counts]
+        stored = len(connection.execute(self._insert_trend, rows).all())
+        report.kept += stored
+        report.duplicates += len(rows) - stored
+
+    def trend_points(self) -> list[TrendPoint]:
+        """Per skill and period, the count of the latest import that gave one (a later file revises an earlier one)."""
+        table = market_trend_counts
+        latest = (select(table.c.skill_id, table.c.period, func.max(table.c.import_id).label("import_id"))
+                  .group_by(table.c.skill_id, table.c.period).subquery())
+        query = (select(table.c.skill_id, table.c.period, func.sum(table.c.count).label("count"))
+                 .join(latest, (table.c.skill_id == latest.c.skill_id) & (table.c.period == latest.c.period)
+                       & (table.c.import_id == latest.c.import_id))
+                 .group_by(table.c.skill_id, table.c.period).order_by(table.c.skill_id, table.c.period))
+        with self.database.read() as connection:
+            rows = connection.execute(query).all()
+        return [TrendPoint(row.skill_id, row.period, int(row.count)) for row in rows]
+
     def proficiency_figures(self) -> list[SkillProficiency]:
         """Per skill and period: people rated, and how many of them below their target (no threshold applied here)."""
         query = (select(proficiency_ratings.c.skill_id, proficiency_ratings.c.period,
@@ -164,6 +224,46 @@ class SignalStore:
             rows = connection.execute(query).all()
         return [ItemFigures(row.module_id, row.item_id, row.objective_id, row.attempts, row.people,
                             (row.correct or 0) / row.judged if row.judged else None) for row in rows]
+
+    def skill_mastery(self) -> list[SkillMastery]:
+        """Per skill: judged answers on its items, how many correct, distinct people (no threshold applied here)."""
+        query = (select(learner_results.c.skill_ids, learner_results.c.person, func.count(learner_results.c.success).label("judged"),
+                        func.sum(_correct()).label("correct"))
+                 .where(learner_results.c.item_id.is_not(None), learner_results.c.verb == "answered")
+                 .group_by(learner_results.c.skill_ids, learner_results.c.person))
+        attempts: dict[str, list] = {}  # skill -> [judged, correct, people]
+        with self.database.read() as connection:
+            # One row per (skills of an item, person): people are counted once per skill across items.
+            for row in connection.execute(query):
+                for skill_id in json.loads(row.skill_ids):
+                    figures = attempts.setdefault(skill_id, [0, 0, set()])
+                    figures[0] += row.judged
+                    figures[1] += row.correct or 0
+                    figures[2].add(row.person)
+        return [SkillMastery(skill_id, judged, correct, len(people)) for skill_id, (judged, correct, people) in sorted(attempts.items())]
+
+    def first_answers(self, module_id: str) -> list[tuple[str, str, bool, str]]:
+        """(person, item, correct, response) of each person's first judged answer to each item of a module."""
+        table = learner_results
+        query = (select(table.c.person, table.c.item_id, table.c.success, table.c.response)
+                 .where(table.c.module_id == module_id, table.c.verb == "answered", table.c.item_id.is_not(None),
+                        table.c.success.is_not(None))
+                 .order_by(table.c.person, table.c.item_id, table.c.occurred_at, table.c.id))
+        answers, seen = [], set()
+        with self.database.read() as connection:
+            for row in connection.execute(query):
+                if (row.person, row.item_id) not in seen:  # a retake has seen the feedback: the first answer counts
+                    seen.add((row.person, row.item_id))
+                    answers.append((row.person, row.item_id, bool(row.success), row.response or ""))
+        return answers
+
+    def answered_modules(self) -> list[str]:
+        """The modules with answers to their items."""
+        query = (select(learner_results.c.module_id).distinct()
+                 .where(learner_results.c.verb == "answered", learner_results.c.item_id.is_not(None))
+                 .order_by(learner_results.c.module_id))
+        with self.database.read() as connection:
+            return list(connection.execute(query).scalars())
 
     def result_count(self) -> int:
         """How many results are kept."""

@@ -1,6 +1,6 @@
-"""The signals' tables (SQLAlchemy Core): each import, the learners' results and proficiency ratings it brought in.
+"""The signals' tables (SQLAlchemy Core): each import, the learners' results, proficiency ratings and market-trend counts it brought in.
 
-Created only by the Alembic history in review/migrations (0002_signals, 0007_proficiency_ratings). Person identifiers are
+Created only by the Alembic history in review/migrations (0002_signals, 0007_proficiency_ratings, 0011_market_trends). Person identifiers are
 stored as keyed pseudonyms (see pseudonyms.py), never as they arrived.
 """
 
@@ -16,7 +16,7 @@ signal_imports = Table(
     "signal_imports",
     metadata,
     Column("id", Integer, primary_key=True),
-    Column("kind", String(30), nullable=False),  # xapi | scorm-csv | lrs
+    Column("kind", String(30), nullable=False),  # xapi | scorm-csv | proficiency-csv | market-trend | lrs
     Column("source", Text, nullable=False),  # the file name, or the LRS endpoint
     Column("sha256", String(64), nullable=True, unique=True),  # files only: the same bytes are imported once
     Column("imported_at", UTCDateTime, nullable=False),
@@ -64,4 +64,19 @@ proficiency_ratings = Table(
     Column("target", Float, nullable=True),
     Column("period", String(20), nullable=False),
     Index("ix_proficiency_ratings_skill_period", "skill_id", "period"),
+)
+
+market_trend_counts = Table(
+    "market_trend_counts",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("import_id", Integer, ForeignKey("signal_imports.id"), nullable=False),
+    Column("record_key", String(100), nullable=False, unique=True),
+    Column("label", String(200), nullable=False),  # as the file wrote it
+    Column("skill_id", String(200), nullable=False),
+    Column("match", String(20), nullable=False),  # "exact" or "meaning"
+    Column("confidence", Float, nullable=True),  # cosine similarity of a match by meaning
+    Column("period", String(20), nullable=False),
+    Column("count", Integer, nullable=False),
+    Index("ix_market_trend_counts_skill_period", "skill_id", "period"),
 )

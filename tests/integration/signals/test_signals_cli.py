@@ -96,7 +96,7 @@ def test_missing_key_kind_or_file_are_one_line_errors(library, tmp_path):
     assert result.stderr.strip() == ("error: set WORKBENCH_SIGNALS_PSEUDONYM_KEY to a secret of at least 16 characters: "
                                      "person identifiers are pseudonymised with it on import")
     result = run(library, data_dir, "signals", "import", str(path), "--kind", "csv")
-    assert result.stderr.strip() == "error: unknown kind of file 'csv'; choose one of: xapi, scorm-csv, proficiency-csv"
+    assert result.stderr.strip() == "error: unknown kind of file 'csv'; choose one of: xapi, scorm-csv, proficiency-csv, market-trend"
     result = run(library, data_dir, "signals", "import", str(tmp_path / "nope.json"), "--kind", "xapi")
     assert result.stderr.strip() == f"error: {tmp_path / 'nope.json'}: no such file"
     result = run(library, data_dir, "signals", "import")
@@ -118,3 +118,38 @@ def test_interaction_records_with_the_ids_an_exported_scorm12_package_writes_map
     figures = json.loads(run(library, data_dir, "signals", "items", "--json", env={"WORKBENCH_SIGNALS_MIN_GROUP_SIZE": "1"}).stdout)
     assert [(i["item_id"], i["objective_id"], i["correct_share"]) for i in figures["items"]] == [
         ("q1", "o1", 0.0), ("q2", "o2", 1.0), ("q3", "o1", 0.0), ("q4", "o2", 1.0)]
+
+
+def test_a_market_trend_import_shows_each_label_matched_by_meaning_and_its_confidence(sample_library, tmp_path, embedder):
+    path = tmp_path / "postings.csv"
+    path.write_text("skill,period,count\ndelegation of work,2026-01,10\nwelding,2026-01,4\nlead-delegation,2026-02,12\n", encoding="utf-8")
+    result = run(sample_library, tmp_path / "data", "signals", "import", str(path), "--kind", "market-trend")
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0] == "import 1 from postings.csv: read 3, kept 2 new, 0 already kept, 0 ignored, 1 rejected"
+    assert re.fullmatch(r"label 'delegation of work': matched by meaning: lead-delegation \(Delegating effectively\), confidence 0\.\d\d", lines[1])
+    assert re.fullmatch(r"label 'welding': NOT matched \(below the threshold\), closest: [a-z-]+ \(.+\), confidence 0\.\d\d", lines[2])
+    assert lines[3] == "unknown or unmatched skill: welding (1x)"
+    report = json.loads(run(sample_library, tmp_path / "data", "signals", "imports", "--json").stdout)[0]
+    assert [(m["label"], m["matched"]) for m in report["matches"]] == [("delegation of work", True), ("welding", False)]
+
+
+def test_signals_analysis_prints_each_items_figures_and_flags(library, tmp_path):
+    data_dir = tmp_path / "data"
+    tracking = exported_tracking(library, data_dir, "cmi5", tmp_path)
+    course = tracking[0]["id"].rsplit("/items/", 1)[0]
+    statements = [answered("q1", f"learner-{n}", n > 0, response="a" if n > 0 else "c", course=course) for n in range(30)]
+    path = write_json_lines(tmp_path / "answers.jsonl", statements)
+    assert run(library, data_dir, "signals", "import", str(path), "--kind", "xapi").exit_code == 0
+
+    result = run(library, data_dir, "signals", "analysis", "--module", MODULE)
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines() == [
+        f"{MODULE}: 1 item(s), 1 flagged",
+        "  q1  answers 30  p 0.97  r -  (a* 97%, c 3%)",
+        "    flag: too easy: 97 % of 30 answers correct (above 90 %)",
+    ]
+    figures = json.loads(run(library, data_dir, "signals", "analysis", "--json").stdout)
+    assert [(a["module_id"], [i["item_id"] for i in a["items"]]) for a in figures] == [(MODULE, ["q1"])]
+    assert figures[0]["items"][0]["options"][0] == {"response": "a", "key": True, "share": round(29 / 30, 4),
+                                                     "strong_share": 1.0, "weak_share": 0.875}

@@ -5,7 +5,7 @@ import pandas as pd
 import streamlit as st
 
 from workbench.app import session
-from workbench.app.gaps_view import field, gap_rows, heatmap_cells, heatmap_text, skill_evidence
+from workbench.app.gaps_view import field, gap_rows, heatmap_cells, heatmap_text, skill_evidence, trend_points
 from workbench.app.services import get_services
 from workbench.app.studio import BRIEF_KEY
 from workbench.app.ui import errors_shown, plain
@@ -114,8 +114,21 @@ if picked and picked[0] < len(ids):
 if ids:
     labels = {row["id"]: f"{row['skill']} ({row['status']})" for row in rows}
     shown = st.selectbox("Evidence for", ids, format_func=labels.get, key="wb_gaps_evidence_skill")
-    evidence = skill_evidence(next(s for s in skills if str(field(s, "skill_id")) == shown))
+    picked_skill = next(s for s in skills if str(field(s, "skill_id")) == shown)
+    evidence = skill_evidence(picked_skill)
     st.markdown(f"**{plain(evidence['skill'])}** is {plain(evidence['status'])}: {plain(evidence['why'])}")
+    points = pd.DataFrame(trend_points(picked_skill))
+    if not points.empty:
+        # The periods the trend rests on, in the order the report lists them.
+        st.altair_chart(
+            alt.Chart(points).mark_line(point=True).encode(
+                x=alt.X("period:O", sort=None, title="Period", axis=alt.Axis(labelAngle=0)),
+                y=alt.Y("count:Q", title="Count (market trend)"),
+                tooltip=["period", alt.Tooltip("count:Q", format=",")],
+            ).properties(height=220, description=f"Market-trend counts per period for {evidence['skill']}"),
+            width="stretch")
+        with st.expander("The trend's figures as text"):
+            st.markdown("\n".join(f"- {plain(row['period'])}: {row['count']:,}" for row in points.to_dict("records")))
     if evidence["taught_by"]:
         st.caption("Taught by")
         st.dataframe(pd.DataFrame(evidence["taught_by"]), hide_index=True, width="stretch", key="wb_gaps_taught_by")

@@ -5,6 +5,7 @@ import streamlit as st
 
 from workbench.app import session
 from workbench.app.exports_panel import export_buttons_for_module
+from workbench.app.item_analysis_view import show_item_analysis
 from workbench.app.library_view import LibraryFilters, apply_filters, history_rows, is_stale, module_rows
 from workbench.app.services import get_services
 from workbench.app.ui import errors_shown, show_markdown
@@ -91,5 +92,7 @@ with browse_tab:
                         st.dataframe(pd.DataFrame(history_rows(commits)), hide_index=True, width="stretch")
                     else:
                         st.caption("No commit touches this file yet.")
+                st.header("Item analysis", anchor=False)
+                show_item_analysis(services.signals, module.id, key="wb_library_items")
             with body:
                 show_markdown(module.body)

@@ -8,7 +8,7 @@ from workbench.app.services import get_services
 from workbench.app.ui import errors_shown, plain
 
 KINDS = {"xapi": "xAPI statements (JSON array or one per line)", "scorm-csv": "SCORM 1.2 interaction records (CSV)",
-         "proficiency-csv": "Proficiency ratings (CSV)"}
+         "proficiency-csv": "Proficiency ratings (CSV)", "market-trend": "Market trend: counts per skill and period (CSV)"}
 
 user = session.require("signals")
 services = get_services()
@@ -28,7 +28,16 @@ def show_report(report) -> None:
                f"{report.duplicates:,} already kept, {report.ignored:,} ignored, {report.rejected:,} not kept.")
     if report.problems:
         st.dataframe(pd.DataFrame([{"line": p.line, "reason": p.reason} for p in report.problems]), hide_index=True)
-    if report.unknown_ids:
+    if report.matches:
+        st.caption(f"Labels matched by meaning (kept at a confidence of {signals.trend_match_threshold:.2f} or more):")
+        st.dataframe(pd.DataFrame([{
+            "label": found["label"], "closest skill": f"{found['skill_name']} ({found['skill_id']})",
+            "confidence": found["confidence"], "kept": "yes" if found["matched"] else "no: unmatched",
+        } for found in report.matches]), hide_index=True)
+    if report.unknown_ids and report.kind in ("proficiency-csv", "market-trend"):
+        st.warning(f"{len(report.unknown_ids)} skill label(s) unknown or unmatched (their rows were not kept): "
+                   + ", ".join(plain(identifier) for identifier in list(report.unknown_ids)[:10]))
+    elif report.unknown_ids:
         st.warning(f"{len(report.unknown_ids)} id(s) name nothing published (reported, not guessed): "
                    + ", ".join(plain(identifier) for identifier in list(report.unknown_ids)[:10]))
 
