@@ -353,7 +353,8 @@ def publish(
     if as_json:
         print_json(result.to_dict())
     else:
-        echo(f"published draft {draft_id} revision {result.revision} to {result.path} (module {result.module_id})")
+        pushed = f"; commit {result.commit[:12]} pushed to the library remote" if result.commit else ""
+        echo(f"published draft {draft_id} revision {result.revision} to {result.path} (module {result.module_id}){pushed}")
     if result.warning:
         echo(f"warning: {result.warning}", err=True)
 
@@ -368,7 +369,8 @@ def unpublish(
     """Withdraw a published module: archive the draft, remove the file from the library and the index (lead only)."""
     user = acting_user(ctx, as_, password_stdin)
     result = _services(ctx).publisher.unpublish(user, draft_id, reason)
-    echo(f"unpublished draft {draft_id}: removed {result.path}")
+    reverted = f"; revert commit {result.commit[:12]} pushed to the library remote" if result.commit else ""
+    echo(f"unpublished draft {draft_id}: removed {result.path}{reverted}")
     if result.warning:
         echo(f"warning: {result.warning}", err=True)
 

@@ -223,3 +223,29 @@ def test_a_module_edited_in_the_remote_is_pulled_and_reported_as_changed_outside
     # Recovery leaves the remote's version alone and says why.
     assert publisher.repair().conflicts == [f"{PATH}: changed in the library remote outside review; left as it is"]
     assert (clone_dir / PATH).read_text(encoding="utf-8") == edited
+
+
+@pytest.mark.slow
+@SQLITE_ONLY
+def test_the_cli_names_the_pushed_commit_of_a_publication_and_of_its_withdrawal(team, database, tmp_path, remote, clone_dir):
+    from typer.testing import CliRunner
+
+    from tests.support.people import PASSWORD
+    from workbench.cli import app
+
+    draft = team.approved()
+    env = {"WORKBENCH_DATABASE_URL": database.url.render_as_string(hide_password=False), "WORKBENCH_LLM_PROVIDER": "fake",
+           "WORKBENCH_LIBRARY_GIT_REMOTE": str(remote), "WORKBENCH_LIBRARY_GIT_EMAIL_DOMAIN": "example.test"}
+    base = ["--library", str(clone_dir), "--data-dir", str(tmp_path / "data")]
+    published = CliRunner().invoke(app, [*base, "publish", str(draft.id), "--revision", str(draft.revision), "--as", "lena",
+                                         "--password-stdin"], input=PASSWORD + "\n", env=env)
+    assert published.exit_code == 0, (published.stdout, published.stderr)
+    [commit] = commits_of_draft(remote, draft.id)
+    assert published.stdout.strip().endswith(f"(module giving-feedback); commit {commit[:12]} pushed to the library remote")
+    assert remote_log(remote, "-1", "--format=%an <%ae>").strip() == "lena <lena@example.test>"
+
+    withdrawn = CliRunner().invoke(app, [*base, "unpublish", str(draft.id), "--reason", "Superseded", "--as", "lena",
+                                         "--password-stdin"], input=PASSWORD + "\n", env=env)
+    assert withdrawn.exit_code == 0, (withdrawn.stdout, withdrawn.stderr)
+    revert = remote_log(remote, "-1", "--format=%H").strip()
+    assert withdrawn.stdout.strip() == f"unpublished draft {draft.id}: removed {PATH}; revert commit {revert[:12]} pushed to the library remote"
