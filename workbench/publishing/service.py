@@ -146,7 +146,7 @@ class Publisher:
             staged: dict[str, Any] = {}
             try:
                 record = self.ledger.publish_transaction(actor, draft_id, expected_revision,
-                                                         lambda context: self._prepare(context, staged, now), seal)
+                                                         lambda context: self._prepare(context, staged, now, pushed), seal)
             except IntegrityError:
                 # Another draft took the same file name at the same moment: pick the next free name.
                 _discard(staged)
@@ -199,13 +199,19 @@ class Publisher:
         if pushed.get("text_sha256") == sealing.record.text_sha256:
             return
         assert self.git is not None
-        pushed.update(commit=self.git.publish(sealing), text_sha256=sealing.record.text_sha256)
+        record = sealing.record
+        pushed.update(commit=self.git.publish(sealing), text_sha256=record.text_sha256, path=record.path,
+                      module_id=record.module_id)
         self._fault("pushed")
 
-    def _prepare(self, context: PublishContext, staged: dict[str, Path], now: datetime) -> PreparedFile:
+    def _prepare(self, context: PublishContext, staged: dict[str, Path], now: datetime,
+                 pushed: dict[str, str]) -> PreparedFile:
         """Inside the publish transaction: choose the path, render, stage and fsync the file."""
         _discard(staged)  # a retried transaction stages afresh
-        if context.existing_path:
+        if "path" in pushed:
+            # The database runs the transaction again after our push: the same file, not a new name beside it.
+            relative, module_id = pushed["path"], pushed["module_id"]
+        elif context.existing_path:
             relative, module_id = context.existing_path, context.existing_module_id or Path(context.existing_path).stem
         else:
             relative = unique_relative_path(self.library_dir, PUBLISHED_FOLDER, file_stem(context.draft.title), context.taken_paths)

@@ -249,3 +249,41 @@ def test_the_cli_names_the_pushed_commit_of_a_publication_and_of_its_withdrawal(
     assert withdrawn.exit_code == 0, (withdrawn.stdout, withdrawn.stderr)
     revert = remote_log(remote, "-1", "--format=%H").strip()
     assert withdrawn.stdout.strip() == f"unpublished draft {draft.id}: removed {PATH}; revert commit {revert[:12]} pushed to the library remote"
+
+
+@SQLITE_ONLY
+def test_a_transaction_the_database_retries_after_the_push_pushes_only_once(team, tmp_path, remote, clone_dir):
+    from sqlalchemy.exc import OperationalError
+
+    publisher = _publisher(team, tmp_path, remote, clone_dir)
+    busy = []
+
+    def locked_once(step: str) -> None:
+        # The database reports a lock timeout after the push: it runs the whole transaction again.
+        if step == "pushed" and not busy:
+            busy.append(step)
+            raise OperationalError("COMMIT", {}, Exception("database is locked"))
+
+    publisher.fault_hook = locked_once
+    draft = team.approved()
+    result = publisher.publish("lena", draft.id, draft.revision)
+    assert busy == ["pushed"]
+    assert commits_of_draft(remote, draft.id) == [result.commit]
+    assert remote_file(remote, PATH) == team.ledger.publications()[0].text
+    assert len(team.trail.rows(draft_id=draft.id, action="publish")) == 1
+
+
+@SQLITE_ONLY
+def test_unpublishing_a_module_edited_in_the_remote_leaves_it_and_warns(team, tmp_path, remote, other, clone_dir):
+    publisher = _publisher(team, tmp_path, remote, clone_dir)
+    draft = team.approved()
+    publisher.publish("lena", draft.id, draft.revision)
+    git(other.clone, "pull", "-q", "origin", "main")
+    edited = (other.clone / PATH).read_text(encoding="utf-8") + "\nKept by the team.\n"
+    theirs = other.commit(PATH, edited, "Keep a local variant")
+
+    withdrawn = publisher.unpublish("lena", draft.id, "Superseded")
+    assert withdrawn.commit == "" and "edited by hand after publishing; it was left in place" in withdrawn.warning
+    assert remote_log(remote, "-1", "--format=%H").strip() == theirs, "nothing was reverted"
+    assert remote_file(remote, PATH) == edited == (clone_dir / PATH).read_text(encoding="utf-8")
+    assert team.queries.get_draft(draft.id).state.value == "archived"
