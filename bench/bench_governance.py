@@ -10,7 +10,10 @@ Each round makes CALLS pairs of calls, governed then raw (raw then governed in t
 Prints the min and median per-call time of each side, the checks' own time, the median of the
 pairs' differences and the goal: governance adds at most 5 ms per call. The generation log's
 synchronous write dominates both sides and its time varies a lot on a loaded machine; pairing
-calls keeps that drift out of the difference. Run: python bench/bench_governance.py   (BENCH_GOVERNANCE_ROUNDS=N, default 6)
+calls keeps that drift out of the difference. The CPU time of each side (thread time, which a busy
+machine does not stretch) says what the checks cost before the scheduler multiplies it: on a
+machine whose load is ten times its cores, a millisecond of CPU takes several of wall time.
+Run: python bench/bench_governance.py   (BENCH_GOVERNANCE_ROUNDS=N, default 6)
 """
 
 from __future__ import annotations
@@ -94,14 +97,19 @@ def main() -> int:
                 slot.__exit__(None, None, None)
                 checks_ms.append((checked - started + time.perf_counter() - released) * 1000)
 
+        cpu: dict[str, list[float]] = {"governed": [], "raw": []}
+
         def timed(work) -> float:
-            started = time.perf_counter()
+            started, started_cpu = time.perf_counter(), time.thread_time()
             work()
+            cpu["governed" if work is governed else "raw"].append((time.thread_time() - started_cpu) * 1000)
             return (time.perf_counter() - started) * 1000
 
         for _ in range(5):  # warm up: imports, schema caches, connection pool
             raw(), governed()
         checks_ms.clear()
+        cpu["governed"].clear(), cpu["raw"].clear()
+        load_before = os.getloadavg()[0]
         samples: dict[str, list[float]] = {"governed": [], "raw": []}
         differences: list[float] = []
         for round_number in range(ROUNDS):
@@ -117,11 +125,16 @@ def main() -> int:
         governed_ms, raw_ms = samples["governed"], samples["raw"]
         added = statistics.median(differences)
         print(f"rounds: {ROUNDS} x {CALLS} pairs (governed, raw), order alternating by round; fake provider, SQLite, "
-              f"{HISTORY:,} logged calls this month")
+              f"{HISTORY:,} logged calls this month; load average {load_before:.1f} before, {os.getloadavg()[0]:.1f} after "
+              f"({os.cpu_count()} cores)")
         print(f"governed call   min {min(governed_ms):7.2f} ms   median {statistics.median(governed_ms):7.2f} ms")
         print(f"raw call        min {min(raw_ms):7.2f} ms   median {statistics.median(raw_ms):7.2f} ms")
         print(f"the checks themselves (route + slot, timed inside the governed call): min {min(checks_ms):5.2f} ms, "
               f"median {statistics.median(checks_ms):5.2f} ms")
+        cpu_added = statistics.median(cpu["governed"]) - statistics.median(cpu["raw"])
+        print(f"CPU per call    governed median {statistics.median(cpu['governed']):5.2f} ms, raw median "
+              f"{statistics.median(cpu['raw']):5.2f} ms: governance costs {cpu_added:5.2f} ms of CPU per call")
+        print(f"difference of the minimums: {min(governed_ms) - min(raw_ms):5.2f} ms")
         verdict = "ok" if added <= GOAL_MS else "over goal"
         print(f"governance adds {added:6.2f} ms per call (median of the pairs' differences); "
               f"ratio {statistics.median(governed_ms) / statistics.median(raw_ms):5.2f}x   (goal <= {GOAL_MS:.0f} ms: {verdict})")

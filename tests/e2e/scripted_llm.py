@@ -63,6 +63,8 @@ def canned_reply(name: str, schema: dict[str, Any]) -> dict[str, Any] | None:
         return reply
     if name == "SectionReply":
         return section_reply(chunk_ids)
+    if name == "LLMCheckReply":  # `workbench llm check`'s probe
+        return {"topic": "active listening", "tip": "Summarise what you heard before you answer."}
     if name == "CritiqueReply":
         return {"findings": [{"location": "module", "message": CRITIQUE_NOTE, "severity": "info"}]}
     return None

@@ -7,7 +7,8 @@ from typing import Optional
 import typer
 
 from workbench.cli.terminal import echo
-from workbench.cli.common import print_json, state
+from workbench.cli.common import fail, print_json, state
+from workbench.errors import WorkbenchError
 
 llm_app = typer.Typer(help="Check the configured language model.", no_args_is_help=True)
 prompts_app = typer.Typer(help="List and show the versioned prompt files.", no_args_is_help=True)
@@ -26,19 +27,25 @@ def llm_check(
     ctx: typer.Context,
     schemas: bool = typer.Option(False, "--schemas", help="Send each draft schema once and report, per schema, whether the endpoint accepts it."),
     max_tokens: int = typer.Option(32, "--max-tokens", min=1, help="Token budget of each --schemas request (a reply cut there still counts as accepted)."),
+    endpoint: str = typer.Option("default", "--endpoint", help="The governance endpoint to probe (default: the WORKBENCH_LLM_* one)."),
     as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
 ) -> None:
-    """Make one small structured call to the configured model and report its speed (or check every draft schema)."""
+    """Make one small structured call to an endpoint and report its speed (or check every draft schema).
+
+    A diagnostic: it sends only the fixed probe prompt, whatever the routes say; an unusable endpoint is refused.
+    """
+    probed, client = state(ctx).services.governance.probe(endpoint)
     if schemas:
-        _check_schemas(ctx, max_tokens, as_json)
+        _check_schemas(ctx, client, max_tokens, as_json)
         return
     from workbench.llm.check import run_check
 
     services = state(ctx).services
-    report = run_check(services.llm, services.prompts)
+    report = {"endpoint": probed.name, "routes_applied": False, **run_check(client, services.prompts)}
     if as_json:
         print_json(report)
         return
+    echo(f"endpoint:   {probed.name} ({probed.kind}; a diagnostic: routes are not applied, only the probe prompt is sent)")
     echo(f"provider:   {report['provider']}")
     echo(f"model:      {report['model']}")
     echo(f"structured: {report['structured_mode']} ({report['attempts']} attempt(s))")
@@ -54,17 +61,17 @@ def llm_check(
         )
 
 
-def _check_schemas(ctx: typer.Context, max_tokens: int, as_json: bool) -> None:
+def _check_schemas(ctx: typer.Context, client, max_tokens: int, as_json: bool) -> None:
     """`llm check --schemas`: one request per draft schema; exit 1 when any is not accepted."""
     from workbench.drafting.schema_check import run_schema_checks, schema_check_report
 
     services = state(ctx).services
     try:
-        size = services.drafting.size
-        checks = run_schema_checks(services.llm, services.prompts, size, max_tokens=max_tokens)
+        size = services.drafting.size_for(client)
+        checks = run_schema_checks(client, services.prompts, size, max_tokens=max_tokens)
     except WorkbenchError as error:
         fail(f"llm check failed: {error}")
-    report = schema_check_report(services.llm, size, checks, max_tokens)
+    report = schema_check_report(client, size, checks, max_tokens)
     if as_json:
         print_json(report)
     else:

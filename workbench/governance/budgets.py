@@ -211,14 +211,28 @@ class Budgets:
 
 
 _TOKENS = func.coalesce(generation_log.c.prompt_tokens, 0) + func.coalesce(generation_log.c.completion_tokens, 0)
-_USAGE = (
-    select(generation_log.c.actor,
-           func.sum(case((generation_log.c.at >= bindparam("day"), _TOKENS), else_=0)),
-           func.sum(case((generation_log.c.at >= bindparam("month"), _TOKENS), else_=0)))
-    .where(generation_log.c.actor.in_(bindparam("people", expanding=True)),
-           generation_log.c.at >= bindparam("since"), generation_log.c.at < bindparam("until"))
-    .group_by(generation_log.c.actor)
-)
+_USAGE_STATEMENTS: dict[int, object] = {}
+
+
+def _usage_statement(count: int):
+    """The sums of `count` people: one plain bind parameter per person, compiled once per count.
+
+    An expanding IN would be rendered again on every check; the people of a check change only when
+    teams do, so a statement per count is compiled once and then only executed.
+    """
+    statement = _USAGE_STATEMENTS.get(count)
+    if statement is None:
+        statement = _USAGE_STATEMENTS[count] = (
+            select(generation_log.c.actor,
+                   func.sum(case((generation_log.c.at >= bindparam("day"), _TOKENS), else_=0)),
+                   func.sum(case((generation_log.c.at >= bindparam("month"), _TOKENS), else_=0)))
+            .where(generation_log.c.actor.in_([bindparam(f"person_{n}") for n in range(count)]),
+                   generation_log.c.at >= bindparam("since"), generation_log.c.at < bindparam("until"))
+            .group_by(generation_log.c.actor)
+        )
+    return statement
+
+
 # Log rows older than this are settled (their transactions committed long ago): their sums are kept.
 SETTLE_AFTER = timedelta(minutes=2)
 SETTLE_STEP = timedelta(minutes=5)
@@ -270,7 +284,8 @@ class TokenUsage:
 
 def _sums(connection: Connection, people: list[str], day: datetime, month: datetime, since: datetime,
           until: datetime) -> dict[str, tuple[int, int]]:
-    rows = connection.execute(_USAGE, {"people": people, "day": day, "month": month, "since": since, "until": until}).all()
+    values = {f"person_{n}": person for n, person in enumerate(people)}
+    rows = connection.execute(_usage_statement(len(people)), {**values, "day": day, "month": month, "since": since, "until": until}).all()
     return {actor: (int(today or 0), int(this_month or 0)) for actor, today, this_month in rows}
 
 

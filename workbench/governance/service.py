@@ -30,6 +30,7 @@ from workbench.governance.usage import UsageReport
 from workbench.llm.client import LLMClient
 
 H = TypeVar("H")
+PROBE_USE = "llm_check"  # how `workbench llm check` calls appear in the generation log and usage
 
 
 @dataclass(frozen=True)
@@ -124,6 +125,21 @@ class Governance:
         with self.database.read() as connection:
             snapshot = self.snapshots.current(connection)
         return PassageFilter(self._endpoint_of(parse_use(use), snapshot), self.levels, self.classifier)
+
+    def probe(self, endpoint_name: str = DEFAULT_ENDPOINT) -> tuple[Endpoint, LLMClient]:
+        """The endpoint `workbench llm check` probes and its client, or the named error that stops the probe.
+
+        A diagnostic, not a use: routes do not apply (a lead checks an endpoint before routing a use to
+        it, or after switching a use off) and the probe is a fixed prompt with no library content; an
+        unknown or unusable endpoint is refused before anything is sent, as for every use.
+        """
+        endpoint = self.registry.get(endpoint_name)
+        if endpoint is None:
+            raise EndpointUnusable(f"no endpoint named {endpoint_name!r} (see workbench governance endpoint list); nothing was sent")
+        status = self.registry.status(endpoint)
+        if not status.usable:
+            raise EndpointUnusable(f"endpoint {endpoint.name!r} cannot be used: {status.problem}; nothing was sent")
+        return endpoint, self._client(endpoint).tagged(actor=None, use=PROBE_USE, endpoint=endpoint.name)
 
     def _endpoint_of(self, use: Use, snapshot: Snapshot) -> Endpoint:
         target = snapshot.routes.get(use.value, DEFAULT_ENDPOINT)

@@ -1,4 +1,4 @@
-"""Fixtures for governance: a small library with a confidential module, real index, database and review queue."""
+"""Fixtures for governance: a small library with a confidential module, real index, database (both kinds) and review queue."""
 
 from __future__ import annotations
 
@@ -50,11 +50,13 @@ def library(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def services(tmp_path: Path, library: Path, embedder):
-    """Services over the library, indexed, with a lead and two authors."""
-    services = services_on(tmp_path / "data", library, embedder, PEOPLE, llm_max_retries=0)
+def services(tmp_path: Path, library: Path, embedder, database):
+    """Services over the library, indexed, with a lead and two authors, once on SQLite and once on PostgreSQL."""
+    url = database.url.render_as_string(hide_password=False)
+    services = services_on(tmp_path / "data", library, embedder, PEOPLE, llm_max_retries=0, database_url=url)
     services.index.build()
-    return services
+    yield services
+    services.database.dispose()
 
 
 @pytest.fixture

@@ -14,7 +14,8 @@ WORKBENCH = Path(sys.executable).with_name("workbench")
 
 
 def run_cli(services, *args: str, stdin: str = "", env: dict | None = None) -> subprocess.CompletedProcess:
-    environment = {**os.environ, "WORKBENCH_LLM_PROVIDER": "fake", "HF_HUB_OFFLINE": "1", **(env or {})}
+    environment = {**os.environ, "WORKBENCH_LLM_PROVIDER": "fake", "HF_HUB_OFFLINE": "1",
+                   "WORKBENCH_DATABASE_URL": services.settings.resolved_database_url, **(env or {})}
     return subprocess.run(
         [str(WORKBENCH), "--library", str(services.settings.library_dir), "--data-dir", str(services.settings.data_dir), *args],
         input=stdin, capture_output=True, text=True, timeout=300, env=environment,
@@ -93,3 +94,35 @@ def test_usage_is_written_as_csv(services, brief, tmp_path):
     assert lines[0].startswith("user,use,endpoint,calls") and lines[1].startswith("ana,drafting,default,2,0,")
     rows = json.loads(run_cli(services, "governance", "usage", "--json").stdout)
     assert [(r["user"], r["use"], r["calls"]) for r in rows] == [("ana", "drafting", 2)]
+
+
+def test_llm_check_probes_a_named_endpoint_whatever_the_routes_and_never_an_unusable_one(services):
+    """`llm check` is a diagnostic: routes do not apply, only the probe prompt is sent, an unusable endpoint gets nothing."""
+    from review.actors import SHELL
+    from tests.e2e.scripted_llm import ScriptedLLM
+
+    with ScriptedLLM() as server:
+        services.governance.register_endpoint(SHELL, "vendor", kind="external", max_classification="public",
+                                              base_url=server.base_url, model="vendor-model", key_ref="env:VENDOR_KEY")
+        for use in ("drafting", "regeneration", "critiques", "gap_explanations"):
+            services.governance.set_route(SHELL, use, "off")
+        unusable = run_cli(services, "llm", "check", "--endpoint", "vendor")
+        assert unusable.returncode == 1
+        assert unusable.stderr.strip().splitlines() == [
+            "error: endpoint 'vendor' cannot be used: its key reference does not resolve (environment variable VENDOR_KEY "
+            "is not set); nothing was sent"]
+        unknown = run_cli(services, "llm", "check", "--endpoint", "nowhere")
+        assert unknown.returncode == 1 and "no endpoint named 'nowhere'" in unknown.stderr
+        assert server.requests == []
+
+        probed = run_cli(services, "llm", "check", "--endpoint", "vendor", "--json", env={"VENDOR_KEY": "k-123"})
+        assert probed.returncode == 0, probed.stderr
+        report = json.loads(probed.stdout)
+        assert (report["endpoint"], report["routes_applied"], report["model"]) == ("vendor", False, "vendor-model")
+        assert report["reply"]["topic"] == "active listening"
+        assert server.schema_names() == ["LLMCheckReply"]
+        assert server.requests[0]["headers"]["authorization"] == "Bearer k-123"
+        text = run_cli(services, "llm", "check", "--endpoint", "vendor", env={"VENDOR_KEY": "k-123"})
+        assert "endpoint:   vendor (external; a diagnostic: routes are not applied, only the probe prompt is sent)" in text.stdout
+    logged = services.generation_log.recent(2)
+    assert [(row["use"], row["endpoint"], row["actor"]) for row in logged] == [("llm_check", "vendor", None)] * 2
