@@ -1,10 +1,12 @@
 """Review queue and publishing: the service against raw SQL / raw file writes doing the same work, same run.
 
-For SQLite and (when reachable) PostgreSQL:
-  * list + filter 10,000 drafts (all, by state, a reviewer's queue)  vs the equivalent raw SQL
-  * one sign-off transaction (locks, policy, audit chain)            vs the same statements as raw SQL
-  * one publish (atomic write + re-index of one file)               vs open().write() + reindex_paths + one UPDATE
-Prints medians and the ratio service / raw. Run: python bench/bench_review.py
+For SQLite and (when reachable) PostgreSQL, each side timed in alternating rounds (min and median):
+  * list 10,000 drafts (all, by state, derived approval, a reviewer's queue, one keyset page)
+      vs the same query written as SQL text on the driver's own connection
+  * one sign-off (lock, roles now, revision, findings gate, contributors, insert, audit-chain append, the view after)
+      vs the same statements as raw SQL in one transaction; the statement count of each side is printed
+  * one publish (atomic write + re-index of one file)  vs open().write() + reindex_paths + one UPDATE
+Run: python bench/bench_review.py   (BENCH_ROUNDS=N, default 7)
 """
 
 from __future__ import annotations
@@ -12,7 +14,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import statistics
 import sys
 import tempfile
 import time
@@ -25,7 +26,7 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import create_engine, insert, text  # noqa: E402
+from sqlalchemy import create_engine, event, insert, text, update  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
 from review.audit import row_hash  # noqa: E402
@@ -36,34 +37,26 @@ from review.lifecycle import DraftLifecycle  # noqa: E402
 from review.publications import PublicationLedger  # noqa: E402
 from review.queries import ReviewQueries  # noqa: E402
 from review.tables import drafts, revisions, sign_offs, user_roles, users  # noqa: E402
+from bench.side_by_side import alternate, ratio_line  # noqa: E402
 
 DRAFTS = 10_000
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "7"))
+PUBLISH_ROUNDS = 4
+LIST_GOAL = 1.5
+SIGN_OFF_GOAL = 2.0
+PAGE = 50
 # A real module and assessment (the export tests' sample), so that publishing renders a real file.
 SAMPLE_CONTENT = json.loads((Path(__file__).resolve().parent.parent / "tests" / "unit" / "exports" / "data" / "sample_draft.json").read_text(encoding="utf-8"))
 POSTGRES_URL = os.environ.get("WORKBENCH_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 MARKDOWN = "# Module\n\n" + "A paragraph of training content about giving feedback. " * 20 + "\n"
 STATES = ["drafting", "in_review", "in_review", "in_review", "changes_requested", "rejected", "archived"]
+# eric2 signs half of the ethics sign-offs and is disabled after seeding: those sign-offs lapse.
 USERS = [("lena", "lead"), ("alice", "author"), ("sam", "accuracy_reviewer"), ("cara", "cultural_reviewer"),
-         ("eric", "ethics_reviewer"), ("sme2", "accuracy_reviewer")]
-
-
-def median_ms(work, repeat: int) -> float:
-    """Median wall time of `work()` in milliseconds."""
-    times = []
-    for index in range(repeat):
-        started = time.perf_counter()
-        work(index)
-        times.append((time.perf_counter() - started) * 1000)
-    return statistics.median(times)
-
-
-def report(backend: str, label: str, pipeline_ms: float, raw_ms: float) -> None:
-    """One line per measurement: pipeline, raw, ratio."""
-    print(f"{backend:<10} {label:<44} pipeline {pipeline_ms:9.2f} ms   raw {raw_ms:9.2f} ms   ratio {pipeline_ms / raw_ms:6.2f}x", flush=True)
+         ("eric", "ethics_reviewer"), ("eric2", "ethics_reviewer"), ("sme2", "accuracy_reviewer")]
 
 
 def seed(database: Database) -> dict[str, int]:
-    """10,000 drafts in mixed states, one revision each; in-review ones with 0-3 sign-offs (bulk, not measured)."""
+    """10,000 drafts in mixed states, one revision each; in-review ones with 0-3 sign-offs, some lapsed (bulk, not timed)."""
     now = datetime.now(timezone.utc)
     with database.transaction() as connection:
         ids = {}
@@ -81,12 +74,14 @@ def seed(database: Database) -> dict[str, int]:
             revision_rows.append(dict(draft_id=number, number=1, title=f"Module {number}", content=json.dumps(content),
                                       markdown=MARKDOWN, content_hash=digest, findings="[]", editor_id=ids["alice"], note="", created_at=stamp))
             if state == "in_review":
-                for dimension, user in list(zip(("accuracy", "cultural", "ethics"), ("sam", "cara", "eric")))[: number % 4]:
+                ethics = "eric" if number % 8 < 4 else "eric2"
+                for dimension, user in list(zip(("accuracy", "cultural", "ethics"), ("sam", "cara", ethics)))[: number % 4]:
                     sign_off_rows.append(dict(draft_id=number, revision=1, dimension=dimension, user_id=ids[user],
                                               content_hash=digest, signed_at=stamp))
         connection.execute(insert(drafts), draft_rows)
         connection.execute(insert(revisions), revision_rows)
         connection.execute(insert(sign_offs), sign_off_rows)
+        connection.execute(update(users).where(users.c.name == "eric2").values(disabled=True))
         if database.dialect == "postgresql":
             connection.execute(text("SELECT setval(pg_get_serial_sequence('drafts', 'id'), :n)"), {"n": DRAFTS})
     return ids
@@ -102,87 +97,116 @@ def drafts_missing(database: Database, dimensions_signed: int, count: int) -> li
     return list(rows[:count])
 
 
+# The list query as SQL text: per draft, each dimension signed on the current revision and whether it still counts
+# (signer enabled and holding the dimension's reviewer role), the derived state, the filters, newest first.
+_DIMENSIONS = ("accuracy", "cultural", "ethics")
+_STANDING = "SELECT s.draft_id, " + ", ".join(
+    f"MAX(CASE WHEN s.dimension = '{d}' THEN 1 ELSE 0 END) AS s_{d}, "
+    f"MAX(CASE WHEN s.dimension = '{d}' AND NOT su.disabled AND EXISTS (SELECT 1 FROM user_roles r WHERE r.user_id = s.user_id "
+    f"AND r.role = '{d}_reviewer') THEN 1 ELSE 0 END) AS c_{d}" for d in _DIMENSIONS
+) + (" FROM sign_offs s JOIN drafts sd ON sd.id = s.draft_id AND sd.current_revision = s.revision JOIN users su ON su.id = s.user_id"
+     " WHERE s.voided_at IS NULL{extra} GROUP BY s.draft_id")
+_COUNTED = " + ".join(f"COALESCE(st.c_{d}, 0)" for d in _DIMENSIONS)
+_LIST = ("SELECT d.id, d.title, CASE WHEN d.state = 'in_review' AND " + _COUNTED + " = 3 THEN 'approved' ELSE d.state END, "
+         "d.current_revision, d.updated_at, u.name, CASE WHEN p.present THEN p.path END, "
+         + ", ".join(f"COALESCE(st.c_{d}, 0)" for d in _DIMENSIONS) + ", " + ", ".join(f"COALESCE(st.s_{d}, 0)" for d in _DIMENSIONS)
+         + " FROM drafts d JOIN users u ON u.id = d.author_id LEFT JOIN publications p ON p.draft_id = d.id "
+         "LEFT JOIN ({standing}) st ON st.draft_id = d.id {where} ORDER BY d.updated_at DESC, d.id DESC{limit}")
+
+
 class Raw:
-    """The same work as plain SQL on the driver's own connection."""
+    """The same work as SQL text on the driver's own connection; counts the statements it sends."""
 
     def __init__(self, database: Database) -> None:
         self.database = database
         self.mark = "?" if database.is_sqlite else "%s"
+        self.statements = 0
 
-    def sql(self, statement: str) -> str:
-        return statement.replace("?", self.mark)
+    def execute(self, cursor, statement: str, args=()) -> None:
+        self.statements += 1
+        cursor.execute(statement.replace("?", self.mark), args)
 
-    def list(self, state: str | None, reviewer_id: int | None = None) -> int:
-        """Two queries, as the service does, and the derived-approval filter in Python."""
+    def list(self, state: str | None, reviewer: tuple[int, str] | None = None, limit: int | None = None) -> list:
+        """The list query for a state, or a reviewer's queue (an accuracy reviewer), fetched whole."""
+        where, args = [], []
+        if state == "approved":
+            where.append(f"d.state = 'in_review' AND {_COUNTED} = 3")
+        elif state == "in_review":
+            where.append(f"d.state = 'in_review' AND {_COUNTED} < 3")
+        elif state is not None:
+            where.append("d.state = ?")
+            args.append(state)
+        if reviewer is not None:
+            generator = ("CAST(d.generated_by AS JSON) ->> 'user'" if not self.database.is_sqlite
+                         else "json_extract(d.generated_by, '$.user')")
+            where += ["d.state = 'in_review'", f"{_COUNTED} < 3", "COALESCE(st.c_accuracy, 0) = 0", "d.author_id <> ?",
+                      "NOT EXISTS (SELECT 1 FROM revisions r WHERE r.draft_id = d.id AND r.editor_id = ?)",
+                      "NOT EXISTS (SELECT 1 FROM sign_offs s WHERE s.draft_id = d.id AND s.revision = d.current_revision "
+                      "AND s.user_id = ? AND s.voided_at IS NULL)",
+                      f"(d.generated_by IS NULL OR {generator} IS NULL OR {generator} <> ?)"]
+            args += [reviewer[0], reviewer[0], reviewer[0], reviewer[1]]
+        statement = _LIST.format(
+            standing=_STANDING.format(extra=" AND sd.state = 'in_review'" if state in ("approved", "in_review") or reviewer else ""),
+            where=f"WHERE {' AND '.join(where)}" if where else "", limit=f" LIMIT {limit + 1}" if limit else "")
         connection = self.database.engine.raw_connection()
         try:
             cursor = connection.cursor()
-            where, args = [], []
-            if state:
-                where.append("d.state = ?")
-                args.append("in_review" if state == "approved" else state)
-            if reviewer_id is not None:
-                where += ["d.state = 'in_review'", "d.author_id <> ?",
-                          "NOT EXISTS (SELECT 1 FROM revisions r WHERE r.draft_id = d.id AND r.editor_id = ?)",
-                          "NOT EXISTS (SELECT 1 FROM sign_offs s WHERE s.draft_id = d.id AND s.revision = d.current_revision "
-                          "AND s.user_id = ? AND s.voided_at IS NULL)"]
-                args += [reviewer_id, reviewer_id, reviewer_id]
-            cursor.execute(self.sql(
-                "SELECT d.id, d.title, d.state, d.current_revision, d.updated_at, u.name, p.path FROM drafts d "
-                "JOIN users u ON u.id = d.author_id LEFT JOIN publications p ON p.draft_id = d.id "
-                + (f"WHERE {' AND '.join(where)} " if where else "") + "ORDER BY d.updated_at DESC, d.id DESC"), args)
+            self.execute(cursor, statement, args)
             rows = cursor.fetchall()
-            # A sign-off counts only while its signer is enabled and holds the dimension's reviewer role.
-            cursor.execute("SELECT s.draft_id, s.dimension, s.user_id, u.disabled FROM sign_offs s JOIN drafts d ON d.id = s.draft_id "
-                           "AND d.current_revision = s.revision JOIN users u ON u.id = s.user_id WHERE s.voided_at IS NULL")
-            sign_off_rows = cursor.fetchall()
-            cursor.execute("SELECT user_id, role FROM user_roles")
-            held: dict[int, set] = {}
-            for user_id, role in cursor.fetchall():
-                held.setdefault(user_id, set()).add(role)
-            signed: dict[int, set] = {}
-            for draft_id, dimension, user_id, disabled in sign_off_rows:
-                if not disabled and f"{dimension}_reviewer" in held.get(user_id, ()):
-                    signed.setdefault(draft_id, set()).add(dimension)
-            if state == "approved":
-                rows = [r for r in rows if len(signed.get(r[0], ())) == 3]
-            elif state == "in_review":
-                rows = [r for r in rows if len(signed.get(r[0], ())) < 3]
-            elif reviewer_id is not None:
-                rows = [r for r in rows if "accuracy" not in signed.get(r[0], set())]
             connection.commit()
-            return len(rows)
+            return rows[:limit] if limit else rows
         finally:
             connection.close()
 
     def sign_off(self, draft_id: int, user_id: int, actor: str) -> None:
-        """Lock, read, insert the sign-off, append the audit row, commit."""
+        """What a sign-off must do, as raw statements: lock, the actor's roles, the sign-offs standing with their signers'
+        roles, the revision (hash, findings), contributors, insert, touch the draft, append to the chain, read the view."""
         connection = self.database.engine.raw_connection()
         try:
             cursor = connection.cursor()
             lock = "" if self.database.is_sqlite else " FOR UPDATE"
             if self.database.is_sqlite:
-                cursor.execute("BEGIN IMMEDIATE")
-            cursor.execute(self.sql("SELECT id, state, current_revision FROM drafts WHERE id = ?" + lock), (draft_id,))
-            _, _, revision = cursor.fetchone()
-            cursor.execute(self.sql("SELECT u.id, u.disabled, r.role FROM users u LEFT JOIN user_roles r ON r.user_id = u.id WHERE u.name = ?"), (actor,))
+                self.execute(cursor, "BEGIN IMMEDIATE")
+            self.execute(cursor, "SELECT id, state, current_revision, author_id, generated_by FROM drafts WHERE id = ?" + lock, (draft_id,))
+            revision = cursor.fetchone()[2]
+            self.execute(cursor, "SELECT u.id, u.disabled, r.role FROM users u LEFT JOIN user_roles r ON r.user_id = u.id WHERE u.name = ?"
+                         + ("" if self.database.is_sqlite else " FOR SHARE OF u"), (actor,))
             cursor.fetchall()
-            cursor.execute(self.sql("SELECT dimension, user_id FROM sign_offs WHERE draft_id = ? AND revision = ? AND voided_at IS NULL"), (draft_id, revision))
+            standing = ("SELECT s.id, s.dimension, s.user_id, s.content_hash, s.signed_at, u.name, u.disabled, r.role FROM sign_offs s "
+                        "JOIN users u ON u.id = s.user_id LEFT JOIN user_roles r ON r.user_id = s.user_id "
+                        "WHERE s.draft_id = ? AND s.revision = ? AND s.voided_at IS NULL ORDER BY s.signed_at, s.id")
+            self.execute(cursor, standing, (draft_id, revision))
             cursor.fetchall()
-            cursor.execute(self.sql("SELECT content_hash FROM revisions WHERE draft_id = ? AND number = ?"), (draft_id, revision))
+            self.execute(cursor, "SELECT content_hash, findings FROM revisions WHERE draft_id = ? AND number = ?", (draft_id, revision))
             digest = cursor.fetchone()[0]
+            self.execute(cursor, "SELECT editor_id FROM revisions WHERE draft_id = ?", (draft_id,))
+            cursor.fetchall()
             now = datetime.now(timezone.utc)
-            cursor.execute(self.sql("INSERT INTO sign_offs (draft_id, revision, dimension, user_id, content_hash, signed_at) VALUES (?, ?, ?, ?, ?, ?)"),
-                           (draft_id, revision, "accuracy", user_id, digest, now.isoformat() if self.database.is_sqlite else now))
-            cursor.execute("SELECT last_seq, last_hash FROM audit_head WHERE id = 1" + lock)
+            stamp = now.isoformat() if self.database.is_sqlite else now
+            self.execute(cursor, "INSERT INTO sign_offs (draft_id, revision, dimension, user_id, content_hash, signed_at) VALUES (?, ?, ?, ?, ?, ?)",
+                         (draft_id, revision, "accuracy", user_id, digest, stamp))
+            self.execute(cursor, "UPDATE drafts SET updated_at = ? WHERE id = ?", (stamp, draft_id))
+            self.execute(cursor, "SELECT last_seq, last_hash FROM audit_head WHERE id = 1" + lock)
             last_seq, last_hash = cursor.fetchone()
             fields = {"seq": last_seq + 1, "at": now.isoformat(), "actor": actor, "action": "sign_off", "draft_id": draft_id,
                       "revision": revision, "content_hash": digest, "dimension": "accuracy", "comment": None, "details": "{}",
                       "prev_hash": last_hash}
             fields["row_hash"] = row_hash(fields)
-            cursor.execute(self.sql("INSERT INTO audit_log (seq, at, actor, action, draft_id, revision, content_hash, dimension, comment, details, prev_hash, row_hash) "
-                                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"), tuple(fields.values()))
-            cursor.execute(self.sql("UPDATE audit_head SET last_seq = ?, last_hash = ? WHERE id = 1"), (fields["seq"], fields["row_hash"]))
+            self.execute(cursor, "INSERT INTO audit_log (seq, at, actor, action, draft_id, revision, content_hash, dimension, comment, details, "
+                         "prev_hash, row_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", tuple(fields.values()))
+            self.execute(cursor, "UPDATE audit_head SET last_seq = ?, last_hash = ? WHERE id = 1", (fields["seq"], fields["row_hash"]))
+            # The view after: the draft with its author, current revision and publication; sign-offs; comments; editors.
+            self.execute(cursor, "SELECT d.*, u.name, r.content, r.markdown, r.content_hash, r.findings, r.note, p.path, p.present FROM drafts d "
+                         "JOIN users u ON u.id = d.author_id JOIN revisions r ON r.draft_id = d.id AND r.number = d.current_revision "
+                         "LEFT JOIN publications p ON p.draft_id = d.id WHERE d.id = ?", (draft_id,))
+            cursor.fetchall()
+            self.execute(cursor, standing, (draft_id, revision))
+            cursor.fetchall()
+            self.execute(cursor, "SELECT c.*, u.name FROM comments c JOIN users u ON u.id = c.user_id WHERE c.draft_id = ? ORDER BY c.id", (draft_id,))
+            cursor.fetchall()
+            self.execute(cursor, "SELECT u.name FROM users u JOIN revisions r ON r.editor_id = u.id WHERE r.draft_id = ? GROUP BY u.name ORDER BY u.name",
+                         (draft_id,))
+            cursor.fetchall()
             connection.commit()
         finally:
             connection.close()
@@ -191,36 +215,70 @@ class Raw:
         """The one UPDATE a bare publish would do."""
         connection = self.database.engine.raw_connection()
         try:
-            connection.cursor().execute(self.sql("UPDATE drafts SET state = 'published' WHERE id = ?"), (draft_id,))
+            self.execute(connection.cursor(), "UPDATE drafts SET state = 'published' WHERE id = ?", (draft_id,))
             connection.commit()
         finally:
             connection.close()
+
+
+def statements_of(database: Database, work) -> int:
+    """How many statements `work()` sends through the engine (SQLAlchemy's before_cursor_execute event)."""
+    seen = [0]
+
+    def count(*_args, **_kwargs) -> None:
+        seen[0] += 1
+
+    event.listen(database.engine, "before_cursor_execute", count)
+    try:
+        work()
+    finally:
+        event.remove(database.engine, "before_cursor_execute", count)
+    return seen[0]
+
+
+def bench_lists(backend: str, database: Database, queries: ReviewQueries, raw: Raw, ids: dict[str, int]) -> None:
+    """Each list as the service returns it against the same query as SQL text."""
+    cases = (("list all 10k drafts", None, None), ("list + filter state=in_review", "in_review", None),
+             ("list + filter state=approved (derived, lapsed excluded)", "approved", None),
+             ("list my queue (reviewer sme2)", None, "sme2"))
+    for label, state, reviewer in cases:
+        who = (ids[reviewer], reviewer) if reviewer else None
+        expected = [d.id for d in queries.list_drafts(state=state, queue_for=reviewer)]
+        got = [row[0] for row in raw.list(state, who)]
+        assert expected == got, (label, len(expected), len(got))
+        service_ms, raw_ms = alternate(ROUNDS, lambda _: queries.list_drafts(state=state, queue_for=reviewer), lambda _: raw.list(state, who))
+        print(f"{backend:<10} " + ratio_line(f"{label} ({len(expected)} rows)", service_ms, raw_ms, LIST_GOAL), flush=True)
+    first = queries.page_drafts(limit=PAGE)
+    after = queries.page_drafts(after=first.next_cursor, limit=PAGE)
+    assert [d.id for d in after.drafts] == [row[0] for row in raw.list(None)][PAGE:2 * PAGE]
+    service_ms, raw_ms = alternate(ROUNDS, lambda _: queries.page_drafts(state="in_review", limit=PAGE),
+                                   lambda _: raw.list("in_review", None, PAGE))
+    print(f"{backend:<10} " + ratio_line(f"first page of {PAGE}, state=in_review", service_ms, raw_ms, LIST_GOAL), flush=True)
 
 
 def bench_database(backend: str, database: Database, workdir: Path, index_parts) -> None:
     """All measurements on one database."""
     started = time.perf_counter()
     ids = seed(database)
-    print(f"{backend:<10} seeded {DRAFTS} drafts in {time.perf_counter() - started:.1f} s", flush=True)
+    print(f"{backend:<10} seeded {DRAFTS} drafts in {time.perf_counter() - started:.1f} s; {ROUNDS} alternating rounds", flush=True)
     clock = lambda: datetime.now(timezone.utc)  # noqa: E731
     trail = AuditTrail(database, clock)
     queries = ReviewQueries(database)
     lifecycle = DraftLifecycle(trail, queries, clock)
     raw = Raw(database)
-    for label, state, reviewer in (("list all 10k drafts", None, None), ("list + filter state=in_review", "in_review", None),
-                                   ("list + filter state=approved (derived)", "approved", None), ("list my queue (reviewer sme2)", None, "sme2")):
-        expected = len(queries.list_drafts(state=state, queue_for=reviewer))
-        got = raw.list(state, ids[reviewer] if reviewer else None)
-        assert expected == got, (label, expected, got)
-        pipeline = median_ms(lambda _: queries.list_drafts(state=state, queue_for=reviewer), 5)
-        baseline = median_ms(lambda _: raw.list(state, ids[reviewer] if reviewer else None), 5)
-        report(backend, f"{label} ({expected} rows)", pipeline, baseline)
+    bench_lists(backend, database, queries, raw, ids)
 
-    candidates = drafts_missing(database, 0, 40)
-    service_ids, raw_ids = candidates[:20], candidates[20:40]
-    pipeline = median_ms(lambda i: lifecycle.sign_off("sam", service_ids[i], "accuracy", 1), len(service_ids))
-    baseline = median_ms(lambda i: raw.sign_off(raw_ids[i], ids["sam"], "sam"), len(raw_ids))
-    report(backend, "one sign-off transaction", pipeline, baseline)
+    candidates = drafts_missing(database, 0, 2 * ROUNDS + 2)
+    service_ids, raw_ids = candidates[: ROUNDS + 1], candidates[ROUNDS + 1:]
+    # One of each first, untimed: it warms both paths and counts their statements.
+    service_statements = statements_of(database, lambda: lifecycle.sign_off("sam", service_ids[-1], "accuracy", 1))
+    before = raw.statements
+    raw.sign_off(raw_ids[-1], ids["sam"], "sam")
+    print(f"{backend:<10} statements per sign-off: service {service_statements}, raw {raw.statements - before} "
+          "(BEGIN included on SQLite; COMMIT is the driver's)", flush=True)
+    service_ms, raw_ms = alternate(ROUNDS, lambda i: lifecycle.sign_off("sam", service_ids[i], "accuracy", 1),
+                                   lambda i: raw.sign_off(raw_ids[i], ids["sam"], "sam"))
+    print(f"{backend:<10} " + ratio_line("one sign-off transaction (returns the view)", service_ms, raw_ms, SIGN_OFF_GOAL), flush=True)
     assert trail.verify().ok
 
     if index_parts is None:
@@ -229,9 +287,8 @@ def bench_database(backend: str, database: Database, workdir: Path, index_parts)
     from workbench.publishing.service import Publisher
 
     publisher = Publisher(settings, PublicationLedger(database, trail, queries, clock), index)
-    approved = drafts_missing(database, 3, 10)
-    to_publish, raw_publish = approved[:5], approved[5:10]
-    pipeline = median_ms(lambda i: publisher.publish("lena", to_publish[i], 1), len(to_publish))
+    approved = [d.id for d in queries.list_drafts(state="approved")][: 2 * PUBLISH_ROUNDS]
+    to_publish, raw_publish = approved[:PUBLISH_ROUNDS], approved[PUBLISH_ROUNDS:]
     raw_dir = Path(settings.library_dir) / "raw"
     raw_dir.mkdir(exist_ok=True)
 
@@ -248,8 +305,8 @@ def bench_database(backend: str, database: Database, workdir: Path, index_parts)
         index.reindex_paths([relative])
         raw.mark_published(draft_id)
 
-    baseline = median_ms(raw_write, len(raw_publish))
-    report(backend, "one publish (write + re-index one file)", pipeline, baseline)
+    service_ms, raw_ms = alternate(PUBLISH_ROUNDS, lambda i: publisher.publish("lena", to_publish[i], 1), raw_write)
+    print(f"{backend:<10} " + ratio_line("one publish (write + re-index one file)", service_ms, raw_ms, None), flush=True)
 
 
 def postgres_schema() -> tuple[str | None, object]:

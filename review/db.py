@@ -59,6 +59,24 @@ class UTCDateTime(TypeDecorator):
             return value.replace(tzinfo=timezone.utc)
         return value.astimezone(timezone.utc)
 
+    def result_processor(self, dialect, coltype):  # noqa: ANN001
+        if dialect.name == "sqlite":
+            # SQLite keeps the UTC time as text: parse it straight to an aware value (lists read thousands).
+            return utc_from_text
+        return super().result_processor(dialect, coltype)
+
+
+def utc_from_text(value: str | None) -> datetime | None:
+    """An aware UTC datetime from the text SQLite stores (naive UTC, as SQLAlchemy writes it, or any ISO 8601)."""
+    if value is None:
+        return None
+    try:
+        # Appending the zone makes one C call of what would be a parse and a replace (several times slower).
+        return datetime.fromisoformat(value + "+00:00")
+    except ValueError:
+        parsed = datetime.fromisoformat(value)
+        return parsed.replace(tzinfo=timezone.utc) if parsed.tzinfo is None else parsed.astimezone(timezone.utc)
+
 
 
 class Database:

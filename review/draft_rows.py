@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import json
-from typing import Iterable
-
-from sqlalchemy import Connection, Row, select
+from sqlalchemy import Connection, Row, and_, select
 
 from review.errors import InvalidInput, StaleRevision, UnknownDraft
-from review.findings import WaiverRecord, gating_findings
+from review.findings import WaiverRecord, gating_findings, is_gating
 from review.policy import Dimension, Role, StandingSignOff
 from review.tables import drafts, finding_waivers, revisions, sign_offs, user_roles, users
 from review.views import GatingFindingView
@@ -36,32 +34,26 @@ def draft_row(connection: Connection, draft_id: object, *, lock: bool = False) -
     return row
 
 
-def current_sign_offs(connection: Connection, draft_id: int, revision: int) -> list[Row]:
-    """The sign-offs standing on a revision (with the signer's name and disabled flag), oldest first."""
-    return connection.execute(
-        select(sign_offs, users.c.name.label("user_name"), users.c.disabled.label("user_disabled"))
+def sign_offs_with_signers(connection: Connection, draft_id: int, revision: int) -> tuple[list[Row], list[StandingSignOff]]:
+    """The sign-offs standing on a revision (oldest first, with the signer's name and disabled flag) and, for the
+    approval rule, each with its signer's roles now: one query."""
+    rows = connection.execute(
+        select(sign_offs, users.c.name.label("user_name"), users.c.disabled.label("user_disabled"), user_roles.c.role.label("signer_role"))
         .join(users, users.c.id == sign_offs.c.user_id)
+        .outerjoin(user_roles, user_roles.c.user_id == sign_offs.c.user_id)
         .where(sign_offs.c.draft_id == draft_id, sign_offs.c.revision == revision, sign_offs.c.voided_at.is_(None))
-        .order_by(sign_offs.c.signed_at)
+        .order_by(sign_offs.c.signed_at, sign_offs.c.id)
     ).all()
-
-
-def roles_of(connection: Connection, user_ids: Iterable[int]) -> dict[int, frozenset[Role]]:
-    """The roles each of these users holds now."""
-    ids = sorted(set(user_ids))
-    held: dict[int, set[Role]] = {user_id: set() for user_id in ids}
-    if ids:
-        for user_id, role in connection.execute(select(user_roles.c.user_id, user_roles.c.role).where(user_roles.c.user_id.in_(ids))):
-            if role in Role._value2member_map_:
-                held[user_id].add(Role(role))
-    return {user_id: frozenset(roles) for user_id, roles in held.items()}
-
-
-def standing_sign_offs(connection: Connection, signed: list[Row]) -> list[StandingSignOff]:
-    """Sign-off rows (from `current_sign_offs`) with each signer's status now, for the approval rule."""
-    roles = roles_of(connection, (row.user_id for row in signed))
-    return [StandingSignOff(Dimension(row.dimension), row.user_id, row.user_name, bool(row.user_disabled), roles[row.user_id])
-            for row in signed]
+    signed: dict[int, Row] = {}
+    held: dict[int, set[Role]] = {}
+    for row in rows:
+        signed.setdefault(row.id, row)
+        roles = held.setdefault(row.id, set())
+        if row.signer_role in Role._value2member_map_:
+            roles.add(Role(row.signer_role))
+    ordered = list(signed.values())
+    return ordered, [StandingSignOff(Dimension(row.dimension), row.user_id, row.user_name, bool(row.user_disabled),
+                                     frozenset(held[row.id])) for row in ordered]
 
 
 def revision_row(connection: Connection, draft_id: int, number: int) -> Row:
@@ -74,16 +66,21 @@ def revision_row(connection: Connection, draft_id: int, number: int) -> Row:
     return row
 
 
+def generator_of(generated_by: str | None) -> str | None:
+    """The name of the user who had the draft generated, from the draft's generated_by JSON."""
+    recorded = json.loads(generated_by) if generated_by else {}
+    generator = recorded.get("user") if isinstance(recorded, dict) else None
+    return str(generator) if generator else None
+
+
 def contributors(connection: Connection, row: Row) -> set[int]:
-    """Users who authored, generated or edited any revision of the draft."""
+    """Users who authored, generated or edited any revision of the draft (one query)."""
     ids = {row.author_id}
-    ids.update(connection.execute(select(revisions.c.editor_id).where(revisions.c.draft_id == row.id)).scalars())
-    generated_by = json.loads(row.generated_by) if row.generated_by else {}
-    generator = generated_by.get("user") if isinstance(generated_by, dict) else None
+    generator = generator_of(row.generated_by)
+    editors = select(revisions.c.editor_id).where(revisions.c.draft_id == row.id)
     if generator:
-        user_id = connection.execute(select(users.c.id).where(users.c.name == str(generator))).scalar_one_or_none()
-        if user_id is not None:
-            ids.add(user_id)
+        editors = editors.union(select(users.c.id).where(users.c.name == str(generator)))
+    ids.update(connection.execute(editors).scalars())
     return ids
 
 
@@ -118,6 +115,29 @@ def current_waivers(connection: Connection, draft_id: int, revision: int) -> dic
     return {row.finding_key: WaiverRecord(row.name, row.reason, row.waived_at) for row in rows}
 
 
+def standing_waivers(connection: Connection, draft_ids: list[int]) -> dict[int, dict[str, WaiverRecord]]:
+    """The waivers standing on the current revision of each of these drafts, by draft and finding key."""
+    rows = connection.execute(
+        select(finding_waivers.c.draft_id, finding_waivers.c.finding_key, finding_waivers.c.reason, finding_waivers.c.waived_at,
+               users.c.name)
+        .join(users, users.c.id == finding_waivers.c.user_id)
+        .join(drafts, and_(drafts.c.id == finding_waivers.c.draft_id, drafts.c.current_revision == finding_waivers.c.revision))
+        .where(finding_waivers.c.draft_id.in_(draft_ids), finding_waivers.c.voided_at.is_(None))
+    ).all()
+    waivers: dict[int, dict[str, WaiverRecord]] = {}
+    for row in rows:
+        waivers.setdefault(row.draft_id, {})[row.finding_key] = WaiverRecord(row.name, row.reason, row.waived_at)
+    return waivers
+
+
 def revision_gating(connection: Connection, revision: Row) -> list[GatingFindingView]:
     """The error findings of a revision row, each with its waiver."""
-    return gating_findings(json.loads(revision.findings), current_waivers(connection, revision.draft_id, revision.number))
+    return gating_of(connection, revision.draft_id, revision.number, revision.findings)
+
+
+def gating_of(connection: Connection, draft_id: int, number: int, findings_json: str) -> list[GatingFindingView]:
+    """The error findings of a revision (its stored findings JSON), each with its waiver."""
+    findings = json.loads(findings_json)
+    if not any(is_gating(finding) for finding in findings or []):
+        return []  # nothing to waive: no need to read the waivers
+    return gating_findings(findings, current_waivers(connection, draft_id, number))

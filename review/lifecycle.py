@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import Callable
+from typing import Callable, cast
 
 from sqlalchemy import insert, update
 from sqlalchemy.exc import IntegrityError
@@ -47,6 +47,12 @@ class DraftLifecycle:
         self.clock = clock
         self.changes = DraftChanges(trail, clock)
 
+    def _change(self, actor: ActorRef, draft_id: int, action: Action, expected_revision: int | None,
+                work: Callable[[DraftStep], None], *, repeat: Callable[[DraftStep], bool] | None = None) -> DraftView:
+        """Run one change and return the draft as it is then, read in the same transaction (one connection, one commit)."""
+        return cast(DraftView, self.changes.run(actor, draft_id, action, expected_revision, work, repeat=repeat,
+                                                then=lambda connection: self.queries.draft_view(connection, draft_id)))
+
     def create_draft(self, actor: ActorRef, *, title: str, content: dict, markdown: str, findings: list[dict],
                      skill_ids: list[str], generated_by: dict | None = None) -> DraftView:
         """A new draft in state drafting, revision 1, authored by the actor (author or lead)."""
@@ -54,7 +60,7 @@ class DraftLifecycle:
         validate_body(content, markdown, findings)
         digest = content_hash(title, content, markdown)
 
-        def work(connection) -> int:
+        def work(connection) -> DraftView:
             acting = load_actor(connection, actor)
             authorize_create(acting)
             now = self.clock()
@@ -69,10 +75,9 @@ class DraftLifecycle:
             )
             self.trail.record(connection, acting.name, "create", draft_id=draft_id, revision=1, content_hash=digest,
                               details={"to": DraftState.DRAFTING.value})
-            return draft_id
+            return self.queries.draft_view(connection, draft_id)
 
-        draft_id = self.trail.run_write(work, actor=actor_name(actor), action="create")
-        return self.queries.get_draft(draft_id)
+        return self.trail.run_write(work, actor=actor_name(actor), action="create")
 
     def revise(self, actor: ActorRef, draft_id: int, *, expected_revision: int, content: dict, markdown: str,
                findings: list[dict], note: str = "", title: str | None = None) -> DraftView:
@@ -119,8 +124,7 @@ class DraftLifecycle:
             step.audit(revision=number, content_hash=digest, comment=note or None,
                        details=step.transition_details(voided_sign_offs=len(step.signed)))
 
-        self.changes.run(actor, draft_id, Action.REVISE, expected_revision, work)
-        return self.queries.get_draft(draft_id)
+        return self._change(actor, draft_id, Action.REVISE, expected_revision, work)
 
     def update_findings(self, actor: ActorRef, draft_id: int, *, expected_revision: int, findings: list[dict]) -> DraftView:
         """Replace the check findings of the current revision (findings are not content: nothing is voided)."""
@@ -133,8 +137,7 @@ class DraftLifecycle:
             )
             step.audit(details={"findings": len(findings)})
 
-        self.changes.run(actor, draft_id, Action.UPDATE_FINDINGS, expected_revision, work)
-        return self.queries.get_draft(draft_id)
+        return self._change(actor, draft_id, Action.UPDATE_FINDINGS, expected_revision, work)
 
     def waive_finding(self, actor: ActorRef, draft_id: int, finding_key: str, reason: str, expected_revision: int) -> DraftView:
         """Let this revision past one error finding (a reviewer of its dimension, not a contributor, with a reason)."""
@@ -159,8 +162,7 @@ class DraftLifecycle:
             step.audit(comment=reason, dimension=finding.dimension.value,
                        details={"finding": key, "check": finding.check, "location": finding.location, "message": finding.message})
 
-        self.changes.run(actor, draft_id, Action.WAIVE_FINDING, expected_revision, work)
-        return self.queries.get_draft(draft_id)
+        return self._change(actor, draft_id, Action.WAIVE_FINDING, expected_revision, work)
 
     def _decide(self, actor: ActorRef, draft_id: int, expected_revision: int | None, action: Action,
                 comment: str | None = None, extra_check: Callable[[DraftStep], None] | None = None) -> DraftView:
@@ -176,8 +178,7 @@ class DraftLifecycle:
                     anchor=None, text=comment, created_at=step.now))
             step.audit(content_hash=current.content_hash, comment=comment, details=step.transition_details())
 
-        self.changes.run(actor, draft_id, action, expected_revision, work)
-        return self.queries.get_draft(draft_id)
+        return self._change(actor, draft_id, action, expected_revision, work)
 
     def submit(self, actor: ActorRef, draft_id: int, expected_revision: int) -> DraftView:
         """Send the current revision to review (author or lead)."""
@@ -237,7 +238,8 @@ class DraftLifecycle:
                 step.audit("approved", content_hash=current.content_hash, details={"from": step.state.value, "to": after.value})
 
         try:
-            self.changes.run(actor, draft_id, Action.SIGN_OFF, expected_revision, work, repeat=already_signed)
+            # The refreshed view is read in the same transaction: one connection, one commit.
+            view = self._change(actor, draft_id, Action.SIGN_OFF, expected_revision, work, repeat=already_signed)
         except IntegrityError:
             # The unique constraints caught a race the lock did not (a repeat from another tab): re-check.
             view = self.queries.get_draft(draft_id)
@@ -245,7 +247,7 @@ class DraftLifecycle:
                 raise InvalidTransition(
                     f"{dimension.value} was signed off on draft {draft_id} by someone else at the same moment; reload it"
                 ) from None
-        return self.queries.get_draft(draft_id)
+        return view
 
     def comment(self, actor: ActorRef, draft_id: int, text: str, anchor: str | None = None) -> CommentView:
         """Add a comment on the current revision, optionally anchored to `section:<id>` or `item:<id>`."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import TYPE_CHECKING, Iterable, Mapping, Sequence
+from typing import Iterable, Mapping, Protocol, Sequence
 
 from review.errors import (
     InvalidInput,
@@ -13,9 +13,6 @@ from review.errors import (
     PermissionDenied,
     SelfApprovalDenied,
 )
-
-if TYPE_CHECKING:
-    from review.views import GatingFindingView
 
 
 class Role(StrEnum):
@@ -291,6 +288,28 @@ def check_waiver(actor: Actor, dimension: Dimension, *, draft_id: int, contribut
         )
 
 
+class BlockingFinding(Protocol):
+    """A finding that may block a decision: what the policy needs to know of it (review/views.py has the full view)."""
+
+    @property
+    def key(self) -> str: ...
+
+    @property
+    def check(self) -> str: ...
+
+    @property
+    def location(self) -> str: ...
+
+    @property
+    def message(self) -> str: ...
+
+    @property
+    def dimension(self) -> Dimension: ...
+
+    @property
+    def blocks(self) -> bool: ...
+
+
 @dataclass(frozen=True)
 class DraftActions:
     """What one person may do to one draft right now: the controls a page shows (each is checked again when used)."""
@@ -301,7 +320,7 @@ class DraftActions:
     actions: frozenset[Action]
     sign_off_dimensions: tuple[Dimension, ...]
     # Error findings of this revision not waived: while any is left, submit, sign off and publish are closed.
-    blocking: tuple[GatingFindingView, ...] = ()
+    blocking: tuple[BlockingFinding, ...] = ()
     waivable: tuple[str, ...] = ()  # keys of the blocking findings this person may waive now
 
     def can(self, action: Action) -> bool:
@@ -343,7 +362,7 @@ def draft_actions(
     contributors: set[int],
     signers: Mapping[Dimension, int],
     own_dimension: Dimension | None = None,
-    gating: Sequence[GatingFindingView] = (),
+    gating: Sequence[BlockingFinding] = (),
 ) -> DraftActions:
     """Derive DraftActions from the transition table and the sign-off rules.
 

@@ -4,35 +4,35 @@ from __future__ import annotations
 
 import difflib
 import json
+from typing import Sequence
 
-from sqlalchemy import Connection, and_, exists, select
+from sqlalchemy import Connection, and_, select
 
 from review.actors import ActorRef, load_actor
 from review.db import Database
+from review.draft_list import ListFilter, fetch_summaries, page_size, summary_query
 from review.draft_rows import (
-    contributors, current_sign_offs, draft_row, parse_draft_id, revision_gating, revision_row, roles_of, standing_sign_offs,
-    unknown_draft,
+    contributors, draft_row, gating_of, generator_of, parse_draft_id, revision_gating, revision_row, sign_offs_with_signers,
+    standing_waivers, unknown_draft,
 )
 from review.errors import InvalidInput
+from review.findings import gating_findings
 from review.policy import (
     ALL_DIMENSIONS,
-    REVIEWER_ROLE,
     Dimension,
     TRANSITIONS,
     Action,
     DraftActions,
     DraftState,
-    StandingSignOff,
     counted_dimensions,
     draft_actions,
     effective_state,
     holds_approval,
-    is_approved,
     lapse_reason,
     may_waive,
 )
-from review.tables import comments, drafts, publications, revisions, sign_offs, users
-from review.views import CommentView, DraftSummary, DraftView, RevisionView, SignOffView
+from review.tables import comments, drafts, publications, revisions, users
+from review.views import CommentView, DraftCursor, DraftPage, DraftSummary, DraftView, RevisionView, SignOffView
 
 
 def parse_state(state: str | DraftState | None) -> DraftState | None:
@@ -61,14 +61,21 @@ class ReviewQueries:
     def draft_view(self, connection: Connection, draft_id: int) -> DraftView:
         """The DraftView of a draft, read inside the caller's transaction."""
         draft_id = parse_draft_id(draft_id)
+        # The draft, its author, its current revision and its publication in one query.
+        current = revisions.alias("current")
         row = connection.execute(
-            select(drafts, users.c.name.label("author_name")).join(users, users.c.id == drafts.c.author_id).where(drafts.c.id == draft_id)
+            select(drafts, users.c.name.label("author_name"), current.c.id.label("revision_id"), current.c.content,
+                   current.c.markdown, current.c.content_hash, current.c.findings, current.c.note,
+                   publications.c.path.label("published_path"), publications.c.present.label("published_present"),
+                   publications.c.revision.label("published_revision"), publications.c.module_id)
+            .join(users, users.c.id == drafts.c.author_id)
+            .join(current, and_(current.c.draft_id == drafts.c.id, current.c.number == drafts.c.current_revision))
+            .outerjoin(publications, publications.c.draft_id == drafts.c.id)
+            .where(drafts.c.id == draft_id)
         ).one_or_none()
         if row is None:
             raise unknown_draft(draft_id)
-        current = revision_row(connection, row.id, row.current_revision)
-        signed = current_sign_offs(connection, row.id, row.current_revision)
-        standing = standing_sign_offs(connection, signed)
+        signed, standing = sign_offs_with_signers(connection, row.id, row.current_revision)
         counted = counted_dimensions(standing)
         state = effective_state(DraftState(row.state), standing)
         sign_off_views = [
@@ -83,24 +90,23 @@ class ReviewQueries:
             select(users.c.name).join(revisions, revisions.c.editor_id == users.c.id)
             .where(revisions.c.draft_id == row.id).group_by(users.c.name).order_by(users.c.name)
         ).scalars().all()
-        publication = connection.execute(select(publications).where(publications.c.draft_id == row.id)).one_or_none()
-        present = publication is not None and publication.present
+        present = bool(row.published_present)
         return DraftView(
             id=row.id, title=row.title, state=state, revision=row.current_revision,
-            content=json.loads(current.content), markdown=current.markdown, content_hash=current.content_hash,
-            findings=json.loads(current.findings), skill_ids=json.loads(row.skill_ids), author=row.author_name,
+            content=json.loads(row.content), markdown=row.markdown, content_hash=row.content_hash,
+            findings=json.loads(row.findings), skill_ids=json.loads(row.skill_ids), author=row.author_name,
             generated_by=json.loads(row.generated_by) if row.generated_by else None,
             sign_offs=[view for view in sign_off_views if view.lapsed_because is None],
             missing_dimensions=[d for d in ALL_DIMENSIONS if d not in counted],
             approved=holds_approval(state, standing),
             comments=[CommentView(c.id, c.user_name, c.revision, c.text, c.anchor, c.created_at) for c in comment_rows],
             editors=list(editors), created_at=row.created_at, updated_at=row.updated_at,
-            published_path=publication.path if present else None,
-            published_revision=publication.revision if present else None,
-            module_id=publication.module_id if publication is not None else None,
-            revision_note=current.note,
+            published_path=row.published_path if present else None,
+            published_revision=row.published_revision if present else None,
+            module_id=row.module_id,
+            revision_note=row.note,
             lapsed_sign_offs=[view for view in sign_off_views if view.lapsed_because is not None],
-            gating_findings=revision_gating(connection, current),
+            gating_findings=gating_of(connection, row.id, row.current_revision, row.findings),
         )
 
     def actions_for(self, actor: ActorRef, draft_id: int) -> DraftActions:
@@ -108,8 +114,7 @@ class ReviewQueries:
         with self.database.read() as connection:
             row = draft_row(connection, draft_id)
             acting = load_actor(connection, actor)
-            signed = current_sign_offs(connection, row.id, row.current_revision)
-            standing = standing_sign_offs(connection, signed)
+            signed, standing = sign_offs_with_signers(connection, row.id, row.current_revision)
             state = effective_state(DraftState(row.state), standing)
             return draft_actions(
                 acting, state, draft_id=row.id, revision=row.current_revision, author_id=row.author_id,
@@ -122,84 +127,31 @@ class ReviewQueries:
 
     # ------------------------------------------------------------------ lists
 
-    def list_drafts(self, state: str | DraftState | None = None, queue_for: ActorRef | None = None) -> list[DraftSummary]:
+    def list_drafts(self, state: str | DraftState | None = None, queue_for: ActorRef | None = None, *,
+                    authors: Sequence[str] | None = None, exclude_states: Sequence[str | DraftState] = (),
+                    ids: Sequence[int] | None = None) -> list[DraftSummary]:
         """Drafts (newest first), optionally in one state, or `queue_for` a user: in review, missing a
-        dimension they may sign, not signed by them, not authored or edited by them."""
-        wanted = parse_state(state)
+        dimension they may sign, not signed by them, not authored, generated or edited by them."""
+        return self.page_drafts(state, queue_for, authors=authors, exclude_states=exclude_states, ids=ids).drafts
+
+    def page_drafts(self, state: str | DraftState | None = None, queue_for: ActorRef | None = None, *,
+                    authors: Sequence[str] | None = None, exclude_states: Sequence[str | DraftState] = (),
+                    ids: Sequence[int] | None = None, after: DraftCursor | None = None, limit: int | None = None) -> DraftPage:
+        """One page of `list_drafts` (all of it without `limit`), starting after `after`; one query, filtered in SQL."""
+        size = page_size(limit)
         with self.database.read() as connection:
-            query = (
-                select(drafts.c.id, drafts.c.title, drafts.c.state, drafts.c.current_revision, drafts.c.updated_at,
-                       drafts.c.generated_by, users.c.name.label("author_name"), publications.c.path, publications.c.present)
-                .join(users, users.c.id == drafts.c.author_id)
-                .outerjoin(publications, publications.c.draft_id == drafts.c.id)
-                .order_by(drafts.c.updated_at.desc(), drafts.c.id.desc())
+            wanted = ListFilter(
+                state=parse_state(state), reviewer=load_actor(connection, queue_for) if queue_for is not None else None,
+                authors=tuple(authors) if authors is not None else None, ids=tuple(ids) if ids is not None else None,
+                exclude_states=tuple(s for s in (parse_state(x) for x in exclude_states) if s is not None),
             )
-            reviewer = None
-            if queue_for is not None:
-                reviewer = load_actor(connection, queue_for)
-                if reviewer.disabled:
-                    return []
-                query = query.where(
-                    drafts.c.state == DraftState.IN_REVIEW.value,
-                    drafts.c.author_id != reviewer.id,
-                    ~exists().where(revisions.c.draft_id == drafts.c.id, revisions.c.editor_id == reviewer.id),
-                    ~exists().where(sign_offs.c.draft_id == drafts.c.id, sign_offs.c.revision == drafts.c.current_revision,
-                                    sign_offs.c.user_id == reviewer.id, sign_offs.c.voided_at.is_(None)),
-                )
-            if wanted is not None:
-                stored = DraftState.IN_REVIEW if wanted == DraftState.APPROVED else wanted
-                query = query.where(drafts.c.state == stored.value)
-            rows = connection.execute(query).all()
-            signed_by_draft: dict[int, list[StandingSignOff]] = {}
-            signed_query = (
-                select(sign_offs.c.draft_id, sign_offs.c.dimension, sign_offs.c.user_id, users.c.name, users.c.disabled)
-                .join(drafts, and_(drafts.c.id == sign_offs.c.draft_id, drafts.c.current_revision == sign_offs.c.revision))
-                .join(users, users.c.id == sign_offs.c.user_id)
-                .where(sign_offs.c.voided_at.is_(None))
-            )
-            if wanted is not None or reviewer is not None:
-                signed_query = signed_query.where(drafts.c.state == DraftState.IN_REVIEW.value)
-            signed_rows = connection.execute(signed_query).all()
-            # Few people sign many drafts: each signer's status is built once and shared.
-            roles = roles_of(connection, (user_id for _, _, user_id, _, _ in signed_rows))
-            signer_status: dict[tuple, StandingSignOff] = {}
-            for draft_id, dimension, user_id, name, disabled in signed_rows:
-                key = (dimension, user_id)
-                if key not in signer_status:
-                    signer_status[key] = StandingSignOff(Dimension(dimension), user_id, name, bool(disabled), roles[user_id])
-                signed_by_draft.setdefault(draft_id, []).append(signer_status[key])
-        my_dims = {d for d, role in REVIEWER_ROLE.items() if reviewer is not None and role in reviewer.roles}
-        states = {state.value: state for state in DraftState}
-        no_sign_offs: tuple[StandingSignOff, ...] = ()
-        # Ten thousand rows: unpack tuples and reuse the per-combination values instead of rebuilding them.
-        split: dict[frozenset, tuple[list[Dimension], list[Dimension], bool, list[Dimension]]] = {}
-        result = []
-        for draft_id, title, stored, revision, updated_at, generated_by, author, path, present in rows:
-            standing = signed_by_draft.get(draft_id, no_sign_offs)
-            key = frozenset(standing)
-            if key not in split:
-                counted = counted_dimensions(standing)
-                split[key] = ([d for d in ALL_DIMENSIONS if d in counted], [d for d in ALL_DIMENSIONS if d not in counted],
-                              is_approved(standing), [s.dimension for s in standing if s.dimension not in counted])
-            signed_list, missing, complete, lapsed = split[key]
-            effective = states[stored]
-            if effective is DraftState.IN_REVIEW and complete:
-                effective = DraftState.APPROVED
-            if wanted is not None and effective is not wanted:
-                continue
-            if reviewer is not None:
-                if effective is not DraftState.IN_REVIEW or not (my_dims & set(missing)):
-                    continue
-                generator = (json.loads(generated_by) or {}).get("user") if generated_by else None
-                if generator == reviewer.name:
-                    continue
-            result.append(DraftSummary(
-                id=draft_id, title=title, state=effective, revision=revision, author=author,
-                signed_dimensions=list(signed_list), missing_dimensions=list(missing),
-                approved=effective is DraftState.APPROVED, updated_at=updated_at,
-                published_path=path if present else None, lapsed_dimensions=list(lapsed),
-            ))
-        return result
+            # One row more than the page says whether another page follows.
+            rows = fetch_summaries(connection, summary_query(self.database.dialect, wanted, after=after,
+                                                             limit=size + 1 if size is not None else None))
+        if size is None or len(rows) <= size:
+            return DraftPage(rows, None)
+        page = rows[:size]
+        return DraftPage(page, DraftCursor(page[-1].updated_at, page[-1].id))
 
     def awaiting_waiver(self, actor: ActorRef) -> list[DraftSummary]:
         """Drafts whose current revision has an error finding this reviewer may waive (they did not write it)."""
@@ -208,19 +160,27 @@ class ReviewQueries:
             if reviewer.disabled:
                 return []
             candidates = connection.execute(
-                select(drafts.c.id).join(revisions, and_(revisions.c.draft_id == drafts.c.id,
-                                                         revisions.c.number == drafts.c.current_revision))
+                select(drafts.c.id, drafts.c.author_id, drafts.c.generated_by, revisions.c.findings)
+                .join(revisions, and_(revisions.c.draft_id == drafts.c.id, revisions.c.number == drafts.c.current_revision))
                 .where(drafts.c.state.in_(sorted({s.value for states in TRANSITIONS[Action.WAIVE_FINDING].allowed.values() for s in states})),
                        revisions.c.findings.contains('"error"'))  # a cheap filter; the gate rule decides below
-            ).scalars().all()
-            waiting = set()
-            for draft_id in candidates:
-                row = draft_row(connection, draft_id)
-                gating = revision_gating(connection, revision_row(connection, row.id, row.current_revision))
-                helpers = contributors(connection, row)
+            ).all()
+            if not candidates:
+                return []
+            ids = [candidate.id for candidate in candidates]
+            # Three queries for every candidate together: the waivers standing, and what this reviewer edited.
+            waivers = standing_waivers(connection, ids)
+            edited = set(connection.execute(
+                select(revisions.c.draft_id).where(revisions.c.draft_id.in_(ids), revisions.c.editor_id == reviewer.id)
+            ).scalars())
+            waiting = []
+            for candidate in candidates:
+                helpers = {candidate.author_id} | ({reviewer.id} if candidate.id in edited or
+                                                   generator_of(candidate.generated_by) == reviewer.name else set())
+                gating = gating_findings(json.loads(candidate.findings), waivers.get(candidate.id, {}))
                 if any(f.blocks and may_waive(reviewer, f.dimension, helpers) for f in gating):
-                    waiting.add(draft_id)
-        return [summary for summary in self.list_drafts() if summary.id in waiting]
+                    waiting.append(candidate.id)
+        return self.list_drafts(ids=waiting) if waiting else []
 
     # ------------------------------------------------------------------ revisions
 

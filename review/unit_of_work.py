@@ -17,9 +17,7 @@ from sqlalchemy import Connection, Row, update
 
 from review.actors import ActorRef, actor_name, load_actor
 from review.audit import AuditTrail
-from review.draft_rows import (
-    check_revision, contributors, current_sign_offs, draft_row, revision_gating, revision_row, standing_sign_offs,
-)
+from review.draft_rows import check_revision, contributors, draft_row, revision_gating, revision_row, sign_offs_with_signers
 from review.errors import RevisionRequired
 from review.findings import check_findings_gate
 from review.policy import (
@@ -30,6 +28,7 @@ from review.views import GatingFindingView
 from review.tables import drafts
 
 T = TypeVar("T")
+R = TypeVar("R")
 
 
 @dataclass
@@ -47,6 +46,10 @@ class DraftStep:
     trail: AuditTrail
     # Work that turns out to change nothing (the same edit sent twice) clears this: the state stays.
     changes_state: bool = field(default=True)
+    # Read once per step: the gate, the work and the audit rows all look at the same rows.
+    _revision: Row | None = field(default=None, init=False, repr=False)
+    _gating: list[GatingFindingView] | None = field(default=None, init=False, repr=False)
+    _contributors: set[int] | None = field(default=None, init=False, repr=False)
 
     @property
     def target(self) -> DraftState:
@@ -59,16 +62,22 @@ class DraftStep:
                 if (reason := lapse_reason(sign_off)) is not None}
 
     def current_revision(self) -> Row:
-        """The row of the draft's current revision."""
-        return revision_row(self.connection, self.draft.id, self.draft.current_revision)
+        """The row of the draft's current revision (as it was when the step began)."""
+        if self._revision is None:
+            self._revision = revision_row(self.connection, self.draft.id, self.draft.current_revision)
+        return self._revision
 
     def gating_findings(self) -> list[GatingFindingView]:
         """The current revision's error findings with their waivers."""
-        return revision_gating(self.connection, self.current_revision())
+        if self._gating is None:
+            self._gating = revision_gating(self.connection, self.current_revision())
+        return self._gating
 
     def contributors(self) -> set[int]:
         """Users who authored, generated or edited any revision (they may not sign it off)."""
-        return contributors(self.connection, self.draft)
+        if self._contributors is None:
+            self._contributors = contributors(self.connection, self.draft)
+        return set(self._contributors)
 
     def audit(self, action: str | None = None, **fields) -> int:
         """Append this step (or a related event) to the audit log, as the acting user."""
@@ -87,24 +96,28 @@ class DraftChanges:
         self.clock = clock
 
     def run(self, actor: ActorRef, draft_id: int, action: Action, expected_revision: int | None,
-            work: Callable[[DraftStep], T], *, repeat: Callable[[DraftStep], bool] | None = None) -> T | None:
-        """Run `work` as `action` on the draft; `repeat` spots an action already done, which changes nothing."""
+            work: Callable[[DraftStep], T], *, repeat: Callable[[DraftStep], bool] | None = None,
+            then: Callable[[Connection], R] | None = None) -> T | R | None:
+        """Run `work` as `action` on the draft; `repeat` spots an action already done, which changes nothing.
+
+        `then` reads the outcome inside the same transaction, once the state is stored (and also after a
+        repeat): its result is returned instead of the work's, without a second transaction.
+        """
         if expected_revision is None and action in REVISION_BOUND:
             raise RevisionRequired(
                 f"{action.value.replace('_', ' ')} on draft {draft_id} must name the revision you read "
                 f"(`workbench review show {draft_id}` prints it); nothing was changed"
             )
 
-        def transaction(connection: Connection) -> T | None:
+        def transaction(connection: Connection) -> T | R | None:
             row = draft_row(connection, draft_id, lock=True)
             acting = load_actor(connection, actor)
             check_revision(connection, row, expected_revision)
-            signed = current_sign_offs(connection, row.id, row.current_revision)
-            standing = standing_sign_offs(connection, signed)
+            signed, standing = sign_offs_with_signers(connection, row.id, row.current_revision)
             state = effective_state(DraftState(row.state), standing)
             step = DraftStep(connection, row, acting, action, state, signed, standing, self.clock(), self.trail)
             if repeat is not None and repeat(step):
-                return None
+                return then(connection) if then is not None else None
             authorize(acting, action, state, row.id)
             if action in GATED_BY_FINDINGS:
                 check_findings_gate(action, step.gating_findings(), draft_id=row.id, revision=row.current_revision)
@@ -112,7 +125,7 @@ class DraftChanges:
             target = TRANSITIONS[action].target
             if target is not None and step.changes_state:
                 connection.execute(update(drafts).where(drafts.c.id == row.id).values(state=target.value, updated_at=step.now))
-            return result
+            return then(connection) if then is not None else result
 
         return self.trail.run_write(transaction, actor=actor_name(actor), action=action.value,
                                     draft_id=draft_id, revision=expected_revision)

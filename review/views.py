@@ -123,6 +123,14 @@ class DraftSummary(_View):
     published_path: str | None = None
     lapsed_dimensions: list[Dimension] = field(default_factory=list)  # signed, but the signer may no longer give it
 
+    @classmethod
+    def of_values(cls, values: dict[str, Any]) -> "DraftSummary":
+        """A summary from every field's value, without the generated __init__ (a list builds thousands of them)."""
+        summary = cls.__new__(cls)
+        # Frozen blocks attribute assignment, not the instance dict; the query supplies every field, already typed.
+        summary.__dict__.update(values)
+        return summary
+
 
 @dataclass(frozen=True)
 class DraftView(_View):
@@ -160,3 +168,19 @@ class DraftView(_View):
     def blocking_findings(self) -> list[GatingFindingView]:
         """The error findings no reviewer has waived: while any is left, no submit, sign-off or publish."""
         return [finding for finding in self.gating_findings if finding.blocks]
+
+
+@dataclass(frozen=True)
+class DraftCursor:
+    """Where a page of a list ends: lists run newest first by (updated_at, id), so the next page starts after this."""
+
+    updated_at: datetime
+    id: int
+
+
+@dataclass(frozen=True)
+class DraftPage:
+    """One page of a list, and the cursor of the next page (None on the last one)."""
+
+    drafts: list[DraftSummary]
+    next_cursor: DraftCursor | None

@@ -128,3 +128,26 @@ def test_an_accuracy_reviewer_waives_an_error_finding_with_a_reason(people, app_
     cam = open_page("cam", "review_queue")
     cam.radio(key="wb_queue_view").set_value("waivers").run()
     assert "No error finding is waiting for your waiver." in texts(cam)
+
+
+def test_the_lead_pages_through_a_long_list_newest_first(app_services, people):
+    from tests.support.drafts import sample_content
+    from workbench.library.draft_file import render_draft_file
+
+    made = []
+    for number in range(53):
+        content = sample_content(f"Module {number:02d}")
+        draft = app_services.lifecycle.create_draft(
+            "ann", title=f"Module {number:02d}", content=content, markdown=render_draft_file(DraftContent.model_validate(content)),
+            findings=[], skill_ids=["fb-giving"])
+        made.append(app_services.lifecycle.submit("ann", draft.id, draft.revision).id)
+    at = open_page("lee", "review_queue")
+    assert not at.exception, at.exception
+    first = list(at.dataframe[0].value["id"])
+    assert first == list(reversed(made))[:50] and "Page 1, 50 drafts, newest first" in texts(at)
+    at.button(key="wb_queue_page_older").click().run()
+    assert not at.exception, at.exception
+    assert list(at.dataframe[0].value["id"]) == list(reversed(made))[50:] and "Page 2, 3 drafts, newest first" in texts(at)
+    assert at.button(key="wb_queue_page_older").disabled
+    at.button(key="wb_queue_page_newer").click().run()
+    assert list(at.dataframe[0].value["id"]) == first

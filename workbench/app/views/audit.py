@@ -11,6 +11,7 @@ from workbench.app import session
 from review.policy import Action, DraftState, Role
 from workbench.app.audit_view import ai_share, provenance_fields, throughput, time_in_review
 from workbench.app.draft_panel import run_action, show_flash
+from workbench.app.paging import paged_drafts
 from workbench.app.services import get_services
 from workbench.app.ui import errors_shown, plain, show_fields
 
@@ -18,6 +19,8 @@ user = session.require("audit")
 services = get_services()
 queries, accounts, trail = services.review_queries, services.accounts, services.audit_trail
 ROLE_NAMES = [role.value for role in Role]
+# Each approved or published draft is shown with its controls and provenance: a short page keeps that quick.
+APPROVED_PAGE_SIZE = 20
 st.title("Audit", anchor=False)
 show_flash()
 
@@ -76,7 +79,8 @@ with overview:
 with publishing:
     st.header("Approved drafts", anchor=False)
     with errors_shown():
-        approved = queries.list_drafts(state=DraftState.APPROVED)
+        approved = paged_drafts("wb_approved_page", lambda after, limit: queries.page_drafts(
+            state=DraftState.APPROVED, after=after, limit=limit), page_size=APPROVED_PAGE_SIZE)
         if not approved:
             st.caption("No approved draft is waiting.")
         for draft in approved:
@@ -114,7 +118,8 @@ with publishing:
 
     st.header("Published modules and their provenance", anchor=False)
     with errors_shown():
-        published = queries.list_drafts(state=DraftState.PUBLISHED)
+        published = paged_drafts("wb_published_page", lambda after, limit: queries.page_drafts(
+            state=DraftState.PUBLISHED, after=after, limit=limit), page_size=APPROVED_PAGE_SIZE)
         if not published:
             st.caption("Nothing has been published yet.")
         for summary in published:

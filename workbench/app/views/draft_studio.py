@@ -9,6 +9,7 @@ from pydantic import ValidationError
 from review.policy import Action, DraftState, Role
 from workbench.app import session
 from workbench.app.draft_panel import finding_rows, run_action, show_flash, show_gating_findings, show_sources
+from workbench.app.paging import paged_drafts
 from workbench.app.policy_gate import require_policy_accepted
 from workbench.app.services import get_services
 from workbench.app.studio import BRIEF_KEY, OPEN_DRAFT_KEY, StreamView, progress_writer, remember_seen, seen_revision
@@ -117,7 +118,9 @@ def _regenerate_control(kind: str, label: str, part_id: str, regenerate) -> None
 with drafts_tab:
     with errors_shown():
         hidden = {DraftState.ARCHIVED, DraftState.REJECTED}
-        mine = [d for d in queries.list_drafts() if (d.author == user.name or user.has(Role.LEAD)) and d.state not in hidden]
+        authors = None if user.has(Role.LEAD) else [user.name]
+        mine = paged_drafts("wb_studio_page", lambda after, limit: queries.page_drafts(
+            authors=authors, exclude_states=hidden, after=after, limit=limit))
         if not mine:
             st.info("No drafts yet: write a brief under “New draft”, or pick a gap on the Gaps page.")
             st.stop()

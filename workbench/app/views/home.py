@@ -20,7 +20,7 @@ with errors_shown():
         st.metric("Drafts waiting for your sign-off", len(waiting))
         st.page_link("views/review_queue.py", label="Open my review queue", icon=":material/fact_check:")
     if user.has(Role.AUTHOR, Role.LEAD):
-        to_fix = [d for d in queries.list_drafts() if d.author == user.name and d.state in WAITING_FOR_AUTHOR]
+        to_fix = [d for d in queries.list_drafts(authors=[user.name]) if d.state in WAITING_FOR_AUTHOR]
         st.metric("My drafts being written or sent back for changes", len(to_fix))
         for draft in to_fix[:10]:
             st.text(f"#{draft.id} {draft.title} — {draft.state.value}, revision {draft.revision}")

@@ -10,6 +10,7 @@ from workbench.app.draft_panel import (
     show_lapsed_sign_offs, sign_off_rows,
 )
 from workbench.app.exports_panel import export_buttons_for_draft
+from workbench.app.paging import paged_drafts
 from workbench.app.services import get_services
 from workbench.app.ui import errors_shown
 
@@ -33,13 +34,16 @@ view = st.radio(
 drafts = []
 with errors_shown():
     if view == "mine":
-        drafts = queries.list_drafts(queue_for=user.name)
+        drafts = paged_drafts("wb_queue_page", lambda after, limit: queries.page_drafts(queue_for=user.name, after=after, limit=limit),
+                              scope=view)
     elif view == "waivers":
         drafts = queries.awaiting_waiver(user.name)
     else:
         state = st.selectbox("State", [s.value for s in DraftState] + [ANY_STATE], key="wb_queue_state",
                              index=[s for s in DraftState].index(DraftState.IN_REVIEW))
-        drafts = queries.list_drafts(state=None if state == ANY_STATE else state)
+        wanted = None if state == ANY_STATE else state
+        drafts = paged_drafts("wb_queue_page", lambda after, limit: queries.page_drafts(state=wanted, after=after, limit=limit),
+                              scope=(view, wanted))
 
 if not drafts:
     st.info({"mine": "Nothing waiting for you.", "waivers": "No error finding is waiting for your waiver."}.get(view, "No drafts in this state."))
