@@ -183,10 +183,13 @@ def export_csv(connection: Connection, stream: IO[str]) -> int:
 class AuditTrail:
     """Everything that changes the workbench leaves a row here; denials too, in their own transaction."""
 
-    def __init__(self, database: Database, clock: Callable[[], datetime], checkpoint: CheckpointFile | None = None) -> None:
+    def __init__(self, database: Database, clock: Callable[[], datetime], checkpoint: CheckpointFile | None = None,
+                 recorded_head: Callable[[], Checkpoint | None] | None = None) -> None:
         self.database = database
         self.clock = clock
         self.checkpoint = checkpoint
+        # A second anchor kept elsewhere (the last Audit-Head a git library's commits carry), or None.
+        self.recorded_head = recorded_head
 
     def record(self, connection: Connection, actor: str, action: str, draft: Row | None = None, *,
                draft_id: int | None = None, revision: int | None = None, content_hash: str | None = None,
@@ -223,19 +226,28 @@ class AuditTrail:
 
     def verify(self) -> AuditVerification:
         """Recompute the hash chain and compare it with the checkpoint; a chain that verifies becomes the new checkpoint."""
+        elsewhere = self.recorded_head() if self.recorded_head is not None else None
         if self.checkpoint is None:
             with self.database.read() as connection:
-                return verify(connection)
+                return self._also_reaches(connection, verify(connection), elsewhere)
         with self.checkpoint.locked():
             try:
                 previous = self.checkpoint.read()
             except CheckpointUnreadable as error:
                 return AuditVerification(False, 0, "", None, f"{error}; the log cannot be compared with it")
             with self.database.read() as connection:
-                result = verify(connection, previous)
+                result = self._also_reaches(connection, verify(connection, previous), elsewhere)
             if result.ok and result.rows_checked > (previous.seq if previous else -1):
                 self.checkpoint.write(Checkpoint(result.rows_checked, result.head_hash, self._stamp()))
         return result
+
+    @staticmethod
+    def _also_reaches(connection: Connection, result: AuditVerification, elsewhere: Checkpoint | None) -> AuditVerification:
+        """A chain that verifies must also reach the head recorded elsewhere, with the same hash."""
+        if not result.ok or elsewhere is None:
+            return result
+        compared = _compare_with_checkpoint(connection, result, elsewhere)
+        return compared if not compared.ok else replace(compared, checkpoint_seq=max(result.checkpoint_seq or 0, elsewhere.seq))
 
     def anchor(self) -> None:
         """Write the committed head to the checkpoint (after a publish), if the chain still holds the last one.

@@ -102,11 +102,16 @@ class Services:
 
     @cached_property
     def audit_trail(self):
-        """The hash-chained audit log, anchored by a checkpoint file in the data dir."""
+        """The hash-chained audit log, anchored by a checkpoint file in the data dir (and a git library's commits)."""
         from review.audit import AuditTrail
         from review.checkpoint import CheckpointFile
 
-        return AuditTrail(self.database, self.clock, CheckpointFile(self.settings.audit_checkpoint_file))
+        recorded_head = None
+        if self.library_git is not None:
+            from workbench.publishing.git_publishing import recorded_audit_head
+
+            recorded_head = lambda: recorded_audit_head(self.library_git)  # noqa: E731 - the library's commits anchor it too
+        return AuditTrail(self.database, self.clock, CheckpointFile(self.settings.audit_checkpoint_file), recorded_head)
 
     @cached_property
     def password_hasher(self):

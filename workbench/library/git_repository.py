@@ -250,6 +250,16 @@ class GitRepository:
                          "--", relative_path)
         return [HistoryEntry(*record.strip("\n").split(FIELD, 4)) for record in done.stdout.split(RECORD) if record.strip()]
 
+    def last_trailer(self, key: str) -> tuple[str, str, str] | None:
+        """(commit, author date, value) of the newest commit in the clone carrying the trailer `key`."""
+        if not (self.worktree / ".git").exists() or self.head() is None:
+            return None
+        done = self._git("log", "-1", f"--grep=^{re.escape(key)}: ", f"--format=%H{FIELD}%aI{FIELD}%(trailers:key={key},valueonly)")
+        if not done.stdout.strip():
+            return None
+        commit, date, value = done.stdout.strip().split(FIELD, 2)
+        return commit, date, value.strip().splitlines()[-1] if value.strip() else ""
+
     def trailers(self, commit: str) -> list[tuple[str, str]]:
         """A commit's trailers as (key, value) pairs, as git parses them."""
         done = self._git("log", "-1", "--format=%(trailers:only,unfold)", commit)

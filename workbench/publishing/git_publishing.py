@@ -12,7 +12,9 @@ import re
 from datetime import datetime, timezone
 from typing import Callable
 
+from review.checkpoint import Checkpoint
 from review.publications import PublicationSeal
+from workbench.errors import WorkbenchError
 from workbench.library.git_repository import GitIdentity, GitRepository, HistoryEntry
 from workbench.publishing.render import typed_draft
 
@@ -34,6 +36,21 @@ def identities(display_name_of: Callable[[str], str | None], email_domain: str) 
         local = re.sub(r"[^A-Za-z0-9._+-]+", "-", user).strip("-.") or "workbench"
         return GitIdentity(name.replace("<", "").replace(">", ""), f"{local}@{email_domain}")
     return identity_of
+
+
+def recorded_audit_head(repository: GitRepository) -> Checkpoint | None:
+    """The audit head the newest publish or unpublish commit of the library carries (None if none does)."""
+    try:
+        found = repository.last_trailer("Audit-Head")
+    except WorkbenchError:
+        return None  # the clone cannot be read: the checkpoint file still anchors the chain
+    if found is None:
+        return None
+    commit, date, value = found
+    seq, _, row_hash = value.partition(" ")
+    if not seq.isdigit() or len(row_hash.strip()) != 64:
+        return None
+    return Checkpoint(int(seq), row_hash.strip(), f"{date} in library commit {commit[:12]}")
 
 
 class GitPublishing:

@@ -287,3 +287,26 @@ def test_unpublishing_a_module_edited_in_the_remote_leaves_it_and_warns(team, tm
     assert remote_log(remote, "-1", "--format=%H").strip() == theirs, "nothing was reverted"
     assert remote_file(remote, PATH) == edited == (clone_dir / PATH).read_text(encoding="utf-8")
     assert team.queries.get_draft(draft.id).state.value == "archived"
+
+
+def test_audit_verify_also_compares_the_chain_with_the_head_in_the_librarys_commits(team, database, tmp_path, remote, clone_dir):
+    """The data dir's checkpoint file is gone and the newest rows deleted with the head reset: the
+    Audit-Head of the last publish commit still exposes the cut."""
+    from review.audit import AuditTrail
+    from tests.integration.review.test_audit_log import _truncate
+    from workbench.publishing.git_publishing import recorded_audit_head
+
+    publisher = _publisher(team, tmp_path, remote, clone_dir)
+    draft = team.approved()
+    publisher.publish("lena", draft.id, draft.revision)
+    published_row = team.trail.rows(draft_id=draft.id, action="publish")[-1]
+    trail = AuditTrail(database, team.trail.clock, None, lambda: recorded_audit_head(publisher.git.repository))
+
+    intact = trail.verify()
+    assert intact.ok and intact.checkpoint_seq == published_row["seq"]
+
+    _truncate(database, keep=published_row["seq"] - 2)
+    assert team.trail.verify().ok, "without an anchor the shortened chain verifies on its own"
+    cut = trail.verify()
+    assert not cut.ok
+    assert f"recorded row {published_row['seq']}" in cut.problem and "in library commit" in cut.problem
