@@ -6,15 +6,15 @@ imported once, then renamed, so the replies are readable from every replica.
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import insert, select
 
 from review.db import Database
+from workbench.data_dir_import import DataDirImport
 from workbench.drafting.tables import failed_generations
 from workbench.drafting.errors import FailedGenerationNotFound
 
@@ -36,8 +36,8 @@ class FailedGenerations:
     def __init__(self, database: Database, clock: Callable[[], datetime] | None = None, legacy_folder: Path | None = None) -> None:
         self.database = database
         self.clock = clock or (lambda: datetime.now(timezone.utc))
-        self.legacy_folder = Path(legacy_folder) if legacy_folder is not None else None
-        self._import_lock = threading.Lock()
+        self._legacy = DataDirImport(database, legacy_folder, failed_generations, ("at", "label"),
+                                     lambda folder: [_legacy_row(path) for path in sorted(folder.glob("*.txt"))])
 
     def save(self, label: str, raw_output: str, message: str) -> int:
         """Keep the reply with its error; returns its number."""
@@ -57,23 +57,7 @@ class FailedGenerations:
 
     def _import_legacy(self) -> None:
         """Copy the data dir's reply files into the database once, then rename the folder."""
-        folder = self.legacy_folder
-        if folder is None or not folder.is_dir():
-            return
-        with self._import_lock:
-            if not folder.is_dir():
-                return
-            rows = [_legacy_row(path) for path in sorted(folder.glob("*.txt"))]
-
-            def work(connection: Connection) -> None:
-                # A copy interrupted before the rename is run again: replies already copied are skipped.
-                seen = {(row.at, row.label) for row in connection.execute(select(failed_generations.c.at, failed_generations.c.label))}
-                fresh = [row for row in rows if (row["at"], row["label"]) not in seen]
-                if fresh:
-                    connection.execute(insert(failed_generations), fresh)
-
-            self.database.run_write(work)
-            folder.replace(folder.with_name(folder.name + ".imported"))
+        self._legacy.run()
 
 
 def _legacy_row(path: Path) -> dict:

@@ -7,7 +7,6 @@ that still holds the JSON-lines file of earlier versions is imported once, then 
 from __future__ import annotations
 
 import json
-import threading
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
@@ -15,6 +14,7 @@ from typing import Callable
 from sqlalchemy import Connection, insert, select
 
 from review.db import Database
+from workbench.data_dir_import import DataDirImport
 from workbench.gaps.report import GapReport
 from workbench.gaps.tables import coverage_history
 
@@ -40,8 +40,7 @@ class CoverageHistory:
     def __init__(self, database: Database, clock: Callable[[], datetime] | None = None, legacy_file: Path | None = None) -> None:
         self.database = database
         self.clock = clock or (lambda: datetime.now(timezone.utc))
-        self.legacy_file = Path(legacy_file) if legacy_file is not None else None
-        self._import_lock = threading.Lock()
+        self._legacy = DataDirImport(database, legacy_file, coverage_history, ("framework", "at"), _legacy_points)
 
     def record(self, report: GapReport, framework: str) -> bool:
         """Add the report's summary unless it equals the last one recorded for this framework; True if added."""
@@ -69,22 +68,11 @@ class CoverageHistory:
 
     def _import_legacy(self) -> None:
         """Copy the data dir's JSON-lines history into the database once (unreadable lines skipped)."""
-        if self.legacy_file is None or not self.legacy_file.is_file():
-            return
-        with self._import_lock:
-            if not self.legacy_file.is_file():
-                return
-            points = [point for point in map(_legacy_point, self.legacy_file.read_text(encoding="utf-8").splitlines()) if point]
+        self._legacy.run()
 
-            def work(connection: Connection) -> None:
-                # A copy interrupted before the rename is run again: points already copied are skipped.
-                seen = {(row.framework, row.at) for row in connection.execute(select(coverage_history.c.framework, coverage_history.c.at))}
-                fresh = [point for point in points if (point["framework"], point["at"]) not in seen]
-                if fresh:
-                    connection.execute(insert(coverage_history), fresh)
 
-            self.database.run_write(work)
-            self.legacy_file.replace(self.legacy_file.with_name(self.legacy_file.name + ".imported"))
+def _legacy_points(path: Path) -> list[dict]:
+    return [point for point in map(_legacy_point, path.read_text(encoding="utf-8").splitlines()) if point]
 
 
 def _legacy_point(line: str) -> dict | None:
