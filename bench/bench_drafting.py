@@ -50,7 +50,7 @@ class RecordingBackend:
     def __getattr__(self, name):
         return getattr(self.backend, name)
 
-    def complete(self, messages, *, schema, max_tokens, temperature, on_token, cancel):
+    def complete(self, messages, *, schema, max_tokens, temperature, on_token, cancel, on_wait=None):
         """Delegate from an empty cache (as the raw side starts), remembering the request and the reply."""
         self.backend.model().llama.reset()
         reply = self.backend.complete(messages, schema=schema, max_tokens=max_tokens, temperature=temperature, on_token=on_token, cancel=cancel)

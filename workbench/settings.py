@@ -69,6 +69,9 @@ class Settings(BaseSettings):
     # llama.cpp's GBNF grammar (also the fallback for a schema or vocabulary llguidance cannot handle)
     llm_constraint: Literal["llguidance", "grammar"] = "llguidance"
     llm_threads: int | None = None
+    # Where the embedded model runs: "process" (a worker process the caller starts and supervises, so a
+    # web server stays small and survives a crash in generation) or "inline" (in the calling process)
+    llm_worker: Literal["process", "inline"] = "process"
     llm_seed: int | None = None  # sampling seed sent to OpenAI-compatible endpoints (reproducible replies)
     # The schema sent to OpenAI-compatible endpoints: "wire" (the strict subset every provider accepts)
     # or "full" (as declared, limits included, for grammar servers serving small models)

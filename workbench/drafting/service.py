@@ -10,9 +10,9 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any, Callable
 
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
 from review.actors import ActorRef
 from review.errors import BlockedByFindings
@@ -26,20 +26,14 @@ from workbench.drafting import assemble
 from workbench.drafting.brief import brief_from_framework, load_brief_file
 from workbench.drafting.checking import DraftChecker, as_hit
 from workbench.drafting.critique import critique_draft
-from workbench.drafting.errors import DraftContentInvalid, DraftGenerationFailed, DraftPartNotFound
+from workbench.drafting.errors import DraftContentInvalid, DraftGenerationFailed
 from workbench.drafting.failures import FailedGenerations
 from workbench.drafting.grounding import Grounding, format_passages, format_prerequisites, retrieve, scan_passages
 from workbench.drafting.library_reader import LibraryReader
-from workbench.drafting.prompt_text import (
-    describe_brief,
-    describe_item,
-    describe_objectives,
-    describe_outline,
-    module_size_text,
-    question_count,
-)
+from workbench.drafting.prompt_text import describe_brief, describe_objectives, module_size_text, question_count
 from workbench.drafting.provenance import generated_by, record_regeneration
-from workbench.drafting.schemas import CAPABLE_SIZE, DEMO_SIZE, DraftSize, assessment_schema, item_schema, module_schema, section_schema
+from workbench.drafting.regeneration import RegenerationPart, item_part, section_part
+from workbench.drafting.schemas import CAPABLE_SIZE, DEMO_SIZE, DraftSize, assessment_schema, module_schema
 from workbench.errors import AIUseSwitchedOff, GovernanceError, LLMOutputInvalid
 from workbench.governance.routes import Use
 from workbench.governance.service import Governance, PassageFilter, Route
@@ -88,6 +82,14 @@ class DraftResult:
 
 def _noop(_: str) -> None:
     return None
+
+
+def _place_reporter(progress: Progress) -> Callable[[int], None]:
+    """Turns a place in the local model's line into a progress line (nothing once it is this request's turn)."""
+    def report(ahead: int) -> None:
+        if ahead:
+            progress(f"waiting for the model: {ahead} generation{'s' if ahead > 1 else ''} ahead of this one")
+    return report
 
 
 class DraftingService:
@@ -243,6 +245,7 @@ class DraftingService:
             size.module_max_tokens,
             on_token,
             cancel,
+            progress,
         )
         timings["module_generation"] = time.perf_counter() - mark
         module = assemble.module_from_reply(module_result.value, brief, grounding.prerequisites)
@@ -259,6 +262,7 @@ class DraftingService:
             size.assessment_max_tokens,
             on_token,
             cancel,
+            progress,
         )
         timings["assessment_generation"] = time.perf_counter() - mark
         assessment = assemble.assessment_from_reply(assessment_result.value, module)
@@ -278,11 +282,13 @@ class DraftingService:
         )
         return DraftContent(module=module, assessment=assessment, provenance=provenance)
 
-    def _generate(self, llm: LLMClient, prompt_name: str, variables: dict[str, Any], schema: type, max_tokens: int, on_token, cancel):
+    def _generate(self, llm: LLMClient, prompt_name: str, variables: dict[str, Any], schema: type, max_tokens: int, on_token, cancel,
+                  progress: Progress = _noop):
         """One structured call; a reply that stays invalid is kept (numbered) and named in the error."""
         prompt = self._prompt(prompt_name)
         try:
-            return llm.structured(prompt, variables, schema, max_tokens=max_tokens, on_token=on_token, cancel=cancel)
+            return llm.structured(prompt, variables, schema, max_tokens=max_tokens, on_token=on_token, cancel=cancel,
+                                  on_wait=_place_reporter(progress))
         except LLMOutputInvalid as error:
             number = self.failures.save(prompt.label, error.raw_output or "", str(error))
             raise DraftGenerationFailed(
@@ -352,47 +358,17 @@ class DraftingService:
                            on_token: TokenCallback | None = None, cancel: threading.Event | None = None,
                            submit: bool = False) -> DraftResult:
         """Regenerate one section (same id), keeping every other part of the draft; a new revision."""
-        part = lambda content: self._section_part(content, draft_id, section_id)  # noqa: E731
+        part = lambda content: section_part(content, draft_id, section_id, self.size)  # noqa: E731
         return self._regenerate(actor, draft_id, expected_revision, part, note, on_token, cancel, submit)
 
     def regenerate_item(self, actor: ActorRef, draft_id: int, item_id: str, expected_revision: int, *, note: str = "",
                         on_token: TokenCallback | None = None, cancel: threading.Event | None = None,
                         submit: bool = False) -> DraftResult:
         """Regenerate one assessment item (same id and objective), keeping the rest; a new revision."""
-        part = lambda content: self._item_part(content, draft_id, item_id)  # noqa: E731
+        part = lambda content: item_part(content, draft_id, item_id, self.size)  # noqa: E731
         return self._regenerate(actor, draft_id, expected_revision, part, note, on_token, cancel, submit)
 
-    def _section_part(self, content: DraftContent, draft_id: int, section_id: str) -> "_Part":
-        """What to ask the model for one section, and where its reply goes."""
-        sections = content.module.sections
-        index = _position([s.id for s in sections], section_id, f"draft {draft_id} has no section")
-        old, brief = sections[index], content.provenance.brief
-        return _Part(
-            label=f"section {section_id}", prompt="regenerate_section", topic=f"{old.heading}: {brief.topic}",
-            variables={"brief": describe_brief(brief), "outline": describe_outline(content),
-                       "section": f"Heading: {old.heading}\nBody: {old.body}"},
-            schema=lambda chunk_ids: section_schema(self.size, chunk_ids), max_tokens=self.size.section_max_tokens,
-            apply=lambda reply: sections.__setitem__(index, assemble.section_from_reply(reply, section_id)),
-        )
-
-    def _item_part(self, content: DraftContent, draft_id: int, item_id: str) -> "_Part":
-        """What to ask the model for one item (same objective), and where its reply goes."""
-        items = content.assessment.items
-        index = _position([i.id for i in items], item_id, f"draft {draft_id} has no item")
-        old, brief = items[index], content.provenance.brief
-        objective = next((o for o in content.module.objectives if o.id == old.objective_id), None)
-        objective_ids = (objective.id,) if objective else tuple(o.id for o in content.module.objectives)
-        return _Part(
-            label=f"item {item_id}", prompt="regenerate_item",
-            topic=f"{objective.text}: {brief.topic}" if objective else brief.topic,
-            variables={"brief": describe_brief(brief), "item": describe_item(old),
-                       "objective": f"{objective.id} ({objective.bloom_level.value}): {objective.text}" if objective
-                       else describe_objectives(content.module)},
-            schema=lambda chunk_ids: item_schema(self.size, chunk_ids, objective_ids), max_tokens=self.size.item_max_tokens,
-            apply=lambda reply: items.__setitem__(index, assemble.item_from_reply(reply, item_id)),
-        )
-
-    def _regenerate(self, actor: ActorRef, draft_id: int, expected_revision: int, part_of: Callable[[DraftContent], "_Part"],
+    def _regenerate(self, actor: ActorRef, draft_id: int, expected_revision: int, part_of: Callable[[DraftContent], RegenerationPart],
                     note: str, on_token, cancel, submit: bool) -> DraftResult:
         """Retrieve passages for one part, ask the model for it, put it in place, note the call, store a new revision."""
         content = _content_of(self.queries.get_draft(draft_id))
@@ -445,29 +421,9 @@ class DraftingService:
 # ---------------------------------------------------------------------- helpers
 
 
-@dataclass(frozen=True)
-class _Part:
-    """One part of a draft to regenerate: its prompt, what to retrieve for, the variables and the schema."""
-
-    label: str  # "section s2", "item q3"
-    prompt: str
-    topic: str
-    variables: dict[str, str]
-    schema: Callable[[tuple[str, ...]], type]
-    max_tokens: int
-    apply: Callable[[BaseModel], None]  # puts the model's reply in place of the old part
-
-
 def _withhold(passages: PassageFilter):
     """The grounding's question to governance: may this hit go to the endpoint (None) or why not."""
     return lambda hit: passages.withheld(hit.chunk_id, hit.module_id, hit.path)
-
-
-def _position(ids: Sequence[str], wanted: str, missing: str) -> int:
-    """Where `wanted` stands among the ids; DraftPartNotFound lists the ids there are."""
-    if wanted in ids:
-        return list(ids).index(wanted)
-    raise DraftPartNotFound(f"{missing} '{wanted}' (there are: {', '.join(ids)})")
 
 
 def _content_of(view: DraftView) -> DraftContent:

@@ -31,6 +31,8 @@ from workbench.llm.wire_schema import to_wire, wire_schema
 
 T = TypeVar("T", bound=BaseModel)
 TokenCallback = Callable[[str], None]
+WaitCallback = Callable[[int], None]
+"""Hears how many requests are ahead of this one at a local model, each time it changes (0: running)."""
 logger = logging.getLogger(__name__)
 
 DEFAULT_MAX_TOKENS = 1024
@@ -78,8 +80,9 @@ class ChatBackend(Protocol):
         temperature: float,
         on_token: TokenCallback | None,
         cancel: threading.Event | None,
+        on_wait: WaitCallback | None = None,
     ) -> RawReply:
-        """One request to the model."""
+        """One request to the model (`on_wait` hears the request's place in a local model's line)."""
 
     def secrets(self) -> list[str]:
         """Strings that must never appear in a message or a log (API keys)."""
@@ -169,6 +172,7 @@ class LLMClient:
         max_tokens: int | None = None,
         on_token: TokenCallback | None = None,
         cancel: threading.Event | None = None,
+        on_wait: WaitCallback | None = None,
     ) -> StructuredResult[T]:
         """A reply validated into `schema`, retrying with the error fed back; else a named error."""
         messages = prompt.render(variables)
@@ -180,7 +184,7 @@ class LLMClient:
         attempts = 1 + self.max_retries
         for attempt in range(1, attempts + 1):
             reply, parameters, latency_ms = self._call(
-                prompt, messages, spec, limit, temperature, on_token, cancel, attempt, schema.__name__
+                prompt, messages, spec, limit, temperature, on_token, cancel, attempt, schema.__name__, on_wait
             )
             prompt_tokens += reply.prompt_tokens
             completion_tokens += reply.completion_tokens
@@ -225,6 +229,7 @@ class LLMClient:
         max_tokens: int | None = None,
         on_token: TokenCallback | None = None,
         cancel: threading.Event | None = None,
+        on_wait: WaitCallback | None = None,
     ) -> TextResult:
         """Free text for a prompt; truncated, refused or empty replies are named errors."""
         messages = prompt.render(variables)
@@ -232,7 +237,7 @@ class LLMClient:
         temperature = self._temperature(prompt)
         started = time.perf_counter()
         reply, parameters, latency_ms = self._call(
-            prompt, messages, None, limit, temperature, on_token, cancel, 1, None
+            prompt, messages, None, limit, temperature, on_token, cancel, 1, None, on_wait
         )
         try:
             check_finished(reply)
@@ -290,6 +295,7 @@ class LLMClient:
         cancel: threading.Event | None,
         attempt: int,
         schema_name: str | None,
+        on_wait: WaitCallback | None = None,
     ) -> tuple[RawReply, dict[str, Any], int]:
         """One request; failures are recorded, redacted and raised as named errors."""
         parameters: dict[str, Any] = {
@@ -313,6 +319,7 @@ class LLMClient:
                 temperature=temperature,
                 on_token=on_token,
                 cancel=cancel,
+                on_wait=on_wait,
             )
         except LLMError as error:
             message = self._redact(f"{prompt.label}: {error}")

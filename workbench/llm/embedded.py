@@ -206,6 +206,7 @@ class EmbeddedBackend:
         temperature: float,
         on_token: Callable[[str], None] | None,
         cancel: threading.Event | None,
+        on_wait: Callable[[int], None] | None = None,
     ) -> RawReply:
         """Stream one completion, checking for cancellation between tokens."""
         loaded = self.model()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Callable
 
 from workbench.errors import ConfigurationError
 from workbench.llm.client import LLMClient
@@ -48,8 +49,10 @@ def build_llm(settings: Settings, generation_log: GenerationLogSink | None = Non
 
 
 def build_embedded_backend(settings: Settings):
-    """The llama.cpp backend: the packaged Gemma 3 270M, or a GGUF named by WORKBENCH_LLM_MODEL."""
-    from workbench.llm.embedded import EmbeddedBackend
+    """The llama.cpp backend: the packaged Gemma 3 270M, or a GGUF named by WORKBENCH_LLM_MODEL.
+
+    With WORKBENCH_LLM_WORKER=process (the default) it runs in a supervised worker process.
+    """
     from workbench.llm.models import EMBEDDED_MODEL_ID, prepare_embedded_model
 
     if settings.llm_model:
@@ -59,20 +62,29 @@ def build_embedded_backend(settings: Settings):
                 "with the embedded provider, WORKBENCH_LLM_MODEL must be the path of a .gguf file "
                 f"(got '{settings.llm_model}')"
             )
-        return EmbeddedBackend(
-            path,
-            model_id=path.stem,
-            n_ctx=settings.llm_context_tokens,
-            n_threads=settings.llm_threads,
-            is_demo_model=False,
-            constraint=settings.llm_constraint,
-        )
-    # Preparing (assemble + sha256) happens on first use, not when the services are built.
+        model_id, is_demo_model = path.stem, False
+        locate: Callable[[], Path] = lambda: path  # noqa: E731 - the path is already known
+    else:
+        # Preparing (assemble + sha256) happens on first use, not when the services are built.
+        model_id, is_demo_model = EMBEDDED_MODEL_ID, True
+        locate = lambda: prepare_embedded_model(settings).path  # noqa: E731
+    if settings.llm_worker == "process":
+        from workbench.llm.worker import WorkerBackend, WorkerModel
+
+        def resolve() -> WorkerModel:
+            return WorkerModel(
+                path=str(locate()), model_id=model_id, n_ctx=settings.llm_context_tokens,
+                n_threads=settings.llm_threads, is_demo_model=is_demo_model, constraint=settings.llm_constraint,
+            )
+
+        return WorkerBackend(resolve, model_id=model_id, is_demo_model=is_demo_model, constraint=settings.llm_constraint)
+    from workbench.llm.embedded import EmbeddedBackend
+
     return EmbeddedBackend(
-        lambda: prepare_embedded_model(settings).path,
-        model_id=EMBEDDED_MODEL_ID,
+        path if settings.llm_model else locate,
+        model_id=model_id,
         n_ctx=settings.llm_context_tokens,
         n_threads=settings.llm_threads,
-        is_demo_model=True,
+        is_demo_model=is_demo_model,
         constraint=settings.llm_constraint,
     )

@@ -94,6 +94,7 @@ class LangChainBackend:
         temperature: float,
         on_token: Callable[[str], None] | None,
         cancel: threading.Event | None,
+        on_wait: Callable[[int], None] | None = None,
     ) -> RawReply:
         """One request; in auto mode a rejected structured-output mode falls back to the next."""
         if schema is None:

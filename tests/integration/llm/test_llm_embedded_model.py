@@ -29,9 +29,10 @@ def prompts() -> PromptRegistry:
 
 @pytest.fixture(scope="module")
 def embedded(embedded_gguf: Path):
-    """The embedded client on the packaged model (loaded once for the module)."""
+    """The embedded client on the packaged model, in this process (loaded once for the module; the
+    worker-process path is tested in test_generation_worker.py)."""
     log = InMemoryGenerationLog()
-    settings = Settings(data_dir=embedded_gguf.parent.parent, llm_context_tokens=2048, llm_max_retries=0)
+    settings = Settings(data_dir=embedded_gguf.parent.parent, llm_context_tokens=2048, llm_max_retries=0, llm_worker="inline")
     return build_llm(settings, generation_log=log)
 
 
