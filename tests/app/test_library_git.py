@@ -71,3 +71,24 @@ def test_the_library_page_shows_a_modules_git_history_as_plain_text(people, app_
     assert all(len(short) >= 7 for short in history["commit"])
     assert not any("<script" in element.value for element in at.html)
     assert not any(element.allow_html for element in at.markdown)
+
+
+def test_publishing_while_the_remote_is_unreachable_says_so_and_keeps_the_draft_approved(submitted_draft, app_services, tmp_path, remote):
+    for name, dimension in (("sam", "accuracy"), ("cam", "cultural"), ("eve", "ethics")):
+        app_services.lifecycle.sign_off(name, submitted_draft, dimension, 1)
+    app_services.index.build()  # cloned while the remote is there
+    remote.rename(tmp_path / "gone.git")
+    at = open_page("lee", "audit")
+    at.button(key=f"wb_publish_{submitted_draft}").click().run()
+    at.button(key=f"wb_publish_confirm_{submitted_draft}").click().run()
+    assert not at.exception, at.exception
+    errors = [e.value.replace("\\", "") for e in at.error]
+    assert any("the library remote" in e and "cannot be reached" in e and "nothing was published" in e for e in errors), errors
+    assert app_services.review_queries.get_draft(submitted_draft).state.value == "approved"
+
+    (tmp_path / "gone.git").rename(remote)
+    at = open_page("lee", "audit")
+    at.button(key=f"wb_publish_{submitted_draft}").click().run()
+    at.button(key=f"wb_publish_confirm_{submitted_draft}").click().run()
+    assert app_services.review_queries.get_draft(submitted_draft).state.value == "published"
+    assert f"Published draft #{submitted_draft} into the library." in texts(at)
