@@ -80,8 +80,12 @@ class DraftLifecycle:
         return self.trail.run_write(work, actor=actor_name(actor), action="create")
 
     def revise(self, actor: ActorRef, draft_id: int, *, expected_revision: int, content: dict, markdown: str,
-               findings: list[dict], note: str = "", title: str | None = None) -> DraftView:
-        """A new revision (back to drafting); voids every sign-off. Identical content changes nothing."""
+               findings: list[dict], note: str = "", title: str | None = None, reopen: bool = False) -> DraftView:
+        """A new revision (back to drafting); voids every sign-off. Identical content changes nothing, unless `reopen`.
+
+        `reopen` makes a new revision of the same content: a published module sent back to review
+        (its learners' results flagged an item), so that the three sign-offs apply again.
+        """
         new_title = validate_title(title) if title is not None else None
         validate_body(content, markdown, findings)
 
@@ -89,7 +93,7 @@ class DraftLifecycle:
             connection, row = step.connection, step.draft
             current = step.current_revision()
             digest = content_hash(new_title or current.title, content, markdown)
-            if current.content_hash == digest:
+            if current.content_hash == digest and not reopen:
                 # The same edit sent twice (two tabs, a retry) must not void anything.
                 step.changes_state = False
                 if dumps(findings) != current.findings:

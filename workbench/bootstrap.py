@@ -340,6 +340,21 @@ class Services:
             trend_match_threshold=settings.signals_trend_match_threshold,
         )
 
+    @cached_property
+    def item_review(self):
+        """Flagged items of published modules sent back to review as new revisions of their drafts."""
+        from workbench.signals.item_review import ItemReview
+
+        def draft_of(module_id: str) -> int | None:
+            # The published file's provenance names the draft it came from; a hand-written module has none.
+            for module in self.index.scan().modules:
+                draft_id = (module.provenance or {}).get("draft_id")
+                if module.id == module_id and draft_id not in (None, ""):
+                    return int(draft_id)
+            return None
+
+        return ItemReview(self.signals.item_analysis, draft_of, self.lifecycle, self.review_queries)
+
 
 def bootstrap(settings: Settings | None = None, **overrides: Any) -> Services:
     """Build the services from settings (read from the environment when not given)."""

@@ -151,3 +151,32 @@ def test_the_lead_pages_through_a_long_list_newest_first(app_services, people):
     assert at.button(key="wb_queue_page_older").disabled
     at.button(key="wb_queue_page_newer").click().run()
     assert list(at.dataframe[0].value["id"]) == first
+
+
+def test_a_flagged_item_of_a_published_draft_is_reopened_from_the_learners_results_tab(submitted_draft, app_services, tmp_path):
+    from tests.support.signals import KEY, answered, write_json_lines
+    from workbench.exports.cmi5 import course_activity_id
+
+    for name, dimension in (("sam", "accuracy"), ("cam", "cultural"), ("eve", "ethics")):
+        app_services.lifecycle.sign_off(name, submitted_draft, dimension, 1)
+    published = app_services.publisher.publish("lee", submitted_draft, 1)
+    app_services.settings.signals_pseudonym_key = KEY
+    item = app_services.review_queries.get_draft(submitted_draft).content["assessment"]["items"][0]["id"]
+    course = course_activity_id(published.module_id)
+    statements = [answered(item, f"p{n}", n > 0, response="x" if n else "y", course=course) for n in range(30)]
+    report = app_services.signals.import_file(write_json_lines(tmp_path / "answers.jsonl", statements), "xapi", "lee")
+    assert report.kept == 30, report.as_dict()
+
+    at = open_page("lee", "review_queue")
+    at.radio(key="wb_queue_view").set_value("all").run()
+    at.selectbox(key="wb_queue_state").select("published").run()
+    assert not at.exception, at.exception
+    items = next(frame.value for frame in at.dataframe if "difficulty p" in frame.value.columns)
+    assert list(items["item"]) == [item] and items["flags"].iloc[0].startswith("too easy: 97 % of 30 answers correct")
+    assert at.selectbox(key=f"wb_queue_flagged_{submitted_draft}").value == item
+    at.button(key=f"wb_queue_reopen_{submitted_draft}").click().run()
+    assert not at.exception, at.exception
+    assert f"Revision opened for item {item}" in texts(at)
+    draft = app_services.review_queries.get_draft(submitted_draft)
+    assert (draft.revision, draft.state.value) == (2, "drafting")
+    assert [f["location"] for f in draft.findings if f["check"] == "item_analysis"] == [f"item:{item}"]

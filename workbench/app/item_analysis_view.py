@@ -20,12 +20,12 @@ def item_rows(analysis) -> list[dict]:
     } for item in analysis.items]
 
 
-def show_item_analysis(signals, module_id: str, key: str) -> None:
-    """The module's item analysis (items answered by enough people), or a caption saying why there is none."""
+def show_item_analysis(signals, module_id: str, key: str):
+    """The module's item analysis (items answered by enough people), or a caption saying why there is none; the analysis."""
     analysis = signals.item_analysis(module_id)
     if not analysis.items and not analysis.withheld:
         st.caption("No learners' answers imported for this module yet.")
-        return
+        return analysis
     if analysis.items:
         st.caption(f"{len(analysis.flagged)} of {len(analysis.items)} item(s) flagged; no flag below "
                    f"{signals.item_rules.min_attempts} answers. * marks the key.")
@@ -33,3 +33,4 @@ def show_item_analysis(signals, module_id: str, key: str) -> None:
     if analysis.withheld:
         st.caption(f"{analysis.withheld} item(s) of {plain(module_id)} not shown: answered by fewer than "
                    f"{analysis.min_group_size} people.")
+    return analysis

@@ -128,6 +128,25 @@ def item_analysis(
             echo(f"  {analysis.withheld} item(s) withheld: answered by fewer than {analysis.min_group_size} people")
 
 
+@signals_app.command("reopen")
+def reopen_item(
+    ctx: typer.Context,
+    module: str = typer.Argument(..., metavar="MODULE", help="The published module."),
+    item: str = typer.Argument(..., metavar="ITEM", help="The flagged item (as `signals analysis` names it)."),
+    as_: Optional[str] = typer.Option(None, "--as", help="The author or lead acting (asked for their password)."),
+    password_stdin: bool = typer.Option(False, "--password-stdin", help="Read the password from the first line of stdin."),
+    as_json: bool = typer.Option(False, "--json", help="Print the new revision's finding as JSON."),
+) -> None:
+    """Send a flagged item back to review: a new revision of the module's draft, its statistics attached as a finding."""
+    user = acting_user(ctx, as_, password_stdin)
+    draft = state(ctx).services.item_review.reopen(user, module, item)
+    finding = next(f for f in draft.findings if f.get("check") == "item_analysis" and f.get("location") == f"item:{item}")
+    if as_json:
+        print_json({"draft_id": draft.id, "revision": draft.revision, "state": draft.state.value, "finding": finding})
+        return
+    echo(f"draft {draft.id} is {draft.state.value} at revision {draft.revision}: {terminal_safe(finding['message'])}")
+
+
 @signals_app.command("proficiency")
 def proficiency(
     ctx: typer.Context,

@@ -10,6 +10,7 @@ from workbench.app.draft_panel import (
     show_lapsed_sign_offs, sign_off_rows,
 )
 from workbench.app.exports_panel import export_buttons_for_draft
+from workbench.app.item_analysis_view import show_item_analysis
 from workbench.app.paging import paged_drafts
 from workbench.app.services import get_services
 from workbench.app.ui import errors_shown
@@ -74,7 +75,8 @@ st.dataframe(pd.DataFrame(sign_off_rows(draft)), hide_index=True)
 # Error findings sit above the tabs: they decide whether this revision may be signed at all.
 show_gating_findings(lifecycle, draft, actions, user.name, key=f"wb_queue_findings_{draft.id}")
 
-content_tab, findings_tab, diff_tab, comments_tab, export_tab = st.tabs(["Draft and sources", "Findings", "Changes", "Comments", "Export"])
+content_tab, findings_tab, diff_tab, comments_tab, export_tab, results_tab = st.tabs(
+    ["Draft and sources", "Findings", "Changes", "Comments", "Export", "Learners' results"])
 with content_tab:
     show_draft_side_by_side(services.drafting, draft)
 with findings_tab:
@@ -85,6 +87,20 @@ with comments_tab:
     show_comments(lifecycle, draft, user.name, key=f"wb_queue_comments_{draft.id}")
 with export_tab:
     export_buttons_for_draft(draft)
+with results_tab:
+    if not draft.module_id:
+        st.caption("Not published yet: learners' results come back once it is.")
+    else:
+        with errors_shown():
+            analysis = show_item_analysis(services.signals, draft.module_id, key=f"wb_queue_items_{draft.id}")
+            if analysis is not None and analysis.flagged and actions.can(Action.REVISE):
+                flagged = st.selectbox("Flagged item", [item.item_id for item in analysis.flagged], key=f"wb_queue_flagged_{draft.id}")
+                st.button(
+                    "Open a revision for this item", key=f"wb_queue_reopen_{draft.id}", icon=":material/assignment_return:",
+                    on_click=run_action,
+                    args=(lambda item=flagged, module_id=draft.module_id: services.item_review.reopen(user.name, module_id, item),
+                          f"Revision opened for item {flagged}: its statistics are a finding, and the three sign-offs apply again."),
+                )
 
 st.divider()
 st.header("Decision", anchor=False)
