@@ -50,6 +50,16 @@ def _head_of_clone(clone_dir) -> str:
     return git(clone_dir, "rev-parse", "HEAD").strip()
 
 
+def _published_then_edited_in_the_remote(team, tmp_path, remote, other, clone_dir):
+    """A draft published through the git backend, then its file edited by hand in the remote."""
+    publisher = _publisher(team, tmp_path, remote, clone_dir)
+    draft = team.approved()
+    publisher.publish("lena", draft.id, draft.revision)
+    git(other.clone, "pull", "-q", "origin", "main")
+    edited = (other.clone / PATH).read_text(encoding="utf-8") + "\nA paragraph added by hand.\n"
+    return publisher, draft, edited, other.commit(PATH, edited, "Touch up the feedback module")
+
+
 def _not_published(team, draft, clone_dir, remote) -> None:
     """The draft is still approved, nothing is recorded, the clone holds no commit of it and the remote neither."""
     assert team.queries.get_draft(draft.id).state == DraftState.APPROVED
@@ -209,12 +219,7 @@ def test_unpublishing_is_a_revert_commit_pushed_to_the_remote(team, tmp_path, re
 
 @SQLITE_ONLY
 def test_a_module_edited_in_the_remote_is_pulled_and_reported_as_changed_outside_review(team, tmp_path, remote, other, clone_dir):
-    publisher = _publisher(team, tmp_path, remote, clone_dir)
-    draft = team.approved()
-    publisher.publish("lena", draft.id, draft.revision)
-    git(other.clone, "pull", "-q", "origin", "main")
-    edited = (other.clone / PATH).read_text(encoding="utf-8") + "\nA paragraph added by hand.\n"
-    theirs = other.commit(PATH, edited, "Touch up the feedback module")
+    publisher, draft, edited, theirs = _published_then_edited_in_the_remote(team, tmp_path, remote, other, clone_dir)
 
     assert publisher.changed_outside_review() == []
     assert publisher.git.repository.pull() == theirs
@@ -275,12 +280,7 @@ def test_a_transaction_the_database_retries_after_the_push_pushes_only_once(team
 
 @SQLITE_ONLY
 def test_unpublishing_a_module_edited_in_the_remote_leaves_it_and_warns(team, tmp_path, remote, other, clone_dir):
-    publisher = _publisher(team, tmp_path, remote, clone_dir)
-    draft = team.approved()
-    publisher.publish("lena", draft.id, draft.revision)
-    git(other.clone, "pull", "-q", "origin", "main")
-    edited = (other.clone / PATH).read_text(encoding="utf-8") + "\nKept by the team.\n"
-    theirs = other.commit(PATH, edited, "Keep a local variant")
+    publisher, draft, edited, theirs = _published_then_edited_in_the_remote(team, tmp_path, remote, other, clone_dir)
 
     withdrawn = publisher.unpublish("lena", draft.id, "Superseded")
     assert withdrawn.commit == "" and "edited by hand after publishing; it was left in place" in withdrawn.warning
