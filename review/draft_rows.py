@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from sqlalchemy import Connection, Row, and_, select
 
-from review.errors import InvalidInput, StaleRevision, UnknownDraft
+from review.errors import InvalidInput, RevisionChange, StaleRevision, UnknownDraft
 from review.findings import WaiverRecord, gating_findings, is_gating
 from review.policy import Dimension, Role, StandingSignOff
 from review.tables import drafts, finding_waivers, revisions, sign_offs, user_roles, users
@@ -84,23 +84,29 @@ def contributors(connection: Connection, row: Row) -> set[int]:
     return ids
 
 
-def check_revision(connection: Connection, row: Row, expected_revision: int | None) -> None:
-    """Refuse an action based on an older revision, saying what changed since."""
+def check_revision(connection: Connection, row: Row, expected_revision: int | None, state: str | None = None) -> None:
+    """Refuse an action based on an older revision, saying what changed since (`state`: the draft's
+    state now, when the caller has derived it; else the stored one)."""
     if expected_revision is None or int(expected_revision) == row.current_revision:
         return
-    newer = connection.execute(
-        select(revisions.c.number, revisions.c.note, revisions.c.created_at, users.c.name)
-        .join(users, users.c.id == revisions.c.editor_id)
-        .where(revisions.c.draft_id == row.id, revisions.c.number > int(expected_revision))
-        .order_by(revisions.c.number)
-    ).all()
+    newer = tuple(
+        RevisionChange(r.number, r.name, r.created_at, r.note or "")
+        for r in connection.execute(
+            select(revisions.c.number, revisions.c.note, revisions.c.created_at, users.c.name)
+            .join(users, users.c.id == revisions.c.editor_id)
+            .where(revisions.c.draft_id == row.id, revisions.c.number > int(expected_revision))
+            .order_by(revisions.c.number)
+        )
+    )
     changes = "; ".join(
-        f"revision {r.number} by {r.name} at {r.created_at:%Y-%m-%d %H:%M} UTC" + (f" ({r.note})" if r.note else "")
+        f"revision {r.number} by {r.editor} at {r.at:%Y-%m-%d %H:%M} UTC" + (f" ({r.note})" if r.note else "")
         for r in newer
     ) or "no newer revision exists"
     raise StaleRevision(
         f"draft {row.id} is at revision {row.current_revision}, you acted on revision {expected_revision}: "
-        f"{changes}; reload it (`workbench review show {row.id}`) and act again"
+        f"{changes}; reload it (`workbench review show {row.id}`) and act again",
+        draft_id=row.id, acted_on=int(expected_revision), current_revision=row.current_revision, state=state or row.state,
+        changes=newer,
     )
 
 

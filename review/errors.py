@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
+
 
 class ReviewError(Exception):
     """Base of every review-queue error; the CLI and the app show its message as one line."""
@@ -44,8 +47,30 @@ class BlockedByFindings(InvalidTransition):
     """Error findings of the revision are neither resolved by a new revision nor waived."""
 
 
+@dataclass(frozen=True)
+class RevisionChange:
+    """One revision saved after the one a person acted on: who saved it, when, and their note."""
+
+    number: int
+    editor: str
+    at: datetime
+    note: str = ""
+
+
 class StaleRevision(ReviewError):
-    """The draft changed since the user looked at it; the message says what changed."""
+    """The draft changed since the user looked at it; the message says what changed.
+
+    The fields say the same for a page to put in its own words: the revision acted on, the
+    revisions saved since, and the draft's revision and state now."""
+
+    def __init__(self, message: str, *, draft_id: int = 0, acted_on: int = 0, current_revision: int = 0,
+                 state: str = "", changes: tuple[RevisionChange, ...] = ()) -> None:
+        super().__init__(message)
+        self.draft_id = draft_id
+        self.acted_on = acted_on
+        self.current_revision = current_revision
+        self.state = state
+        self.changes = changes
 
 
 class CommentRequired(ReviewError):

@@ -112,9 +112,9 @@ class DraftChanges:
         def transaction(connection: Connection) -> T | R | None:
             row = draft_row(connection, draft_id, lock=True)
             acting = load_actor(connection, actor)
-            check_revision(connection, row, expected_revision)
             signed, standing = sign_offs_with_signers(connection, row.id, row.current_revision)
             state = effective_state(DraftState(row.state), standing)
+            check_revision(connection, row, expected_revision, state.value)
             step = DraftStep(connection, row, acting, action, state, signed, standing, self.clock(), self.trail)
             if repeat is not None and repeat(step):
                 return then(connection) if then is not None else None

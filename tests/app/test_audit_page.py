@@ -145,3 +145,27 @@ def test_an_unwaived_error_finding_disables_publish(submitted_draft, app_service
     errors = [e.value.replace("\\", "") for e in at.error]
     assert any(e.startswith("Blocks publishing: item:q1 · answer_key: " + ZERO_KEYS) for e in errors), errors
     assert app_services.review_queries.get_draft(submitted_draft).published_path is None
+
+
+def test_publishing_a_draft_changed_since_it_was_shown_says_what_changed_and_publishes_nothing(submitted_draft, app_services):
+    from workbench.domain.drafts import DraftContent
+
+    for name, dimension in (("sam", "accuracy"), ("cam", "cultural"), ("eve", "ethics")):
+        app_services.lifecycle.sign_off(name, submitted_draft, dimension, 1)
+    at = open_page("lee", "audit")
+    at.button(key=f"wb_publish_{submitted_draft}").click().run()
+    # While the lead reads the provenance, the author edits the approved draft: revision 2, back to drafting.
+    content = DraftContent.model_validate(app_services.review_queries.get_draft(submitted_draft).content)
+    content.module.summary = "A late change nobody has reviewed."
+    app_services.drafting.edit("ann", submitted_draft, 1, content, note="late change")
+    at.button(key=f"wb_publish_confirm_{submitted_draft}").click().run()
+    assert not at.exception, at.exception
+    warning = next(w for w in (w.value.replace("\\", "") for w in at.warning) if w.startswith("Draft #"))
+    assert warning.startswith(f"Draft #{submitted_draft} changed while you were reading revision 1: ann saved revision 2 at ")
+    assert "(late change). It is now at revision 2, drafting. Nothing was done by your publish" in warning
+    assert "workbench review show" not in texts(at)
+    view = app_services.review_queries.get_draft(submitted_draft)
+    assert view.state.value == "drafting" and view.published_path is None
+    assert not any((app_services.settings.library_dir / "published").glob("*.md"))
+    at.button(key="wb_conflict_reload").click().run()
+    assert "No approved draft is waiting." in texts(at)

@@ -31,14 +31,24 @@ def test_the_author_has_nothing_to_sign_in_their_own_draft(submitted_draft, app_
     assert "Nothing waiting for you." in texts(at)
 
 
-def test_a_sign_off_on_a_stale_revision_is_refused_with_the_conflict_message(submitted_draft, app_services):
+def test_a_sign_off_on_a_stale_revision_says_what_changed_and_offers_a_reload(submitted_draft, app_services):
     at = open_page("sam", "review_queue")
     _edit_title(app_services, submitted_draft, "Feedback that helps, retitled")  # someone else changed it meanwhile
     at.button(key=f"wb_sign_{submitted_draft}").click().run()
     assert not at.exception, at.exception
-    errors = [e.value.replace("\\", "") for e in at.error]
-    assert any("is at revision 2, you acted on revision 1" in e and "revision 2 by ann" in e for e in errors), errors
+    warnings = [w.value.replace("\\", "") for w in at.warning]
+    conflict = next(w for w in warnings if w.startswith(f"Draft #{submitted_draft} changed"))
+    assert f"Draft #{submitted_draft} changed while you were reading revision 1: ann saved revision 2 at " in conflict
+    assert "UTC (retitled). It is now at revision 2, in review. Nothing was done by your sign-off" in conflict
+    assert "workbench review show" not in texts(at) and not at.error
     assert app_services.review_queries.get_draft(submitted_draft).sign_offs == []
+    # Until the reviewer reloads, nothing can be signed on the draft; after it, revision 2 can be.
+    assert not any(b.key == f"wb_sign_{submitted_draft}" for b in at.button)
+    at.button(key="wb_conflict_reload").click().run()
+    assert not any(w.value.replace("\\", "").startswith("Draft #") for w in at.warning)
+    at.button(key=f"wb_sign_{submitted_draft}").click().run()
+    assert "Signed off accuracy on revision 2." in texts(at)
+    assert [s.revision for s in app_services.review_queries.get_draft(submitted_draft).sign_offs] == [2]
 
 
 def test_request_changes_needs_a_comment_and_then_sends_the_draft_back(submitted_draft, app_services):
@@ -180,3 +190,19 @@ def test_a_flagged_item_of_a_published_draft_is_reopened_from_the_learners_resul
     draft = app_services.review_queries.get_draft(submitted_draft)
     assert (draft.revision, draft.state.value) == (2, "drafting")
     assert [f["location"] for f in draft.findings if f["check"] == "item_analysis"] == [f"item:{item}"]
+
+
+def test_the_reviewer_reads_citations_as_module_and_heading_with_a_link(submitted_draft, app_services):
+    from urllib.parse import parse_qs
+
+    content = app_services.review_queries.get_draft(submitted_draft).content
+    cited = content["module"]["sections"][0]["citations"][0]
+    at = open_page("sam", "review_queue")
+    assert not at.exception, at.exception
+    html = "\n".join(element.value for element in at.html)
+    assert "Sources: Giving feedback with SBI › Situation, behaviour, impact" in html
+    assert cited not in html, "the draft shows a citation as a hash"
+    links = [link for link in at.get("page_link") if link.value == "Open it in the Library"]
+    assert {parse_qs(link.proto.query_string)["passage"][0] for link in links} >= {cited}
+    # What is stored and signed keeps the passage id: only the page names it.
+    assert f"`{cited}`" in app_services.review_queries.get_draft(submitted_draft).markdown

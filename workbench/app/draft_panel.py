@@ -7,13 +7,16 @@ from typing import Any, Callable
 import pandas as pd
 import streamlit as st
 
-from review.errors import ReviewError
+from review.errors import ReviewError, StaleRevision
 from review.lifecycle import DraftLifecycle
 from review.policy import DraftActions
 from review.queries import ReviewQueries
 from review.views import DraftView
+from workbench.app.citations import LIBRARY_PAGE, PASSAGE_PARAM, citation_label, readable_sources
+from workbench.app.conflicts import remember_conflict, show_conflict
 from workbench.app.ui import errors_shown, plain, show_markdown
 from workbench.domain.drafts import DraftContent
+from workbench.domain.library import Chunk
 from workbench.drafting.service import DraftingService
 from workbench.errors import WorkbenchError
 from workbench.library.format import body_of
@@ -27,17 +30,21 @@ def flash(kind: str, message: str) -> None:
 
 
 def show_flash() -> None:
-    """Show and forget the outcome of the last action."""
+    """Show and forget the outcome of the last action; a revision conflict stays until the draft is reloaded."""
     outcome = st.session_state.pop(FLASH_KEY, None)
     if outcome:
         kind, message = outcome
         {"success": st.success, "error": st.error, "warning": st.warning}.get(kind, st.info)(plain(message))
+    show_conflict()
 
 
-def run_action(action: Callable[[], Any], success: str) -> None:
-    """Run one service call from a button callback, turning a named error into the flash message."""
+def run_action(action: Callable[[], Any], success: str, attempted: str = "action") -> None:
+    """Run one service call from a button callback, turning a named error into the flash message
+    (a draft changed meanwhile becomes the conflict notice; `attempted` names the action in it)."""
     try:
         action()
+    except StaleRevision as error:
+        remember_conflict(error, attempted)
     except (ReviewError, WorkbenchError) as error:
         flash("error", str(error))
     else:
@@ -94,7 +101,7 @@ def show_gating_findings(lifecycle: DraftLifecycle, draft: DraftView, actions: D
                 "Waive", key=f"{key}_waive_{finding.key}", icon=":material/rule:", on_click=run_action,
                 args=(lambda k=finding.key, r=reason_key: lifecycle.waive_finding(
                     user_name, draft.id, k, st.session_state.get(r, ""), actions.revision),
-                      f"Finding waived on revision {actions.revision}; the next revision is checked afresh."),
+                      f"Finding waived on revision {actions.revision}; the next revision is checked afresh.", "waiver"),
             )
 
 
@@ -110,8 +117,10 @@ def citing_parts(content: dict) -> dict[str, list[str]]:
     return cited
 
 
-def show_sources(drafting: DraftingService, draft: DraftView) -> None:
-    """The library passages the draft cites or was drafted from, each rendered safely."""
+def show_sources(drafting: DraftingService, draft: DraftView) -> dict[str, Chunk]:
+    """The library passages the draft cites or was drafted from, each rendered safely with a link to
+    it on the Library page; returns them by id (empty when the draft cannot be read)."""
+    sources: dict[str, Chunk] = {}
     with errors_shown():
         content = DraftContent.model_validate(draft.content)
         sources = drafting.sources_for(content)
@@ -120,21 +129,24 @@ def show_sources(drafting: DraftingService, draft: DraftView) -> None:
         cited = citing_parts(draft.content or {})
         for chunk_id, chunk in sources.items():
             by = cited.get(chunk_id)
-            label = f"{chunk.title} › {chunk.heading}" + (f"  (cited by {', '.join(by)})" if by else "  (retrieved, not cited)")
+            label = citation_label(chunk) + (f"  (cited by {', '.join(by)})" if by else "  (retrieved, not cited)")
             with st.expander(plain(label), expanded=False):
-                st.text(f"{chunk.path} · chunk {chunk_id}")
+                st.page_link(LIBRARY_PAGE, label="Open it in the Library", icon=":material/menu_book:",
+                             query_params={PASSAGE_PARAM: chunk_id})
+                st.text(chunk.path)
                 show_markdown(chunk.text)
+    return sources
 
 
 def show_draft_side_by_side(drafting: DraftingService, draft: DraftView) -> None:
-    """The draft's markdown on the left, the passages it cites on the right."""
+    """The draft's markdown on the left (citations named by module and heading), the passages it cites on the right."""
     left, right = st.columns([3, 2])
-    with left:
-        st.header("Draft", anchor=False)
-        show_markdown(body_of(draft.markdown))
     with right:
         st.header("Cited sources", anchor=False)
-        show_sources(drafting, draft)
+        sources = show_sources(drafting, draft)
+    with left:
+        st.header("Draft", anchor=False)
+        show_markdown(readable_sources(body_of(draft.markdown), sources))
 
 
 def show_diff(queries: ReviewQueries, draft: DraftView, key: str) -> None:

@@ -10,6 +10,7 @@ import streamlit as st
 from workbench.app import session
 from review.policy import Action, DraftState, Role
 from workbench.app.audit_view import ai_share, provenance_fields, throughput, time_in_review
+from workbench.app.conflicts import until_reloaded
 from workbench.app.draft_panel import run_action, show_flash
 from workbench.app.paging import paged_drafts
 from workbench.app.services import get_services
@@ -86,7 +87,7 @@ with publishing:
         for draft in approved:
             with st.container(border=True):
                 st.text(f"#{draft.id} {draft.title} — revision {draft.revision}, by {draft.author}")
-                may = queries.actions_for(user.name, draft.id)
+                may = until_reloaded(queries.actions_for(user.name, draft.id))  # closed while a conflict on it waits for a reload
                 for finding in may.blocking:
                     st.error(plain(f"Blocks publishing: {finding.location} · {finding.check}: {finding.message} "
                                    f"(fix it in a new revision, or a reviewer of {finding.dimension.value} waives it)"))
@@ -102,7 +103,7 @@ with publishing:
                 columns[0].button(
                     "Publish now", key=f"wb_publish_confirm_{draft.id}", type="primary", icon=":material/publish:", on_click=run_action,
                     disabled=not may.can(Action.PUBLISH),
-                    args=(lambda d=draft: services.publisher.publish(user.name, d.id, d.revision), f"Published draft #{draft.id} into the library."),
+                    args=(lambda d=draft: services.publisher.publish(user.name, d.id, d.revision), f"Published draft #{draft.id} into the library.", "publish"),
                 )
                 columns[1].button("Cancel", key=f"wb_publish_cancel_{draft.id}",
                                   on_click=lambda key=confirming: st.session_state.pop(key, None))

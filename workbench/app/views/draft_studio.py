@@ -8,11 +8,16 @@ from pydantic import ValidationError
 
 from review.policy import Action, DraftState, Role
 from workbench.app import session
+from workbench.app.citations import citation_links
+from workbench.app.conflicts import until_reloaded
 from workbench.app.draft_panel import finding_rows, run_action, show_flash, show_gating_findings, show_sources
 from workbench.app.paging import paged_drafts
 from workbench.app.policy_gate import require_policy_accepted
 from workbench.app.services import get_services
-from workbench.app.studio import BRIEF_KEY, OPEN_DRAFT_KEY, StreamView, progress_writer, remember_seen, seen_revision
+from workbench.app.studio import (
+    BRIEF_KEY, DRAFTS_TAB, NEW_TAB, OPEN_DRAFT_KEY, TAB_KEY, StreamView, open_draft, picker_key, progress_writer,
+    remember_seen, seen_revision,
+)
 from workbench.app.ui import errors_shown, model_banner, plain, show_markdown
 from workbench.domain.drafts import Brief, DraftContent
 from workbench.domain.library import Level
@@ -32,7 +37,8 @@ if st.session_state.pop("wb_generation_running", False):
     # The previous run stopped in the middle of a generation: the Cancel button (or leaving the page) interrupted it.
     st.warning("Generation cancelled: nothing was stored.")
 
-new_tab, drafts_tab = st.tabs(["New draft", "My drafts"])
+# The open tab is kept in the session (it survives save, regenerate, submit and the flash above it).
+new_tab, drafts_tab = st.tabs([NEW_TAB, DRAFTS_TAB], key=TAB_KEY, on_change="rerun")
 
 # ------------------------------------------------------------------ brief and generation
 with new_tab:
@@ -74,14 +80,19 @@ with new_tab:
             status = st.status("Drafting…", expanded=True)
             stream = StreamView(status.empty())
             with errors_shown():
-                result = drafting.create_draft(
-                    user.name, brief, submit=submit_now, progress=progress_writer(status),
-                    on_token=stream.on_token, cancel=threading.Event(),
-                )
-                status.update(label=f"Draft #{result.draft_id} stored ({result.state}) with {len(result.findings)} findings", state="complete", expanded=False)
+                try:
+                    result = drafting.create_draft(
+                        user.name, brief, submit=submit_now, progress=progress_writer(status),
+                        on_token=stream.on_token, cancel=threading.Event(),
+                    )
+                finally:
+                    stream.show()  # the parts that arrived since the last refresh
+                status.update(label=f"Draft #{result.draft_id} stored ({result.state}) with {len(result.findings)} findings", state="complete", expanded=True)
                 st.session_state[OPEN_DRAFT_KEY] = result.draft_id
                 st.session_state.pop(BRIEF_KEY, None)
                 st.success(f"Draft #{result.draft_id} is ready: open it under “My drafts”.")
+                st.button(f"Open draft #{result.draft_id}", key="wb_open_new_draft", icon=":material/arrow_forward:",
+                          on_click=open_draft, args=(result.draft_id,))
             st.session_state.pop("wb_generation_running", None)
 
 # ------------------------------------------------------------------ one draft: view, edit, regenerate, submit
@@ -100,7 +111,7 @@ def _save(edit, note: str) -> None:
     def store() -> None:
         drafting.edit(user.name, draft.id, acted_on, edit(), note=note)
 
-    run_action(store, f"Saved as a new revision ({note}); the checks ran again.")
+    run_action(store, f"Saved as a new revision ({note}); the checks ran again.", "edit")
     st.rerun()
 
 
@@ -111,7 +122,7 @@ def _regenerate_control(kind: str, label: str, part_id: str, regenerate) -> None
                  icon=":material/autorenew:"):
         stream = StreamView(st.status(plain(f"Regenerating {label} {part_id}…"), expanded=True).empty())
         run_action(lambda: regenerate(note, stream.on_token),
-                   f"{label.capitalize()} {part_id} regenerated; the rest of the draft is unchanged.")
+                   f"{label.capitalize()} {part_id} regenerated; the rest of the draft is unchanged.", f"regeneration of {label} {part_id}")
         st.rerun()
 
 
@@ -127,10 +138,12 @@ with drafts_tab:
         labels = {d.id: f"#{d.id} {d.title} — {d.state.value}, revision {d.revision}" for d in mine}
         wanted = st.session_state.get(OPEN_DRAFT_KEY)
         ids = list(labels)
-        draft_id = st.selectbox("Draft", ids, index=ids.index(wanted) if wanted in ids else 0, key="wb_studio_pick",
+        draft_id = st.selectbox("Draft", ids, index=ids.index(wanted) if wanted in ids else 0, key=picker_key(labels),
                                 format_func=labels.get)
+        st.session_state[OPEN_DRAFT_KEY] = draft_id  # the draft reopens after leaving the page and coming back
         draft = queries.get_draft(draft_id)
-        actions = queries.actions_for(user.name, draft.id)
+        # While a conflict on this draft waits for a reload, its controls stay closed.
+        actions = until_reloaded(queries.actions_for(user.name, draft.id))
         acted_on = seen_revision(draft.id, draft.revision)
         content = DraftContent.model_validate(draft.content)
 
@@ -143,14 +156,16 @@ with drafts_tab:
         show_gating_findings(lifecycle, draft, actions, user.name, key=f"wb_studio_findings_{draft.id}")
         _show_findings_inline(draft.findings, "module")
 
+        # Forms are keyed by draft and part, not revision: a Save clicked on the revision shown is
+        # always received, and refused with the conflict notice when the draft has moved on since.
         draft_col, sources_col = st.columns([3, 2])
         with sources_col:
             st.header("Sources", anchor=False)
-            show_sources(drafting, draft)
+            sources = show_sources(drafting, draft)
         with draft_col:
             module = content.module
             with st.expander("Module details", expanded=False):
-                with st.form(f"wb_meta_{draft.id}_{draft.revision}"):
+                with st.form(f"wb_meta_{draft.id}"):
                     title = st.text_input("Title", module.title)
                     summary = st.text_area("Summary", module.summary)
                     audience = st.text_input("Audience", module.audience)
@@ -170,10 +185,10 @@ with drafts_tab:
                 with st.container(border=True):
                     st.text(f"Section {section.id} · {section.heading}")
                     show_markdown(section.body)
-                    st.text("Cites: " + (", ".join(section.citations) or "nothing"))
+                    citation_links(section.citations, sources)
                     _show_findings_inline(draft.findings, f"section:{section.id}")
                     with st.expander(plain(f"Edit or regenerate section {section.id}")):
-                        with st.form(f"wb_sec_{draft.id}_{draft.revision}_{section.id}"):
+                        with st.form(f"wb_sec_{draft.id}_{section.id}"):
                             heading = st.text_input("Heading", section.heading)
                             body = st.text_area("Body (markdown)", section.body, height=200)
                             if st.form_submit_button("Save section", disabled=not actions.can_edit):
@@ -189,10 +204,11 @@ with drafts_tab:
                     show_markdown(item.stem)
                     for option in item.options:
                         st.text(f"{'✔' if option.correct else '○'} {option.id}. {option.text}" + (f"  — {option.feedback}" if option.feedback else ""))
-                    st.text(f"Rationale: {item.rationale}\nCites: {', '.join(item.citations) or 'nothing'}")
+                    st.text(f"Rationale: {item.rationale}")
+                    citation_links(item.citations, sources)
                     _show_findings_inline(draft.findings, f"item:{item.id}")
                     with st.expander(plain(f"Edit or regenerate question {item.id}")):
-                        with st.form(f"wb_item_{draft.id}_{draft.revision}_{item.id}"):
+                        with st.form(f"wb_item_{draft.id}_{item.id}"):
                             stem = st.text_area("Question", item.stem)
                             options = st.text_area("Options (one per line; start the correct ones with '*')", edits.options_text(content, item.id))
                             rationale = st.text_area("Rationale", item.rationale)
@@ -203,7 +219,7 @@ with drafts_tab:
                             user.name, draft.id, i, acted_on, note=note, on_token=on_token))
 
             with st.expander("Edit the whole draft as JSON (every field)"):
-                with st.form(f"wb_json_{draft.id}_{draft.revision}"):
+                with st.form(f"wb_json_{draft.id}"):
                     raw = st.text_area("Draft content", content.model_dump_json(indent=2), height=400)
                     if st.form_submit_button("Save JSON", disabled=not actions.can_edit):
                         _save(lambda: edits.edit_json(raw), "edited the draft")
@@ -221,7 +237,8 @@ with drafts_tab:
                 "Submit for review", type="primary", key=f"wb_submit_{draft.id}", icon=":material/send:",
                 disabled=not actions.can(Action.SUBMIT), on_click=run_action,
                 # A click runs this callback before the next run: it acts on the revision this run shows.
-                args=(lambda shown=draft.revision: lifecycle.submit(user.name, draft.id, shown), f"Draft #{draft.id} submitted for review."),
+                args=(lambda shown=draft.revision: lifecycle.submit(user.name, draft.id, shown), f"Draft #{draft.id} submitted for review.",
+                      "submission"),
             )
         else:
             st.caption(f"This draft is {draft.state.value}.")

@@ -4,6 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from workbench.app import session
+from workbench.app.citations import show_linked_passage
 from workbench.app.exports_panel import export_buttons_for_module
 from workbench.app.item_analysis_view import show_item_analysis
 from workbench.app.library_view import LibraryFilters, apply_filters, history_rows, is_stale, module_rows
@@ -14,6 +15,8 @@ user = session.require("library")
 services = get_services()
 stale_days = services.settings.stale_after_days
 st.title("Library", anchor=False)
+with errors_shown():
+    show_linked_passage(services.library_reader.chunks)  # opened from a citation: that passage first
 
 with errors_shown():
     status = services.index.status()

@@ -5,6 +5,7 @@ import streamlit as st
 
 from review.policy import REVIEWER_ROLE, Action, DraftState, Role
 from workbench.app import session
+from workbench.app.conflicts import pending_conflict, until_reloaded
 from workbench.app.draft_panel import (
     run_action, show_comments, show_diff, show_draft_side_by_side, show_findings, show_flash, show_gating_findings,
     show_lapsed_sign_offs, sign_off_rows,
@@ -64,7 +65,8 @@ draft_id = st.selectbox("Open draft", list(titles), format_func=lambda i: f"#{i}
 draft = actions = None
 with errors_shown():
     draft = queries.get_draft(draft_id)
-    actions = queries.actions_for(user.name, draft_id)
+    # While a conflict on this draft waits for a reload, no decision is offered on it.
+    actions = until_reloaded(queries.actions_for(user.name, draft_id))
 if draft is None or actions is None:
     st.stop()
 
@@ -109,7 +111,9 @@ seen_revision = actions.revision
 if actions.blocked:
     st.warning(f"Signing off and publishing are closed: {len(actions.blocking)} error finding(s) of revision "
                f"{actions.revision} are not waived (listed at the top of the draft).")
-if not actions.decides:
+if pending_conflict(draft.id):
+    st.info("Reload the draft (the button at the top of the page) before deciding on it.")
+elif not actions.decides:
     st.info(f"This draft is {actions.state.value}; there is no decision for you to make on it now.")
 else:
     columns = st.columns(3)
@@ -120,7 +124,7 @@ else:
                 "Sign off", type="primary", icon=":material/verified:", key=f"wb_sign_{draft.id}",
                 on_click=run_action,
                 args=(lambda d=dimension: lifecycle.sign_off(user.name, draft_id, d, seen_revision),
-                      f"Signed off {dimension} on revision {seen_revision}."),
+                      f"Signed off {dimension} on revision {seen_revision}.", "sign-off"),
             )
         else:
             st.caption("No dimension left for you to sign on this revision.")
@@ -132,11 +136,11 @@ else:
             st.button(
                 "Request changes", key=f"wb_changes_{draft.id}", icon=":material/undo:", on_click=run_action,
                 args=(lambda: lifecycle.request_changes(user.name, draft_id, seen_revision, st.session_state.get(reason_key, "")),
-                      "Changes requested; the draft went back to its author."),
+                      "Changes requested; the draft went back to its author.", "request for changes"),
             )
         if actions.can(Action.REJECT):
             st.button(
                 "Reject", key=f"wb_reject_{draft.id}", icon=":material/block:", on_click=run_action,
                 args=(lambda: lifecycle.reject(user.name, draft_id, seen_revision, st.session_state.get(reason_key, "")),
-                      "Draft rejected."),
+                      "Draft rejected.", "rejection"),
             )
