@@ -211,6 +211,15 @@ def _open(page, title: str) -> None:
     print(f"opened {title} in {time.monotonic() - started:.1f}s")
 
 
+def _start_a_draft(page, base: str) -> None:
+    """An author signs in, opens the Draft studio and asks for a draft on giving feedback."""
+    _sign_in(page, base, "ann")
+    _open(page, "Draft studio")
+    page.get_by_role("textbox", name="Topic").fill("Giving feedback")
+    page.get_by_role("textbox", name="Skill ids (comma-separated)").fill("fb-giving")
+    page.get_by_role("button", name="Draft module and assessment").click()
+
+
 def _external(urls: list[str]) -> list[str]:
     allowed_hosts = {"127.0.0.1", "localhost"}
     return [url for url in urls if urlsplit(url).scheme not in ("data", "blob", "about") and urlsplit(url).hostname not in allowed_hosts]

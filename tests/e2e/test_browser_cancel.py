@@ -10,7 +10,7 @@ import time
 import pytest
 
 # The loopback server and browser fixtures of the main browser test, imported so that pytest uses them here.
-from tests.e2e.test_browser import CHROMIUM, _idle, _open, _sign_in, browser_page, server  # noqa: F401
+from tests.e2e.test_browser import CHROMIUM, _idle, _start_a_draft, browser_page, server  # noqa: F401
 
 pytestmark = [
     pytest.mark.browser,
@@ -39,11 +39,7 @@ def test_cancel_stops_a_streaming_generation_and_stores_nothing(server, browser_
     assert _stored_drafts(server) == []
     llm.delay = SLOW_CHUNK_DELAY
     try:
-        _sign_in(page, server["base"], "ann")
-        _open(page, "Draft studio")
-        page.get_by_role("textbox", name="Topic").fill("Giving feedback")
-        page.get_by_role("textbox", name="Skill ids (comma-separated)").fill("fb-giving")
-        page.get_by_role("button", name="Draft module and assessment").click()
+        _start_a_draft(page, server["base"])
 
         # Streaming has visibly started: the module's title, read from the first tokens of the reply, is on the page.
         started = time.monotonic()

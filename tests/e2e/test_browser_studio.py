@@ -15,7 +15,7 @@ import time
 import pytest
 
 # The loopback server and browser fixtures of the main browser test, imported so that pytest uses them here.
-from tests.e2e.test_browser import CHROMIUM, _external, _idle, _open, _sign_in, browser_page, server  # noqa: F401
+from tests.e2e.test_browser import CHROMIUM, _external, _idle, _open, _sign_in, _start_a_draft, browser_page, server  # noqa: F401
 from tests.support.people import FAST_HASHER
 
 pytestmark = [
@@ -75,6 +75,14 @@ def _edit_elsewhere(server, draft_id: int, editor: str, summary: str) -> None:
         services.database.dispose()
 
 
+def _reviewer_opens_a_seeded_draft(page, server, reviewer: str, title: str) -> int:
+    """A draft in review, and a reviewer on the Review queue page."""
+    draft_id = _seed_draft(server, title, submit=True)
+    _sign_in(page, server["base"], reviewer)
+    _open(page, "Review queue")
+    return draft_id
+
+
 def _pick_draft(page, draft_id: int, label: str = "Draft") -> None:
     page.get_by_role("combobox", name=label, exact=True).click()
     page.get_by_role("option", name=re.compile(rf"^#{draft_id} ")).click()
@@ -95,11 +103,7 @@ def test_the_draft_takes_shape_while_it_streams(server, browser_page):
     llm = server["llm"]
     llm.delay = CHUNK_DELAY
     try:
-        _sign_in(page, server["base"], "ann")
-        _open(page, "Draft studio")
-        page.get_by_role("textbox", name="Topic").fill("Giving feedback")
-        page.get_by_role("textbox", name="Skill ids (comma-separated)").fill("fb-giving")
-        page.get_by_role("button", name="Draft module and assessment").click()
+        _start_a_draft(page, server["base"])
         stream = page.locator('[data-testid="stExpander"]').filter(has_text="Writing ").first
         # The first section appears, rendered, while the second is still being written and no question exists yet.
         stream.get_by_text("Section 1 · Situation, behaviour, impact").wait_for(timeout=120_000)
@@ -160,9 +164,7 @@ def test_the_studio_stays_on_the_draft_and_tab_after_save_regenerate_and_submit(
 
 def test_a_revision_conflict_says_who_changed_what_and_reloads(server, browser_page):
     page, seen, shots = browser_page
-    draft_id = _seed_draft(server, "Feedback under review", submit=True)
-    _sign_in(page, server["base"], "sam")
-    _open(page, "Review queue")
+    draft_id = _reviewer_opens_a_seeded_draft(page, server, "sam", "Feedback under review")
     page.get_by_role("heading", name=re.compile(rf"#{draft_id} · revision 1")).wait_for()
     _edit_elsewhere(server, draft_id, "ann", "A summary ann changed while sam was reading.")
 
@@ -187,9 +189,7 @@ def test_a_revision_conflict_says_who_changed_what_and_reloads(server, browser_p
 
 def test_citations_read_as_module_and_heading_and_open_the_passage(server, browser_page):
     page, seen, shots = browser_page
-    draft_id = _seed_draft(server, "Feedback with citations", submit=True)
-    _sign_in(page, server["base"], "cam")
-    _open(page, "Review queue")
+    draft_id = _reviewer_opens_a_seeded_draft(page, server, "cam", "Feedback with citations")
     _pick_draft(page, draft_id, "Open draft")
     body = page.locator('[data-testid="stHtml"]').filter(has_text="Feedback with citations").first
     body.wait_for()
