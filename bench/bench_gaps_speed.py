@@ -16,7 +16,9 @@ alternating rounds, for the same 1,000 skill vectors:
 
 Then once, on a new index object, as one `workbench gaps` run pays it: the first report with the
 time of each stage (scan, sync check, reading vectors, scoring), and the sync of the unchanged
-library (`workbench index`) against the time the library took to index.
+library (`workbench index`) against the time the library took to index. Both start from the data
+folder's caches as the index build left them (parsed files, no vectors yet); bench_gaps_cold.py
+measures new processes with and without those caches.
 
     python bench/bench_gaps_speed.py [--sizes 20000,50000,100000,200000] [--skills 1000] [--work-dir DIR]
 
@@ -119,7 +121,7 @@ def measure(work: Path, size: int, skills: int, rounds: int) -> dict:
     services = bootstrap(settings, embedder=embedder)
     gaps = GapService(settings, services.index)
     started = time.perf_counter()
-    first = gaps.report(framework_file)  # a new index object: every file parsed, every vector read
+    first = gaps.report(framework_file)  # a new index object: every vector read (files parsed at the build)
     first_seconds = time.perf_counter() - started
     rss_first = peak_rss_gb()
     fresh = bootstrap(settings, embedder=embedder)

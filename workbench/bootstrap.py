@@ -76,9 +76,14 @@ class Services:
     def index(self):
         """The semantic index of the library (Chroma); with a git library, others' commits are pulled first."""
         from workbench.index.service import LibraryIndex
+        from workbench.index.vector_cache import VectorCache
+        from workbench.library.parse_store import StoredParseCache
 
+        cache = self.settings.cache_dir
         return LibraryIndex(self.settings, self.embedder, shared_lock=self.index_writer_lock,
-                            library_git=self.library_git)
+                            library_git=self.library_git,
+                            parse_cache=StoredParseCache(cache / "parsed-files.json", self.settings.library_dir),
+                            vector_cache=VectorCache(cache, self.embedder))
 
     @property
     def index_writer_lock(self):
@@ -238,13 +243,20 @@ class Services:
         """Gap detection against a skills framework."""
         from workbench.gaps.demand import DemandInputs
         from workbench.gaps.service import GapService
+        from workbench.gaps.shared import SharedReports
 
         def demand() -> DemandInputs:
             # Market trend, proficiency gaps and mastery as imported (only aggregates of enough people).
             signals = self.signals
             return DemandInputs(signals.trend_points(), signals.proficiency_aggregates().skills, signals.skill_mastery())
 
-        return GapService(self.settings, self.index, governance=self.governance, demand=demand)
+        def demand_revision() -> dict[str, str]:
+            # What `demand` reads, as a key part of the shared report: a new import is a new report.
+            return {"signals": self.signals.revision().as_key(), "min_group_size": str(self.signals.min_group_size)}
+
+        # Governance is built only when an explanation asks for it.
+        return GapService(self.settings, self.index, governance=lambda: self.governance, demand=demand,
+                          reports=SharedReports(self.settings.cache_dir / "reports"), extra_inputs=demand_revision)
 
     @cached_property
     def coverage_history(self):

@@ -135,6 +135,11 @@ class Settings(BaseSettings):
         return self.data_dir / "index"
 
     @property
+    def cache_dir(self) -> Path:
+        """Where parsed library files, chunk vectors and gap reports are cached between processes."""
+        return self.data_dir / "cache"
+
+    @property
     def models_dir(self) -> Path:
         """Where prepared model files (the GGUF) live."""
         return self.data_dir / "models"

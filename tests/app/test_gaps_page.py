@@ -89,3 +89,27 @@ def test_an_imported_market_trend_shows_as_demand_columns_and_a_trend_chart(peop
     assert len(at.get("vega_lite_chart")) == 2, "the heatmap and the skill's trend"
     figures = next(e for e in at.expander if e.label == "The trend's figures as text").markdown[0].value
     assert figures.splitlines() == ["- 2026\\-01: 50", "- 2026\\-02: 100", "- 2026\\-03: 150", "- 2026\\-04: 200"]
+
+
+def test_a_second_session_is_shown_the_report_the_first_one_computed(people, app_services, small_library):
+    computed = []
+    app_services.gaps.on_computed = computed.append
+    first = open_page("ann", "gaps")
+    assert not first.exception, first.exception
+    assert len(computed) == 1
+    second = open_page("lee", "gaps")
+    assert not second.exception, second.exception
+    assert len(computed) == 1, "the second session was shown the shared report, not a new one"
+    assert second.dataframe[0].value.to_dict() == first.dataframe[0].value.to_dict()
+
+    (small_library / "delegating.md").write_text(
+        "# Prompting AI assistants\n\nWriting prompts for AI assistants: give the task, the format and an example.\n",
+        encoding="utf-8")
+    third = open_page("ann", "gaps")
+    assert not third.exception, third.exception
+    assert len(computed) == 2, "a library edit is a new report"
+    rows = third.dataframe[0].value.set_index("id")
+    assert "delegating" in rows.loc["ai-prompting", "evidence"], rows.loc["ai-prompting"].to_dict()
+    second.button(key="wb_gaps_refresh").click().run()
+    assert not second.exception, second.exception
+    assert len(computed) == 3, "Recompute computes the report again"

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from datetime import date
 from pathlib import Path
-from typing import Callable
+from typing import Any
 
 import numpy as np
 
@@ -17,7 +18,9 @@ from workbench.gaps.assembly import ReportAssembler
 from workbench.gaps.demand import DemandInputs
 from workbench.gaps.lexical import LexicalModel
 from workbench.gaps.report import GapReport
+from workbench.gaps.shared import SharedReports, report_inputs, report_key
 from workbench.gaps.view import LibraryView, lexical_channel, skill_query
+from workbench.index.errors import IndexChanging
 from workbench.settings import Settings
 from workbench.skills import load_framework
 from workbench.stages import ProgressCallback, StageClock
@@ -27,14 +30,24 @@ class GapService:
     """Builds gap reports for a skills framework against the library behind an index."""
 
     def __init__(self, settings: Settings, index, params: GapParameters | None = None, today: date | None = None,
-                 governance=None, block_values: int = BLOCK_VALUES, kept_values: int = KEPT_VALUES,
-                 demand: Callable[[], DemandInputs] | None = None) -> None:
+                 governance: Callable[[], Any] | None = None, block_values: int = BLOCK_VALUES,
+                 kept_values: int = KEPT_VALUES, demand: Callable[[], DemandInputs] | None = None,
+                 reports: SharedReports | None = None, extra_inputs: Callable[[], Mapping[str, str]] | None = None,
+                 on_computed: Callable[[GapReport], None] | None = None) -> None:
         self.settings = settings
         self.demand = demand  # the imported signals that bear on demand (read per report; None: the framework's labels)
         self.index = index
-        self.governance = governance  # asked for the route of gap explanations before any call
+        # Builds the governance service on first use (reports need none); asked for the route of gap
+        # explanations before any call.
+        self._governance = governance
         self.params = params or GapParameters()
         self.today = today
+        # Reports shared by every caller, keyed by their inputs (None: every call computes its own).
+        self.reports = reports
+        # Further inputs of the report from other services, by name: whatever `demand` reads must be
+        # named here (the imported signals' revision), or a shared report would outlive an import.
+        self.extra_inputs = extra_inputs
+        self.on_computed = on_computed  # told of every report actually computed (not served from the cache)
         # How many skill x chunk values the scorer holds at a time (and keeps between its passes).
         self.block_values = block_values
         self.kept_values = kept_values
@@ -45,20 +58,50 @@ class GapService:
         """The framework from a file, defaulting to settings.resolved_skills_file."""
         return load_framework(Path(skills_file) if skills_file else self.settings.resolved_skills_file)
 
-    def report(self, skills_file: Path | None = None, progress: ProgressCallback | None = None) -> GapReport:
-        """Bring the index up to date, then score every skill of the framework against the library.
+    def report(self, skills_file: Path | None = None, progress: ProgressCallback | None = None,
+               recompute: bool = False) -> GapReport:
+        """The report of the framework against the library as it is now: shared when already computed, else computed.
 
-        Every stage reports its progress, and the report's `timings` say how long each took.
+        The index is synced first only when the library changed since its last sync. Every stage
+        reports its progress, and the report's `timings` say how long each took when it was computed.
+        `recompute` computes it again even when a report for the same inputs exists.
         """
         clock = StageClock(progress)
         framework = self.load_framework(skills_file)
-        built = self.index.build(progress=clock)
-        # The build has just read the library; reading it again would only repeat the parse.
-        scan = getattr(built, "scan", None) or self.index.scan()
-        chunks, vectors = self.index.chunk_vectors(progress=clock.steps("reading vectors"))
+        for _ in range(2):  # a second time only when another process wrote the index while it was read
+            scan, revision, state = self.index.current(progress=clock)
+            if self.reports is None:
+                report = self._compute(framework, scan, clock)
+            else:
+                key = report_key(report_inputs(
+                    library_revision=revision, index_state=state, framework=framework, params=self.params,
+                    settings=self.settings, embedder=self.index.embedder, today=self.today or date.today(),
+                    extra=self.extra_inputs() if self.extra_inputs else None,
+                ))
+                if recompute:
+                    self.reports.forget(key)
+                with self.reports.computing(key):
+                    report = self.reports.get(key)
+                    if report is None:
+                        report = self._compute(framework, scan, clock)
+                        if report is not None:
+                            self.reports.put(key, report)
+            if report is not None:
+                return report
+        raise IndexChanging(f"the index at {self.index.location} kept changing while it was read; try again")
+
+    def _compute(self, framework: SkillsFramework, scan, clock: StageClock) -> GapReport | None:
+        """Read the chunks' vectors (cached, else from the index) and score the framework; None if the index moved on."""
+        chunks = sorted(scan.chunks, key=lambda chunk: (chunk.path, chunk.position))
+        vectors = self.index.vectors_of(chunks, progress=clock.steps("reading vectors"))
+        if vectors is None:
+            return None
         with clock.stage("aligning"):
             view = LibraryView.align(scan.modules, chunks, vectors)
-        return self.analyse(framework, view, progress=clock)
+        report = self.analyse(framework, view, progress=clock)
+        if self.on_computed is not None:
+            self.on_computed(report)
+        return report
 
     def analyse(self, framework: SkillsFramework, view: LibraryView, progress: ProgressCallback | None = None,
                 skill_vectors: np.ndarray | None = None) -> GapReport:
@@ -129,9 +172,9 @@ class GapService:
         skill = report.framework.get(skill_id)
         if result is None or skill is None:
             raise UnknownSkill(f"skill {skill_id!r} is not in the framework {report.framework.name!r}")
-        if self.governance is None:
+        if self._governance is None:
             return explain_gap(result, skill, self.index, llm, prompt)
-        route = self.governance.route("gap_explanations", actor)
+        route = self._governance().route("gap_explanations", actor)
         hidden = [(module.id, module.path, module.title) for module in self.index.scan().modules
                   if route.passages.withheld("", module.id, module.path) is not None]
         with route.generation():

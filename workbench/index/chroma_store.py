@@ -219,11 +219,28 @@ class ChromaStore:
             return None
         return (str(collection.id), revision, collection.count())
 
-    def record_build(self, collection, module_count: int | None = None, changed: bool = True) -> None:
+    @staticmethod
+    def recorded_state(collection) -> tuple | None:
+        """The state as the last build recorded it (id, revision, chunk count): no call to count the records.
+
+        Equal to `state()` whenever the last write recorded itself; a write that failed before
+        recording cannot have made the library revision it records current.
+        """
+        if collection is None:
+            return None
+        metadata = collection.metadata or {}
+        if not metadata.get("revision"):
+            return None
+        return (str(collection.id), metadata["revision"], int(metadata.get("chunk_count") or 0))
+
+    def record_build(self, collection, module_count: int | None = None, changed: bool = True,
+                     library_revision: str = "") -> None:
         """Store build time and counts in the collection metadata (keeping the model fields).
 
         The revision is renewed only when chunks were written or deleted, so an unchanged library
-        keeps it and readers may keep what they cached.
+        keeps it and readers may keep what they cached. `library_revision` is the library a
+        whole-library sync made the collection match ("" after a partial write), so a reader can tell
+        without a sync that the index is current.
         """
         revision = (collection.metadata or {}).get("revision") if not changed else None
         if module_count is None:
@@ -236,6 +253,7 @@ class ChromaStore:
             "module_count": module_count,
             # Changes on every write, so readers can tell whether what they cached is still current.
             "revision": revision or uuid.uuid4().hex,
+            "library_revision": library_revision,
         })
 
     def record_library_commit(self, commit: str) -> None:

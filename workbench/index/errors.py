@@ -11,3 +11,7 @@ class IndexEmpty(WorkbenchError):
 
 class IndexUnavailable(WorkbenchError):
     """The Chroma index cannot be opened or the Chroma server cannot be reached."""
+
+
+class IndexChanging(WorkbenchError):
+    """The index kept changing while it was being read (another process writing it)."""

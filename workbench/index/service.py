@@ -18,9 +18,12 @@ from workbench.index.chroma_store import ChromaStore, QueryHit, stored_backend_o
 from workbench.index.embedder import Embedder
 from workbench.index.errors import IndexEmpty
 from workbench.index.locking import SharedLock, WriteTracker
+from workbench.index.records import embedding_key
+from workbench.index.revision import library_revision
 from workbench.index.sync import IndexReport, IndexSync
+from workbench.index.vector_cache import VectorCache
 from workbench.library.git_repository import GitRepository
-from workbench.library.loader import LibraryScan
+from workbench.library.loader import LibraryScan, ParseCache
 from workbench.settings import Settings
 from workbench.stages import ProgressCallback
 
@@ -29,13 +32,16 @@ class LibraryIndex:
     """The library's chunks in a Chroma collection: build and re-index through the sync, search and read here."""
 
     def __init__(self, settings: Settings, embedder: Embedder, shared_lock: SharedLock | None = None,
-                 library_git: GitRepository | None = None) -> None:
+                 library_git: GitRepository | None = None, parse_cache: ParseCache | None = None,
+                 vector_cache: VectorCache | None = None) -> None:
         self.settings = settings
         self.embedder = embedder
         self.library_git = library_git
         self.store = ChromaStore(settings, embedder)
         self._tracker = WriteTracker()
-        self.sync = IndexSync(settings, self.store, embedder, self._tracker, shared_lock)
+        self.sync = IndexSync(settings, self.store, embedder, self._tracker, shared_lock, parse_cache)
+        # Vectors read from Chroma, kept beyond this process (None: read them every time).
+        self.vector_cache = vector_cache
         # All chunks with their vectors as last read, keyed by the collection's state; kept only when
         # no write of this instance overlapped the read.
         self._vectors_lock = threading.Lock()
@@ -88,7 +94,62 @@ class LibraryIndex:
         """Remove every chunk of the given library files from the index."""
         return self.sync.remove_paths(relative_paths)
 
+    def current(self, progress: ProgressCallback | None = None) -> tuple[LibraryScan, str, tuple | None]:
+        """The library as parsed now, its revision and the index state, syncing the index only when it is behind.
+
+        An index whose last whole-library sync recorded this very library revision is current: the
+        check then reads the files' stat and the collection's metadata, and takes no writer lock.
+        """
+        # A git library is current only once others' commits are pulled, which is a build's first step.
+        if self.library_git is None:
+            scan = self.sync.scan(progress)
+            revision = library_revision(scan)
+            with self.store.swap_lock:
+                collection = self.store.collection()  # a model change is refused here, as a build would
+                recorded = (collection.metadata or {}).get("library_revision") if collection is not None else None
+                # What the metadata says is enough: counting the records would open Chroma's segments.
+                state = self.store.recorded_state(collection)
+            if collection is not None and state is not None and recorded == revision:
+                return scan, revision, state
+        built = self.build(progress=progress)
+        scan = built.scan or self.scan()
+        with self.store.swap_lock:
+            state = self.store.recorded_state(self.store.get_collection())
+        return scan, library_revision(scan), state
+
     # -- reading -------------------------------------------------------------------------------
+
+    def vectors_of(self, chunks: list[Chunk], progress: Callable[[int, int], None] | None = None) -> np.ndarray | None:
+        """The stored vectors of these chunks, in their order: from the vector cache, the rest read from Chroma.
+
+        None when the index does not hold one of them as it is now (a write from elsewhere came in
+        between): the caller syncs and asks again.
+        """
+        if not chunks:
+            return np.zeros((0, self.embedder.dimension), dtype=np.float32)
+        with self.store.swap_lock:
+            # Vectors all found in the cache need no call that opens Chroma's segments (counting included).
+            collection = self.store.collection() or self.store.readable_collection()
+            collection_id = str(collection.id)
+            if self.vector_cache is not None:
+                vectors, missing = self.vector_cache.lookup(collection_id, chunks)
+            else:
+                vectors, missing = np.zeros((len(chunks), self.embedder.dimension), np.float32), list(range(len(chunks)))
+            if missing:
+                collection = self.store.readable_collection()  # IndexEmpty, telling to index, when it is empty
+            records = self.store.records(collection, [chunks[i].id for i in missing], progress) if missing else []
+        found = {record.chunk.id: record for record in records}
+        for position in missing:
+            record = found.get(chunks[position].id)
+            if record is None or record.vector is None or record.metadata.get("embedding_key") != embedding_key(chunks[position]):
+                return None
+            vectors[position] = record.vector
+        if progress is not None and not missing:
+            progress(len(chunks), len(chunks))
+        if missing and self.vector_cache is not None:
+            self.vector_cache.store(collection_id, chunks, vectors)
+        return vectors
+
 
     def search(self, query: str, k: int = 10, where: dict | None = None) -> list[SearchHit]:
         """The k chunks closest in meaning to the query, best first (score = cosine similarity)."""

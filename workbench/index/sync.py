@@ -22,6 +22,7 @@ from workbench.index.chroma_store import ChromaStore, pages
 from workbench.index.embedder import Embedder
 from workbench.index.locking import SharedLock, WriterLock, WriteTracker
 from workbench.index.records import chunk_metadata, embedding_input
+from workbench.index.revision import library_revision
 from workbench.library.chunker import chunk_module
 from workbench.library.loader import LibraryScan, ParseCache, load_library
 from workbench.library.parser import module_id_from_path
@@ -144,14 +145,14 @@ class IndexSync:
     """Writes the library into the collection: one writer at a time, unchanged files cost nothing."""
 
     def __init__(self, settings: Settings, store: ChromaStore, embedder: Embedder, tracker: WriteTracker,
-                 shared_lock: SharedLock | None = None) -> None:
+                 shared_lock: SharedLock | None = None, parse_cache: ParseCache | None = None) -> None:
         self.settings = settings
         self.store = store
         self.embedder = embedder
         self.tracker = tracker
         self._writer = WriterLock(settings.index_dir, key=store.location_key, shared=shared_lock)
         # Parsed files, reused while unchanged on disk (the freshness check re-reads the whole library).
-        self._parse_cache = ParseCache()
+        self._parse_cache = parse_cache or ParseCache()
         # The collection state and the exact chunks of the last whole-library sync: while both are
         # unchanged, a freshness check has nothing to compare.
         self._synced: tuple[tuple, list[Chunk]] | None = None
@@ -186,7 +187,7 @@ class IndexSync:
                 collection = self.store.collection(create=True)
                 unchanged = self._unchanged_since_sync(collection, scan)
                 existing = None if unchanged else self.store.metadatas(collection, progress=_stage(progress, "checking index"))
-                report = self._sync(collection, scan, existing, progress)
+                report = self._sync(collection, scan, existing, progress, revision=library_revision(scan))
                 self._remember_sync(scan)
         report.scan = scan
         report.seconds = time.perf_counter() - started
@@ -215,7 +216,7 @@ class IndexSync:
         fresh = self.store.fresh_collection()
         old = self.store.get_collection()
         previous = len(self.store.metadatas(old)) if old is not None else 0
-        report = self._sync(fresh, scan, {}, progress)
+        report = self._sync(fresh, scan, {}, progress, revision=library_revision(scan))
         # Every vector was recomputed: all chunks count as added, everything before as removed.
         report.chunks_removed = previous
         self.store.replace_with(fresh)
@@ -278,10 +279,11 @@ class IndexSync:
     # -- applying a plan -----------------------------------------------------------------------
 
     def _sync(self, collection, scan: LibraryScan, existing: dict[str, dict[str, Any]] | None,
-              progress: ProgressCallback | None, whole_library: bool = True) -> IndexReport:
+              progress: ProgressCallback | None, whole_library: bool = True, revision: str = "") -> IndexReport:
         """Bring the collection in line with the scanned chunks; returns the counts.
 
-        `existing` None means the collection is known to hold exactly these chunks already.
+        `existing` None means the collection is known to hold exactly these chunks already;
+        `revision` is the scanned library's, recorded after a whole-library sync.
         """
         plan = plan_changes(scan.chunks, existing) if existing is not None else SyncPlan(unchanged=len(scan.chunks))
         report = IndexReport(
@@ -290,7 +292,8 @@ class IndexSync:
             modules=scan.module_count,
         )
         self._apply(collection, plan, report, progress)
-        self.store.record_build(collection, scan.module_count if whole_library else None, changed=plan.changes)
+        self.store.record_build(collection, scan.module_count if whole_library else None, changed=plan.changes,
+                                library_revision=revision if whole_library else "")
         return report
 
     def _apply(self, collection, plan: SyncPlan, report: IndexReport, progress: ProgressCallback | None) -> None:

@@ -166,6 +166,9 @@ class ParseCache:
             for relative in [key for key in self._entries if key not in present]:
                 del self._entries[relative]
 
+    def persist(self) -> None:
+        """Keep what a whole-library scan found beyond this process (nothing to do in memory)."""
+
 
 def _file_signature(path: Path, settings: Settings) -> tuple | None:
     """What identifies a file's content and its parse: link and target stat, and the chunking settings."""
@@ -292,6 +295,7 @@ def load_library(
         scan.chunks.extend(chunks)
     if cache is not None and paths is None:
         cache.forget_missing(set(candidates))
+        cache.persist()
     if progress is not None:
         progress(len(candidates), len(candidates))
     return scan

@@ -93,13 +93,26 @@ def test_names_from_files_reach_neither_a_spreadsheet_formula_nor_the_terminal_r
 
 def test_every_stage_shows_its_progress_and_verbose_says_where_the_time_went(indexed_sample):
     settings, _ = indexed_sample
-    result = run(settings, "--format", "json", "--verbose")
+    result = run(settings, "--format", "json", "--verbose", "--recompute")
     assert result.exit_code == 0, result.output
     assert len(json.loads(result.stdout[result.stdout.index("["):])) == 51  # stdout holds the report only
     lines = result.stderr.splitlines()
+    assert not any("reused" in line for line in lines)
     for stage in ("Reading library", "Reading vectors", "Lexical model", "Scoring skills", "Assembling report"):
         assert any(line.startswith(f"{stage}: ") and line.endswith("done") for line in lines), (stage, lines)
     timings = lines[lines.index("Time per stage:") + 1:]
     seconds = {line[:22].strip(): float(line[22:].removesuffix(" s")) for line in timings}
     assert {"Reading library", "Reading vectors", "Scoring skills", "Near-duplicates", "total"} <= set(seconds)
     assert seconds["total"] == pytest.approx(sum(value for name, value in seconds.items() if name != "total"), abs=0.06)
+
+
+def test_a_second_run_reuses_the_report_and_verbose_says_so(indexed_sample):
+    settings, _ = indexed_sample
+    first = run(settings, "--format", "json")
+    second = run(settings, "--format", "json", "--verbose")
+    assert first.exit_code == 0 and second.exit_code == 0, second.output
+    assert json.loads(second.stdout[second.stdout.index("["):]) == json.loads(first.stdout[first.stdout.index("["):])
+    lines = second.stderr.splitlines()
+    assert not any(line.startswith("Scoring skills: ") for line in lines), lines
+    assert ("The report for this library and framework was computed before and reused "
+            "(--recompute computes it again); it took:") in lines

@@ -33,23 +33,23 @@ if source == "upload":
     if skills_file is None:
         st.stop()
 
-cache_key = f"wb_gap_report::{skills_file or 'sample'}"
-if st.button("Recompute", icon=":material/refresh:", key="wb_gaps_refresh"):
-    st.session_state.pop(cache_key, None)
+# One report per library revision and framework, shared by every session (GapService.report):
+# a visit after someone else computed it only checks that the library has not changed since.
+recompute = st.button("Recompute", icon=":material/refresh:", key="wb_gaps_refresh")
+report = None
+with errors_shown():
+    bar = st.progress(0.0, text="Checking the library…")
 
-report = st.session_state.get(cache_key)
-if report is None:
-    with errors_shown():
-        bar = st.progress(0.0, text="Comparing the framework with the library…")
+    def _progress(stage: str, done: int, total: int) -> None:
+        # Every stage of a large library shows itself, with a count when it has more than one step.
+        counted = f": {done:,} of {total:,}" if total > 1 else "…"
+        bar.progress(min(1.0, done / total) if total else 1.0, text=f"{stage_label(stage)}{counted}")
 
-        def _progress(stage: str, done: int, total: int) -> None:
-            # Every stage of a large library shows itself, with a count when it has more than one step.
-            counted = f": {done:,} of {total:,}" if total > 1 else "…"
-            bar.progress(min(1.0, done / total) if total else 1.0, text=f"{stage_label(stage)}{counted}")
-
-        report = services.gaps.report(skills_file=skills_file, progress=_progress)
-        bar.empty()
-        st.session_state[cache_key] = report
+    report = services.gaps.report(skills_file=skills_file, progress=_progress, recompute=recompute)
+    bar.empty()
+    seen_key = f"wb_gap_report_seen::{skills_file or 'sample'}"
+    if st.session_state.get(seen_key) is not report:
+        st.session_state[seen_key] = report
         # A report whose results changed is one point of the coverage-over-time chart on the Audit page.
         services.coverage_history.record(report, framework=str(skills_file.name if skills_file else "library framework"))
 if report is None:

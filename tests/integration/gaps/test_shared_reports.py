@@ -1,0 +1,166 @@
+"""One gap report per library revision and framework, shared by every caller, the CLI and other processes."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from tests.support.large_library import HashingEmbedder
+from tests.support.libraries import DELEGATION, FEEDBACK, SKILLS, write_library
+from workbench.bootstrap import bootstrap
+from workbench.errors import IndexLocked
+from workbench.settings import Settings
+
+PROJECT = Path(__file__).resolve().parents[3]
+TODAY = date(2026, 11, 27)
+PROMPTING = """# Writing prompts for AI assistants
+
+## Say what you want
+
+Give the assistant the task, the audience, the format and an example of a good answer.
+"""
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    library = write_library(tmp_path / "lib", {"feedback/giving-feedback.md": FEEDBACK, "delegating.md": DELEGATION,
+                                               "skills.yaml": SKILLS})
+    return Settings(library_dir=library, data_dir=tmp_path / "data", llm_provider="fake")
+
+
+class Process:
+    """What one process of the workbench holds: its services, and the reports it computed itself."""
+
+    def __init__(self, settings: Settings, signals_revision: list[str] | None = None) -> None:
+        self.services = bootstrap(settings, embedder=HashingEmbedder())
+        self.computed: list = []
+        gaps = self.services.gaps
+        gaps.today = TODAY
+        gaps.on_computed = self.computed.append
+        if signals_revision is not None:
+            gaps.extra_inputs = lambda: {"signals": signals_revision[0]}
+
+    def report(self, **options):
+        return self.services.gaps.report(**options)
+
+
+def test_a_second_caller_and_a_second_process_get_the_report_without_computing_it(settings):
+    app = Process(settings)
+    first = app.report()
+    assert len(app.computed) == 1 and {skill.skill_id for skill in first.skills} == {"fb-giving", "ai-prompting"}
+    assert app.report() is first, "callers of one process share the very report"
+    assert len(app.computed) == 1
+    cli = Process(settings)  # `workbench gaps` in a new process, on the same data folder
+    second = cli.report()
+    assert cli.computed == []
+    assert second.to_json() == first.to_json()
+    assert second.library_json() == first.library_json() and second.to_csv() == first.to_csv()
+    assert (second.module_count, second.chunk_count, second.framework) == (first.module_count, first.chunk_count,
+                                                                            first.framework)
+
+
+def test_a_library_edit_makes_the_next_report_be_computed_from_the_new_library(settings):
+    app = Process(settings)
+    before = app.report()
+    write_library(settings.library_dir, {"ai/prompting.md": PROMPTING})
+    after = Process(settings).report()
+    assert (before.module_count, after.module_count) == (2, 3)
+    prompting = next(skill for skill in after.skills if skill.skill_id == "ai-prompting")
+    assert "ai/prompting.md" in [item.path for item in prompting.evidence]
+    again = app.report()  # the first process sees the edit, in the report the other one computed
+    assert len(app.computed) == 1 and again.to_json() == after.to_json()
+    write_library(settings.library_dir, {"ai/prompting.md": PROMPTING.replace("an example", "two examples")})
+    assert app.report().to_json() != after.to_json() and len(app.computed) == 2
+
+
+def test_a_framework_change_makes_the_next_report_be_computed(settings):
+    app = Process(settings)
+    app.report()
+    (settings.library_dir / "skills.yaml").write_text(
+        SKILLS + "  - id: delegating\n    name: Delegating work\n    level: foundation\n    priority: medium\n",
+        encoding="utf-8")
+    report = app.report()
+    assert len(app.computed) == 2
+    assert [skill.skill_id for skill in report.skills if skill.skill_id == "delegating"] == ["delegating"]
+
+
+def test_a_new_day_or_a_new_signals_revision_makes_a_new_report(settings):
+    revision = ["imports-1"]
+    app = Process(settings, signals_revision=revision)
+    app.report()
+    app.report()
+    assert len(app.computed) == 1
+    revision[0] = "imports-2"
+    app.report()
+    assert len(app.computed) == 2
+    app.services.gaps.today = date(2026, 11, 28)  # staleness is counted from today
+    app.report()
+    assert len(app.computed) == 3
+
+
+def test_recompute_computes_again_and_replaces_the_shared_report(settings):
+    app = Process(settings)
+    first = app.report()
+    second = app.report(recompute=True)
+    assert len(app.computed) == 2 and second is not first and second.to_json() == first.to_json()
+    other = Process(settings)
+    assert other.report().to_json() == second.to_json() and other.computed == []
+
+
+def test_a_corrupt_or_foreign_report_file_is_ignored_and_computed_again(settings):
+    first = Process(settings).report()
+    files = sorted((settings.cache_dir / "reports").glob("report-*.json"))
+    assert len(files) == 1
+    files[0].write_text('{"version": "x", "kind": "gap-report"', encoding="utf-8")
+    other = Process(settings)
+    assert other.report().to_json() == first.to_json() and len(other.computed) == 1
+    document = json.loads(files[0].read_text())
+    document["version"] = "workbench-0.0.1-cache-1"
+    files[0].write_text(json.dumps(document), encoding="utf-8")
+    third = Process(settings)
+    assert third.report().to_json() == first.to_json() and len(third.computed) == 1
+
+
+HOLDER = """
+import sys
+from pathlib import Path
+from workbench.index.locking import WriterLock
+
+with WriterLock(Path(sys.argv[1])).hold(command="workbench index (held by the test)"):
+    print("held", flush=True)
+    sys.stdin.read()
+"""
+
+
+def test_an_unchanged_library_needs_no_writer_lock_and_a_changed_one_does(settings):
+    Process(settings).report()
+    holder = subprocess.Popen([sys.executable, "-c", HOLDER, str(settings.index_dir)], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, text=True, env={**os.environ, "PYTHONPATH": str(PROJECT)})
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        other = Process(settings)
+        assert other.report().module_count == 2 and other.computed == []
+        (settings.library_dir / "delegating.md").write_text(DELEGATION + "\nOne more line.\n", encoding="utf-8")
+        with pytest.raises(IndexLocked, match=r"workbench index \(held by the test\)"):
+            other.report()
+    finally:
+        holder.stdin.close()
+        holder.wait(timeout=60)
+    assert other.report().module_count == 2 and len(other.computed) == 1
+
+
+def test_sessions_asking_at_the_same_moment_wait_for_one_computation(settings):
+    from concurrent.futures import ThreadPoolExecutor
+
+    app = Process(settings)
+    app.services.index.build()  # the library is indexed; the report is not computed yet
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        reports = list(pool.map(lambda _: app.report(), range(3)))
+    assert len(app.computed) == 1
+    assert reports[0] is reports[1] is reports[2]

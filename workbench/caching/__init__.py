@@ -1,0 +1,1 @@
+"""Caches kept in the data folder: written whole, stamped with a version, ignored when unreadable."""
