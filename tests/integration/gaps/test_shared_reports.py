@@ -164,3 +164,20 @@ def test_sessions_asking_at_the_same_moment_wait_for_one_computation(settings):
         reports = list(pool.map(lambda _: app.report(), range(3)))
     assert len(app.computed) == 1
     assert reports[0] is reports[1] is reports[2]
+
+
+def test_an_import_of_signals_is_a_new_report_and_its_demand_survives_the_shared_copy(settings, tmp_path):
+    app = Process(settings)
+    app.report()
+    trend = tmp_path / "postings.csv"
+    trend.write_text("skill_id,period,count\n" + "".join(f"ai-prompting,2026-{m:02d},{50 * m}\n" for m in range(1, 5)),
+                     encoding="utf-8")
+    app.services.signals.import_file(trend, "market-trend", "lee")
+    with_demand = app.report()
+    assert len(app.computed) == 2, "an import of signals makes the next report a new one"
+    prompting = next(skill for skill in with_demand.skills if skill.skill_id == "ai-prompting")
+    assert any("postings +300 % over 3 months" in reason for reason in prompting.reasons), prompting.reasons
+    other = Process(settings)
+    shared = other.report()
+    assert other.computed == []
+    assert shared.to_json() == with_demand.to_json() and shared.to_csv() == with_demand.to_csv()
