@@ -202,7 +202,7 @@ class Services:
         from workbench.governance.policy import AIPolicy
         from workbench.governance.routes import RouteTable
         from workbench.governance.service import Governance
-        from workbench.governance.slots import SlotLocks
+        from workbench.governance.slots import AdvisorySlots, SlotLocks
         from workbench.governance.usage import UsageReport
         from workbench.library.loader import load_library
 
@@ -210,6 +210,9 @@ class Services:
         levels = ClassificationLevels.of(settings.classification_levels)
         keys = KeyResolver(settings.streamlit_secrets_file)  # the one secrets file the app reads too
         registry = EndpointRegistry(self.database, self.audit_trail, self.clock, settings, levels, keys)
+
+        # Slots every replica sees on PostgreSQL; lock files on the one host SQLite allows.
+        slots = SlotLocks(settings.data_dir / "generation_slots") if self.database.is_sqlite else AdvisorySlots(self.database.engine)
 
         def client_for(endpoint):
             # The default endpoint is the configured client; a registered one gets only its own key.
@@ -229,7 +232,7 @@ class Services:
         return Governance(
             database=self.database, levels=levels, registry=registry,
             routes=RouteTable(self.database, self.audit_trail, self.clock, registry),
-            budgets=Budgets(self.database, self.audit_trail, self.clock, SlotLocks(settings.data_dir / "generation_slots")),
+            budgets=Budgets(self.database, self.audit_trail, self.clock, slots),
             policy=AIPolicy(self.database, self.audit_trail, self.clock),
             classifier=ContentClassifier(settings.library_dir, levels, settings.default_classification, settings.folder_classifications),
             usage=UsageReport(self.database), client_for=client_for,

@@ -21,7 +21,7 @@ from review.audit import AuditTrail
 from review.db import Database
 from workbench.errors import BudgetExceeded, GovernanceInputInvalid
 from workbench.governance.authority import lead_name
-from workbench.governance.slots import SlotLocks
+from workbench.governance.slots import Slots
 from workbench.governance.tables import budgets, team_members
 from workbench.llm.generation_log import generation_log
 
@@ -60,7 +60,7 @@ def _limit(value: int | None, what: str) -> int | None:
 class Budgets:
     """Setting budgets and teams (leads only, audited); checking a person's budgets before a call."""
 
-    def __init__(self, database: Database, trail: AuditTrail, clock: Callable[[], datetime], slots: SlotLocks) -> None:
+    def __init__(self, database: Database, trail: AuditTrail, clock: Callable[[], datetime], slots: Slots) -> None:
         self.database = database
         self.trail = trail
         self.clock = clock
@@ -193,7 +193,7 @@ class Budgets:
     @contextmanager
     def generation_slot(self, user: str, limited: list[tuple[Budget, list[str]]]) -> Iterator[None]:
         """Hold one of the user's (and each limited team's) concurrent generations while the block runs."""
-        held: list[int] = []
+        held: list = []
         try:
             for budget, _people in limited:
                 slot = self.slots.take(f"{budget.subject_kind}:{budget.subject}", budget.concurrent)

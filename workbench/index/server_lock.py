@@ -8,7 +8,6 @@ re-index on another) up to `wait_seconds`, then is refused with the holder named
 
 from __future__ import annotations
 
-import hashlib
 import time
 from contextlib import contextmanager
 from typing import Iterator
@@ -16,20 +15,14 @@ from typing import Iterator
 from sqlalchemy import Connection, Engine, text
 
 from workbench.errors import IndexLocked
+from workbench.pg_advisory import advisory_key, try_lock, unlock
 
-_TRY = text("SELECT pg_try_advisory_lock(:key)")
-_UNLOCK = text("SELECT pg_advisory_unlock(:key)")
 # A bigint advisory key shows in pg_locks as classid (high 32 bits) and objid (low 32 bits), objsubid 1.
 _HOLDER = text(
     "SELECT a.pid, host(a.client_addr) AS address, a.application_name, a.backend_start FROM pg_locks l "
     "JOIN pg_stat_activity a ON a.pid = l.pid WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1 "
     "AND l.classid::bigint = :high AND l.objid::bigint = :low LIMIT 1"
 )
-
-
-def advisory_key(name: str) -> int:
-    """A stable signed 64-bit key for a lock name."""
-    return int.from_bytes(hashlib.sha256(name.encode("utf-8")).digest()[:8], "big", signed=True)
 
 
 class AdvisoryLocks:
@@ -46,7 +39,7 @@ class AdvisoryLocks:
         key = advisory_key(name)
         with self.engine.connect() as connection:
             deadline = time.monotonic() + self.wait_seconds
-            while not self._try(connection, key):
+            while not try_lock(connection, key):
                 if time.monotonic() >= deadline:
                     raise IndexLocked(
                         f"{what} is being written by {_describe_holder(connection, key)}; it did not finish within "
@@ -56,18 +49,7 @@ class AdvisoryLocks:
             try:
                 yield
             finally:
-                try:
-                    connection.execute(_UNLOCK, {"key": key})
-                    connection.commit()
-                except Exception:
-                    # Closing the session gives the lock back; a pooled connection must not keep it.
-                    connection.invalidate()
-
-    @staticmethod
-    def _try(connection: Connection, key: int) -> bool:
-        got = bool(connection.execute(_TRY, {"key": key}).scalar())
-        connection.commit()  # the session lock outlives the transaction; no transaction stays open while writing
-        return got
+                unlock(connection, key)
 
 
 def _describe_holder(connection: Connection, key: int) -> str:
