@@ -15,7 +15,7 @@ def test_gaps_rank_the_framework_and_draft_this_fills_the_brief(people, app_serv
     assert statuses["fb-giving"] in {"stale", "covered", "partial"}
     assert at.get("vega_lite_chart"), "the coverage heatmap is drawn"
     figures = next(e for e in at.expander if e.label == "The heatmap's figures as text").markdown[0].value
-    assert figures.splitlines()[0] == "| row | foundation | intermediate | advanced |"
+    assert figures.splitlines()[0] == "| row | foundation | intermediate | advanced | demand |"
     assert len(figures.splitlines()) == 2 + len(table), "one line per skill of the framework"
 
     at.selectbox(key="wb_gaps_draft_skill").select("ai-prompting").run()
@@ -113,3 +113,20 @@ def test_a_second_session_is_shown_the_report_the_first_one_computed(people, app
     second.button(key="wb_gaps_refresh").click().run()
     assert not second.exception, second.exception
     assert len(computed) == 3, "Recompute computes the report again"
+
+
+def test_the_heatmap_can_be_coloured_by_demand(people, app_services, tmp_path):
+    trend = tmp_path / "postings.csv"
+    trend.write_text("skill_id,period,count\n" + "".join(f"ai-prompting,2026-{m:02d},{50 * m}\n" for m in range(1, 5)), encoding="utf-8")
+    app_services.signals.import_file(trend, "market-trend", "lee")
+    at = open_page("lee", "gaps")
+    at.radio(key="wb_gaps_by").set_value("skill").run()
+    at.radio(key="wb_gaps_colour").set_value("demand").run()
+    assert not at.exception, at.exception
+    spec = at.get("vega_lite_chart")[0].proto.spec
+    assert '"oranges"' in spec and '"Demand"' in spec  # the colour scale and legend of demand
+    figures = next(e for e in at.expander if e.label == "The heatmap's figures as text").markdown[0].value
+    rows = {line.split(" | ")[0].lstrip("| "): line.rstrip(" |").split(" | ")[-1] for line in figures.splitlines()[2:]}
+    # ai-prompting: t = +300 % clipped to 1, priority critical: demand 1 + 1/2; fb-giving: nothing known
+    assert [value for row, value in rows.items() if "ai\\-prompting" in row] == ["1.50"]
+    assert [value for row, value in rows.items() if "fb\\-giving" in row] == ["1.00"]

@@ -81,9 +81,9 @@ def test_heatmap_figures_as_text_keep_every_cell_and_escape_row_names():
     cells = [{"row": "Data *protection*", "level": level, "coverage": value}
              for level, value in (("foundation", 0.5), ("intermediate", 0.125), ("advanced", 0.0))]
     assert heatmap_text(cells, escape=lambda text: text.replace("*", "\\*")).splitlines() == [
-        "| row | foundation | intermediate | advanced |",
-        "| --- | --- | --- | --- |",
-        "| Data \\*protection\\* | 0.50 | 0.12 | 0.00 |",
+        "| row | foundation | intermediate | advanced | demand |",
+        "| --- | --- | --- | --- | --- |",
+        "| Data \\*protection\\* | 0.50 | 0.12 | 0.00 | 1.00 |",
     ]
 
 

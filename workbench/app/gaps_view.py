@@ -23,9 +23,11 @@ def heatmap_cells(skills: Iterable[Any], module_levels: Mapping[str, str], by: s
     """Coverage cells: for each skill (or group) and level, the strongest evidence at that level (0..1).
 
     A cell is the best evidence score among modules of that level; for a group, the mean over its
-    skills, so that one well-covered skill does not hide the gaps of the others.
+    skills, so that one well-covered skill does not hide the gaps of the others. Each cell also
+    carries its row's demand (gaps/demand.py: 1 when nothing is known; a group's mean).
     """
     per_row: dict[str, list[dict[str, float]]] = {}
+    demand_of_row: dict[str, list[float]] = {}
     for skill in skills:
         best = {level: 0.0 for level in LEVELS}
         for evidence in field(skill, "evidence", []) or []:
@@ -39,10 +41,13 @@ def heatmap_cells(skills: Iterable[Any], module_levels: Mapping[str, str], by: s
         else:
             row = f"{_text(field(skill, 'skill_name', ''))} ({_text(field(skill, 'skill_id', ''))})"
         per_row.setdefault(row, []).append(best)
+        demand_of_row.setdefault(row, []).append(float((field(skill, "demand_figures") or {}).get("demand", 1.0)))
     cells = []
     for row, values in per_row.items():
+        demand = round(sum(demand_of_row[row]) / len(demand_of_row[row]), 3)  # a group: the mean of its skills
         for level in LEVELS:
-            cells.append({"row": row, "level": level, "coverage": round(sum(v[level] for v in values) / len(values), 3)})
+            cells.append({"row": row, "level": level, "coverage": round(sum(v[level] for v in values) / len(values), 3),
+                          "demand": demand})
     return cells
 
 
@@ -52,10 +57,13 @@ def heatmap_text(cells: Iterable[Mapping[str, Any]], escape: Callable[[str], str
     `escape` makes an untrusted row name literal markdown (the page passes its `plain`)."""
     rows: dict[str, dict[str, float]] = {}
     for cell in cells:
-        rows.setdefault(str(cell["row"]), {})[str(cell["level"])] = float(cell["coverage"])
-    lines = ["| " + " | ".join(["row", *LEVELS]) + " |", "|" + " --- |" * (len(LEVELS) + 1)]
+        values = rows.setdefault(str(cell["row"]), {})
+        values[str(cell["level"])] = float(cell["coverage"])
+        values["demand"] = float(cell.get("demand", 1.0))
+    lines = ["| " + " | ".join(["row", *LEVELS, "demand"]) + " |", "|" + " --- |" * (len(LEVELS) + 2)]
     for row, values in rows.items():
-        lines.append("| " + " | ".join([escape(row), *(f"{values.get(level, 0.0):.2f}" for level in LEVELS)]) + " |")
+        figures = [f"{values.get(level, 0.0):.2f}" for level in [*LEVELS, "demand"]]
+        lines.append("| " + " | ".join([escape(row), *figures]) + " |")
     return "\n".join(lines)
 
 

@@ -173,16 +173,10 @@ class SignalStore:
         report.duplicates += len(rows) - stored
 
     def _write_ratings(self, connection: Connection, import_id: int, ratings: list[ProficiencyRating], report: ImportReport) -> None:
-        rows = [dict(import_id=import_id, **rating._asdict()) for rating in ratings]
-        stored = len(connection.execute(self._insert_rating, rows).all())
-        report.kept += stored
-        report.duplicates += len(rows) - stored
+        _write_returning(connection, self._insert_rating, import_id, ratings, report)
 
     def _write_trends(self, connection: Connection, import_id: int, counts: list[TrendCount], report: ImportReport) -> None:
-        rows = [dict(import_id=import_id, **count._asdict()) for count in counts]
-        stored = len(connection.execute(self._insert_trend, rows).all())
-        report.kept += stored
-        report.duplicates += len(rows) - stored
+        _write_returning(connection, self._insert_trend, import_id, counts, report)
 
     def trend_points(self) -> list[TrendPoint]:
         """Per skill and period, the count of the latest import that gave one (a later file revises an earlier one)."""
@@ -269,6 +263,14 @@ class SignalStore:
         """How many results are kept."""
         with self.database.read() as connection:
             return connection.execute(select(func.count()).select_from(learner_results)).scalar_one()
+
+
+def _write_returning(connection: Connection, statement, import_id: int, records: list, report: ImportReport) -> None:
+    """Insert named-tuple records with ON CONFLICT DO NOTHING ... RETURNING, counting the rows stored as kept."""
+    rows = [dict(import_id=import_id, **record._asdict()) for record in records]
+    stored = len(connection.execute(statement, rows).all())
+    report.kept += stored
+    report.duplicates += len(rows) - stored
 
 
 def _correct():

@@ -74,8 +74,13 @@ with errors_shown():
 
 st.header("Coverage heatmap", anchor=False)
 by = st.radio("Rows", ["group", "skill"], format_func={"group": "Skill groups", "skill": "Skills"}.get, horizontal=True, key="wb_gaps_by")
+colour = st.radio("Colour", ["coverage", "demand"], format_func={"coverage": "Coverage", "demand": "Demand (imported signals)"}.get,
+                  horizontal=True, key="wb_gaps_colour")
 cells = pd.DataFrame(heatmap_cells(skills, module_levels, by=by))
 if not cells.empty:
+    # Demand is 0.5 .. 2.5 with 1 for "nothing known" (gaps/demand.py); coverage is 0 .. 1.
+    scale = (alt.Scale(domain=[0, 1], scheme="blues") if colour == "coverage"
+             else alt.Scale(domain=[0.5, 2.5], scheme="oranges"))
     chart = (
         alt.Chart(cells)
         .mark_rect()
@@ -83,11 +88,13 @@ if not cells.empty:
             x=alt.X("level:N", sort=["foundation", "intermediate", "advanced"], title="Level", axis=alt.Axis(labelAngle=0)),
             # Full labels (Vega-Lite truncates at 180 px by default); the tooltip repeats them.
             y=alt.Y("row:N", title=None, sort=None, axis=alt.Axis(labelLimit=0, labelColor="#31333f")),
-            color=alt.Color("coverage:Q", scale=alt.Scale(domain=[0, 1], scheme="blues"), title="Coverage"),
-            tooltip=["row", "level", alt.Tooltip("coverage:Q", format=".2f")],
+            color=alt.Color(f"{colour}:Q", scale=scale, title=colour.capitalize()),
+            tooltip=["row", "level", alt.Tooltip("coverage:Q", format=".2f"), alt.Tooltip("demand:Q", format=".2f")],
         )
         .properties(height=max(90, 28 * cells["row"].nunique()),
-                    description="Coverage of each row of the framework by the library at each level, from 0 (none) to 1 (fully taught)")
+                    description=("Coverage of each row of the framework by the library at each level, from 0 (none) to 1 (fully taught)"
+                                 if colour == "coverage" else
+                                 "Demand for each row of the framework from imported signals, from 0.5 to 2.5 (1: nothing known)"))
     )
     st.altair_chart(chart, width="stretch")
     with st.expander("The heatmap's figures as text"):
