@@ -92,3 +92,13 @@ def test_publishing_while_the_remote_is_unreachable_says_so_and_keeps_the_draft_
     at.button(key=f"wb_publish_confirm_{submitted_draft}").click().run()
     assert app_services.review_queries.get_draft(submitted_draft).state.value == "published"
     assert f"Published draft #{submitted_draft} into the library." in texts(at)
+
+
+def test_a_gap_report_pulls_others_commits_first(people, app_services, tmp_path, remote):
+    app_services.gaps.report()  # clones, indexes, reports
+    other = other_person(tmp_path, remote)
+    theirs = other.commit("coaching.md", "---\nid: coaching-basics\ntitle: Coaching basics\nskills: [fb-giving]\n---\n\n"
+                          "# Coaching basics\n\nAsk open questions and let the person find the next step.\n", "Add coaching")
+    app_services.gaps.report()
+    assert app_services.index.status()["library_commit"] == theirs
+    assert "coaching-basics" in {module.id for module in app_services.index.scan().modules}

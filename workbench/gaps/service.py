@@ -67,9 +67,10 @@ class GapService:
         `recompute` computes it again even when a report for the same inputs exists.
         """
         clock = StageClock(progress)
-        framework = self.load_framework(skills_file)
         for _ in range(2):  # a second time only when another process wrote the index while it was read
             scan, revision, state = self.index.current(progress=clock)
+            # Read after the index is current: in a git library the framework file comes with the pull.
+            framework = self.load_framework(skills_file)
             if self.reports is None:
                 report = self._compute(framework, scan, clock)
             else:
