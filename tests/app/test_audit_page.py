@@ -169,3 +169,17 @@ def test_publishing_a_draft_changed_since_it_was_shown_says_what_changed_and_pub
     assert not any((app_services.settings.library_dir / "published").glob("*.md"))
     at.button(key="wb_conflict_reload").click().run()
     assert "No approved draft is waiting." in texts(at)
+
+
+def test_publishing_a_draft_another_lead_published_meanwhile_says_who(submitted_draft, app_services):
+    for name, dimension in (("sam", "accuracy"), ("cam", "cultural"), ("eve", "ethics")):
+        app_services.lifecycle.sign_off(name, submitted_draft, dimension, 1)
+    at = open_page("lee", "audit")
+    at.button(key=f"wb_publish_{submitted_draft}").click().run()
+    app_services.publisher.publish("lee", submitted_draft, 1)  # the same lead, from another browser tab
+    at.button(key=f"wb_publish_confirm_{submitted_draft}").click().run()
+    assert not at.exception, at.exception
+    warning = next(w for w in (w.value.replace("\\", "") for w in at.warning) if w.startswith("Draft #"))
+    assert warning.startswith(f"Draft #{submitted_draft} changed while you were reading it: lee published it at ")
+    assert "It is now at revision 1, published. Nothing was done by your publish" in warning
+    assert len(list((app_services.settings.library_dir / "published").glob("*.md"))) == 1

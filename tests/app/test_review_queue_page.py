@@ -206,3 +206,24 @@ def test_the_reviewer_reads_citations_as_module_and_heading_with_a_link(submitte
     assert {parse_qs(link.proto.query_string)["passage"][0] for link in links} >= {cited}
     # What is stored and signed keeps the passage id: only the page names it.
     assert f"`{cited}`" in app_services.review_queries.get_draft(submitted_draft).markdown
+
+
+def test_a_decision_on_a_draft_someone_rejected_meanwhile_says_who_and_offers_a_reload(submitted_draft, app_services):
+    at = open_page("sam", "review_queue")
+    app_services.lifecycle.reject("lee", submitted_draft, 1, "Out of scope for this quarter.")  # same revision, new state
+    at.button(key=f"wb_sign_{submitted_draft}").click().run()
+    assert not at.exception, at.exception
+    warning = next(w for w in (w.value.replace("\\", "") for w in at.warning) if w.startswith("Draft #"))
+    assert warning.startswith(f"Draft #{submitted_draft} changed while you were reading it: lee rejected it at ")
+    assert "UTC. It is now at revision 1, rejected. Nothing was done by your sign-off" in warning
+    assert not at.error, [e.value for e in at.error]
+    assert app_services.review_queries.get_draft(submitted_draft).sign_offs == []
+    at.button(key="wb_conflict_reload").click().run()
+    assert not any(w.value.replace("\\", "").startswith("Draft #") for w in at.warning)
+
+
+def test_a_refusal_that_is_not_a_change_by_someone_else_stays_the_error_it_is(submitted_draft, app_services):
+    at = open_page("eve", "review_queue")
+    at.button(key=f"wb_changes_{submitted_draft}").click().run()  # no comment: refused for that reason alone
+    assert any("needs a comment" in e.value.replace("\\", "") for e in at.error)
+    assert not any(w.value.replace("\\", "").startswith("Draft #") for w in at.warning)

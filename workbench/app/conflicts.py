@@ -9,12 +9,16 @@ to a revision they have not seen.
 from __future__ import annotations
 
 import dataclasses
+from dataclasses import dataclass
 from typing import Any
 
 import streamlit as st
 
+from review.audit import AuditTrail
 from review.errors import StaleRevision
 from review.policy import DraftActions
+from review.queries import ReviewQueries
+from review.views import DraftSummary, DraftView
 from workbench.app.ui import plain
 
 CONFLICT_KEY = "wb_conflict"
@@ -25,15 +29,17 @@ def state_words(state: str) -> str:
     return state.replace("_", " ")
 
 
+# What an audited action did to the draft, as the notice says it.
+_DONE = {"submit": "submitted it for review", "sign_off": "signed it off", "request_changes": "requested changes",
+         "reject": "rejected it", "publish": "published it", "unpublish": "unpublished it", "archive": "archived it",
+         "revise": "saved a new revision"}
+
+
 def conflict_text(conflict: dict[str, Any]) -> str:
-    """What changed since the revision acted on: who saved which revision, and where the draft is now."""
-    saved = [
-        f"{change['editor']} saved revision {change['number']} at {change['at']} UTC" + (f" ({change['note']})" if change["note"] else "")
-        for change in conflict["changes"]
-    ]
-    what = "; ".join(saved) if saved else "its revisions changed"
+    """What changed since the person read the draft (who did what, when), and where the draft is now."""
+    read = f"revision {conflict['acted_on']}" if conflict.get("acted_on") else "it"
     return (
-        f"Draft #{conflict['draft_id']} changed while you were reading revision {conflict['acted_on']}: {what}. "
+        f"Draft #{conflict['draft_id']} changed while you were reading {read}: {'; '.join(conflict['what'])}. "
         f"It is now at revision {conflict['revision']}, {state_words(conflict['state'])}. "
         f"Nothing was done by your {conflict['action']}: reload the draft to read revision {conflict['revision']}, then act again."
     )
@@ -41,12 +47,39 @@ def conflict_text(conflict: dict[str, Any]) -> str:
 
 def remember_conflict(error: StaleRevision, action: str) -> None:
     """Keep the refused action's conflict for the page to show until the person reloads the draft."""
-    st.session_state[CONFLICT_KEY] = {
-        "draft_id": error.draft_id, "acted_on": error.acted_on, "revision": error.current_revision,
-        "state": error.state, "action": action,
-        "changes": [{"number": c.number, "editor": c.editor, "at": f"{c.at:%Y-%m-%d %H:%M}", "note": c.note}
-                    for c in error.changes],
-    }
+    what = [f"{c.editor} saved revision {c.number} at {c.at:%Y-%m-%d %H:%M} UTC" + (f" ({c.note})" if c.note else "")
+            for c in error.changes] or ["its revisions changed"]
+    st.session_state[CONFLICT_KEY] = {"draft_id": error.draft_id, "acted_on": error.acted_on, "revision": error.current_revision,
+                                      "state": error.state, "action": action, "what": what}
+
+
+def remember_state_change(draft_id: int, shown_state: str, action: str, revision: int, state: str, audit_rows: list[dict]) -> bool:
+    """When a refused action met a draft whose state changed since the page showed it (same revision: someone
+    rejected, requested changes, published…), keep that as the conflict, naming the change from the audit
+    rows; False when the state is the one shown (the refusal has another reason)."""
+    if state == shown_state:
+        return False
+    done = [row for row in audit_rows if row.get("action") in _DONE]
+    what = [f"{row['actor']} {_DONE[row['action']]} at {str(row['at'])[:16].replace('T', ' ')} UTC" for row in done[-1:]]
+    st.session_state[CONFLICT_KEY] = {"draft_id": draft_id, "acted_on": 0, "revision": revision, "state": state,
+                                      "action": action, "what": what or [f"it went from {state_words(shown_state)} to {state_words(state)}"]}
+    return True
+
+
+@dataclass(frozen=True)
+class Shown:
+    """The draft as a page showed it, and where to read it now: for telling a refusal caused by
+    someone else's change from any other."""
+
+    draft: DraftView | DraftSummary
+    queries: ReviewQueries
+    trail: AuditTrail
+
+    def moved_on(self, attempted: str) -> bool:
+        """Whether the draft's state changed since it was shown (then kept as the conflict notice)."""
+        now = self.queries.get_draft(self.draft.id)
+        return remember_state_change(self.draft.id, self.draft.state.value, attempted, now.revision, now.state.value,
+                                     self.trail.rows(draft_id=self.draft.id, limit=20))
 
 
 def pending_conflict(draft_id: int | None = None) -> dict[str, Any] | None:

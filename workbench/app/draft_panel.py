@@ -7,13 +7,13 @@ from typing import Any, Callable
 import pandas as pd
 import streamlit as st
 
-from review.errors import ReviewError, StaleRevision
+from review.errors import InvalidTransition, ReviewError, StaleRevision
 from review.lifecycle import DraftLifecycle
 from review.policy import DraftActions
 from review.queries import ReviewQueries
 from review.views import DraftView
 from workbench.app.citations import LIBRARY_PAGE, PASSAGE_PARAM, citation_label, readable_sources
-from workbench.app.conflicts import remember_conflict, show_conflict
+from workbench.app.conflicts import Shown, remember_conflict, show_conflict
 from workbench.app.ui import errors_shown, plain, show_markdown
 from workbench.domain.drafts import DraftContent
 from workbench.domain.library import Chunk
@@ -38,13 +38,18 @@ def show_flash() -> None:
     show_conflict()
 
 
-def run_action(action: Callable[[], Any], success: str, attempted: str = "action") -> None:
-    """Run one service call from a button callback, turning a named error into the flash message
-    (a draft changed meanwhile becomes the conflict notice; `attempted` names the action in it)."""
+def run_action(action: Callable[[], Any], success: str, attempted: str = "action", shown: Shown | None = None) -> None:
+    """Run one service call from a button callback, turning a named error into the flash message.
+
+    A draft changed meanwhile becomes the conflict notice (`attempted` names the action in it): a newer
+    revision always; a refusal because the state moved on since the page showed `shown`, too."""
     try:
         action()
     except StaleRevision as error:
         remember_conflict(error, attempted)
+    except InvalidTransition as error:
+        if shown is None or not shown.moved_on(attempted):
+            flash("error", str(error))
     except (ReviewError, WorkbenchError) as error:
         flash("error", str(error))
     else:

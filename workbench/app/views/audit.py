@@ -10,7 +10,7 @@ import streamlit as st
 from workbench.app import session
 from review.policy import Action, DraftState, Role
 from workbench.app.audit_view import ai_share, provenance_fields, throughput, time_in_review
-from workbench.app.conflicts import until_reloaded
+from workbench.app.conflicts import Shown, until_reloaded
 from workbench.app.draft_panel import run_action, show_flash
 from workbench.app.paging import paged_drafts
 from workbench.app.services import get_services
@@ -103,7 +103,8 @@ with publishing:
                 columns[0].button(
                     "Publish now", key=f"wb_publish_confirm_{draft.id}", type="primary", icon=":material/publish:", on_click=run_action,
                     disabled=not may.can(Action.PUBLISH),
-                    args=(lambda d=draft: services.publisher.publish(user.name, d.id, d.revision), f"Published draft #{draft.id} into the library.", "publish"),
+                    args=(lambda d=draft: services.publisher.publish(user.name, d.id, d.revision), f"Published draft #{draft.id} into the library.", "publish",
+                          Shown(draft, queries, services.audit_trail)),
                 )
                 columns[1].button("Cancel", key=f"wb_publish_cancel_{draft.id}",
                                   on_click=lambda key=confirming: st.session_state.pop(key, None))

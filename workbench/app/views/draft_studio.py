@@ -9,7 +9,7 @@ from pydantic import ValidationError
 from review.policy import Action, DraftState, Role
 from workbench.app import session
 from workbench.app.citations import citation_links
-from workbench.app.conflicts import until_reloaded
+from workbench.app.conflicts import Shown, until_reloaded
 from workbench.app.draft_panel import finding_rows, run_action, show_flash, show_gating_findings, show_sources
 from workbench.app.paging import paged_drafts
 from workbench.app.policy_gate import require_policy_accepted
@@ -238,7 +238,7 @@ with drafts_tab:
                 disabled=not actions.can(Action.SUBMIT), on_click=run_action,
                 # A click runs this callback before the next run: it acts on the revision this run shows.
                 args=(lambda shown=draft.revision: lifecycle.submit(user.name, draft.id, shown), f"Draft #{draft.id} submitted for review.",
-                      "submission"),
+                      "submission", Shown(draft, queries, services.audit_trail)),
             )
         else:
             st.caption(f"This draft is {draft.state.value}.")

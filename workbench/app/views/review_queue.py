@@ -5,7 +5,7 @@ import streamlit as st
 
 from review.policy import REVIEWER_ROLE, Action, DraftState, Role
 from workbench.app import session
-from workbench.app.conflicts import pending_conflict, until_reloaded
+from workbench.app.conflicts import Shown, pending_conflict, until_reloaded
 from workbench.app.draft_panel import (
     run_action, show_comments, show_diff, show_draft_side_by_side, show_findings, show_flash, show_gating_findings,
     show_lapsed_sign_offs, sign_off_rows,
@@ -108,6 +108,7 @@ st.divider()
 st.header("Decision", anchor=False)
 # Every action carries the revision shown here: if someone changed the draft meanwhile, it is refused.
 seen_revision = actions.revision
+shown = Shown(draft, queries, services.audit_trail)  # a refusal because someone else moved the draft on says so
 if actions.blocked:
     st.warning(f"Signing off and publishing are closed: {len(actions.blocking)} error finding(s) of revision "
                f"{actions.revision} are not waived (listed at the top of the draft).")
@@ -124,7 +125,7 @@ else:
                 "Sign off", type="primary", icon=":material/verified:", key=f"wb_sign_{draft.id}",
                 on_click=run_action,
                 args=(lambda d=dimension: lifecycle.sign_off(user.name, draft_id, d, seen_revision),
-                      f"Signed off {dimension} on revision {seen_revision}.", "sign-off"),
+                      f"Signed off {dimension} on revision {seen_revision}.", "sign-off", shown),
             )
         else:
             st.caption("No dimension left for you to sign on this revision.")
@@ -136,11 +137,11 @@ else:
             st.button(
                 "Request changes", key=f"wb_changes_{draft.id}", icon=":material/undo:", on_click=run_action,
                 args=(lambda: lifecycle.request_changes(user.name, draft_id, seen_revision, st.session_state.get(reason_key, "")),
-                      "Changes requested; the draft went back to its author.", "request for changes"),
+                      "Changes requested; the draft went back to its author.", "request for changes", shown),
             )
         if actions.can(Action.REJECT):
             st.button(
                 "Reject", key=f"wb_reject_{draft.id}", icon=":material/block:", on_click=run_action,
                 args=(lambda: lifecycle.reject(user.name, draft_id, seen_revision, st.session_state.get(reason_key, "")),
-                      "Draft rejected.", "rejection"),
+                      "Draft rejected.", "rejection", shown),
             )
