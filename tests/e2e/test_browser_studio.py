@@ -163,6 +163,8 @@ def test_the_studio_stays_on_the_draft_and_tab_after_save_regenerate_and_submit(
 
 
 def test_a_revision_conflict_says_who_changed_what_and_reloads(server, browser_page):
+    from playwright.sync_api import expect
+
     page, seen, shots = browser_page
     draft_id = _reviewer_opens_a_seeded_draft(page, server, "sam", "Feedback under review")
     page.get_by_role("heading", name=re.compile(rf"#{draft_id} · revision 1")).wait_for()
@@ -176,12 +178,13 @@ def test_a_revision_conflict_says_who_changed_what_and_reloads(server, browser_p
     text = notice.inner_text()
     assert "(new summary). It is now at revision 2, in review. Nothing was done by your sign-off" in text
     assert "workbench review show" not in page.locator("main").inner_text()
-    assert not page.get_by_role("button", name="Sign off").count(), "a decision is offered before the reload"
+    page.get_by_text("Reload the draft (the button at the top of the page) before deciding on it.").wait_for()
+    expect(page.get_by_role("button", name="Sign off")).to_have_count(0)  # no decision before the reload
 
     page.get_by_role("button", name=f"Reload draft #{draft_id} at revision 2").click()
     page.get_by_role("heading", name=re.compile(rf"#{draft_id} · revision 2")).wait_for()
     _idle(page)
-    assert not notice.count()
+    expect(notice).to_have_count(0)
     page.get_by_role("button", name="Sign off").click()
     page.get_by_text("Signed off accuracy on revision 2.").wait_for()
     assert seen["errors"] == [] and _external(seen["requests"]) == []
