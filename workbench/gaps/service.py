@@ -12,7 +12,8 @@ import numpy as np
 from workbench.domain.gaps import GapParameters, near_duplicate_pairs, nearest_pairs
 from workbench.domain.skills import SkillsFramework
 from workbench.domain.calibration import reduce_segments
-from workbench.domain.teaching import BLOCK_VALUES, KEPT_VALUES, Channel, teaching_scores
+from workbench.domain.teaching import Channel
+from workbench.domain.teaching_blocks import BLOCK_VALUES, KEPT_VALUES, teaching_scores
 from workbench.errors import UnknownSkill
 from workbench.gaps.assembly import ReportAssembler
 from workbench.gaps.demand import DemandInputs

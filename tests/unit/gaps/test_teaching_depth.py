@@ -17,8 +17,8 @@ from workbench.domain.teaching import (
     LibraryUnits,
     TeachingParameters,
     combine_teaching,
-    teaching_scores,
 )
+from workbench.domain.teaching_blocks import teaching_scores
 
 DIM = 40
 PARAMS = TeachingParameters()
