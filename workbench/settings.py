@@ -114,6 +114,8 @@ class Settings(BaseSettings):
     trust_forwarded_for: bool = False
     # Mark the session cookie Secure; default: when the request came over HTTPS (set true behind a TLS proxy)
     session_cookie_secure: bool | None = None
+    # Single sign-on: an identity from the provider starts a session only this soon after the provider issued it
+    sso_identity_max_age_seconds: int = Field(default=600, ge=5)
     # Streamlit's secrets ([auth] for single sign-on, API keys): read from here, wherever the server starts
     streamlit_secrets_file: Path = PROJECT_ROOT / ".streamlit" / "secrets.toml"
 

@@ -209,7 +209,9 @@ def sso_secrets(tmp_path):
     secrets = tmp_path / "secrets.toml"
     secrets.write_text(
         '[auth]\nredirect_uri = "http://127.0.0.1/oauth2callback"\ncookie_secret = "an-sso-test-cookie-secret-0123456789"\n'
-        'client_id = "wb"\nclient_secret = "s"\nserver_metadata_url = "http://127.0.0.1:9/.well-known/openid-configuration"\n',
+        'client_id = "wb"\nclient_secret = "s"\nserver_metadata_url = "http://127.0.0.1:9/.well-known/openid-configuration"\n'
+        # A table of options for the one provider, not a second provider.
+        'client_kwargs = { prompt = "login" }\n',
         encoding="utf-8")
     before = config.get_option("secrets.files")
     config.set_option("secrets.files", [str(secrets)])
@@ -237,7 +239,8 @@ def _claims(**changes) -> dict:
 
 
 def test_single_sign_on_becomes_a_server_side_session_and_streamlit_s_cookie_is_dropped(client, app_services, sso_secrets):
-    assert "Sign in with your organisation account" in client.get("/auth/sign-in").text
+    form = client.get("/auth/sign-in").text
+    assert form.count('class="sso"') == 1 and "Sign in with your organisation account" in form
     client.cookies.set("_streamlit_user", _streamlit_identity_cookie(_claims()))
     back = client.get("/review_queue")  # where the browser lands after the identity provider
     assert back.status_code == 303 and back.headers["location"].startswith("/auth/sso/continue?next=%2Freview_queue")
@@ -271,3 +274,13 @@ def test_an_old_forged_or_foreign_identity_cookie_starts_no_session(client, app_
 def test_behind_a_tls_proxy_the_cookie_can_be_marked_secure(client, app_services):
     app_services.settings.session_cookie_secure = True
     assert "Secure" in _sign_in(client, "sam", PASSWORD).headers["set-cookie"]
+
+
+def test_single_sign_on_with_the_provider_unreachable_says_so_and_keeps_the_local_form(client, sso_secrets):
+    # The provider in sso_secrets listens on port 9 (discard): nothing answers its discovery document.
+    started = client.get("/auth/sso", params={"next": "/review_queue"})
+    assert started.status_code == 303
+    assert started.headers["location"] == "/auth/sign-in?next=%2Freview_queue&ended=sso_unavailable"
+    page = client.get(started.headers["location"]).text
+    assert "The organisation&#x27;s sign-in service cannot be reached right now." in page
+    assert 'name="password"' in page

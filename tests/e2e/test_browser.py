@@ -121,9 +121,10 @@ def server(tmp_path_factory):
 
 
 @contextmanager
-def serve_workbench(root: Path, library: Path, data_dir: Path, llm_env: dict[str, str], *, cwd: Path = PROJECT_ROOT) -> Iterator[str]:
-    """`workbench serve` on a free loopback port with these settings, started in `cwd`; yields its base URL once healthy."""
-    port = _free_port()
+def serve_workbench(root: Path, library: Path, data_dir: Path, llm_env: dict[str, str], *, cwd: Path = PROJECT_ROOT,
+                    port: int | None = None) -> Iterator[str]:
+    """`workbench serve` on `port` (else a free loopback port) with these settings, started in `cwd`; yields its base URL once healthy."""
+    port = port or _free_port()
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", **llm_env}
     env.pop("OPENAI_API_KEY", None)
     log = (root / "serve.log").open("w")

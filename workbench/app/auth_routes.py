@@ -38,6 +38,8 @@ ENDED_NOTICES = {
     "roles_changed": "Your roles changed. Sign in again.",
     "password_changed": "Your password changed. Sign in again.",
     "sso_failed": "Single sign-on did not complete. Try again, or use a local account.",
+    "sso_unavailable": "The organisation's sign-in service cannot be reached right now. "
+                       "Try again in a few minutes, or use a local account if you have one.",
 }
 _SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'",
@@ -180,15 +182,19 @@ async def sign_in(request: Request) -> Response:
 async def sso_start(request: Request) -> Response:
     """Hand over to Streamlit's OIDC login for a configured provider."""
     provider = request.query_params.get("provider", sso.DEFAULT_PROVIDER)
+    next_path = safe_next(request.query_params.get("next"))
     if provider not in sso.providers():
-        return RedirectResponse(sign_in_url("/", "sso_failed"), status_code=303)
+        return RedirectResponse(sign_in_url(next_path, "sso_failed"), status_code=303)
+    # Streamlit's login route answers a bare "Authentication error" when the provider is down: say it here.
+    if not await run_in_threadpool(sso.provider_reachable, provider):
+        return RedirectResponse(sign_in_url(next_path, "sso_unavailable"), status_code=303)
     return RedirectResponse(sso.login_url(provider), status_code=303)
 
 
 async def sso_continue(request: Request) -> Response:
     """Turn the identity Streamlit verified into a server-side session, then drop Streamlit's own cookie."""
-    identity = sso.identity_from_cookies(request.cookies)
     services = get_services()
+    identity = sso.identity_from_cookies(request.cookies, max_age_seconds=services.settings.sso_identity_max_age_seconds)
     if identity is None:
         response = RedirectResponse(sign_in_url("/", "sso_failed"), status_code=303)
         for name in sso.streamlit_cookie_names(request.cookies):

@@ -15,10 +15,14 @@ from dataclasses import dataclass
 from typing import Mapping
 
 DEFAULT_PROVIDER = "default"
-# An identity is only turned into a session shortly after the provider issued it: an old identity
-# cookie (kept by a browser for weeks) cannot silently bring back a session that was ended.
+# An identity is only turned into a session shortly after the provider issued it (by default within
+# 600 s, WORKBENCH_SSO_IDENTITY_MAX_AGE_SECONDS): an old identity cookie (kept by a browser for weeks)
+# cannot silently bring back a session that was ended.
 MAX_IDENTITY_AGE_SECONDS = 600
 _STREAMLIT_USER_COOKIE = "_streamlit_user"
+# Long enough for a provider under load, short enough that a person facing an outage is told at once.
+METADATA_TIMEOUT_SECONDS = 5.0
+_PROVIDER_KEYS = {"client_id", "client_secret", "server_metadata_url", "authorize_url", "api_base_url", "request_token_url"}
 
 
 @dataclass(frozen=True)
@@ -45,8 +49,34 @@ def providers() -> list[str]:
     auth = _auth_section()
     if auth is None:
         return []
-    named = [key for key, value in auth.items() if hasattr(value, "keys")]
+    # A sub-table is a provider only when it holds a provider's keys: [auth] itself may hold tables
+    # such as client_kwargs (Streamlit draws the same line when it builds the OIDC client).
+    named = [key for key, value in auth.items() if hasattr(value, "keys") and _PROVIDER_KEYS & set(value.keys())]
     return named or [DEFAULT_PROVIDER]
+
+
+def metadata_url(provider: str) -> str | None:
+    """The provider's discovery document address, from its own [auth.<name>] table or the [auth] section."""
+    auth = _auth_section()
+    if auth is None:
+        return None
+    section = auth.get(provider) if provider != DEFAULT_PROVIDER else None
+    value = (section or {}).get("server_metadata_url") or auth.get("server_metadata_url")
+    return str(value) if value else None
+
+
+def provider_reachable(provider: str, *, timeout_seconds: float = METADATA_TIMEOUT_SECONDS) -> bool:
+    """True when the provider answers its discovery document; checked before sending a browser there."""
+    import httpx
+
+    url = metadata_url(provider)
+    if url is None:
+        return False
+    try:
+        response = httpx.get(url, timeout=timeout_seconds, follow_redirects=True)
+        return response.status_code == 200 and "authorization_endpoint" in response.json()
+    except (httpx.HTTPError, ValueError):
+        return False
 
 
 def login_url(provider: str) -> str:
@@ -56,7 +86,8 @@ def login_url(provider: str) -> str:
     return generate_login_redirect_url(provider)
 
 
-def identity_from_cookies(cookies: Mapping[str, str], *, now: float | None = None) -> Identity | None:
+def identity_from_cookies(cookies: Mapping[str, str], *, now: float | None = None,
+                          max_age_seconds: float = MAX_IDENTITY_AGE_SECONDS) -> Identity | None:
     """The identity in Streamlit's signed user cookie, if the signature, origin and age hold."""
     if _auth_section() is None:
         return None
@@ -76,7 +107,7 @@ def identity_from_cookies(cookies: Mapping[str, str], *, now: float | None = Non
     if not isinstance(issuer, str) or not isinstance(subject, str) or not issuer or not subject:
         return None
     issued_at = claims.get("iat")
-    if not isinstance(issued_at, (int, float)) or (now or time.time()) - issued_at > MAX_IDENTITY_AGE_SECONDS:
+    if not isinstance(issued_at, (int, float)) or (now or time.time()) - issued_at > max_age_seconds:
         return None
     name = claims.get("name") or claims.get("email") or ""
     return Identity(issuer, subject, str(name)[:200])
