@@ -5,7 +5,7 @@ from __future__ import annotations
 import getpass
 from typing import Union
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, bindparam, select
 
 from review.errors import UnknownUser
 from review.policy import Actor, Role
@@ -39,15 +39,19 @@ def actor_name(actor: ActorRef) -> str:
     return str(actor)
 
 
+# Built once: every state change loads its actor.
+_ACTOR = (
+    select(users.c.id, users.c.name, users.c.disabled, user_roles.c.role)
+    .outerjoin(user_roles, user_roles.c.user_id == users.c.id)
+    .where(users.c.name == bindparam("name"))
+    .with_for_update(read=True, of=users)
+)
+
+
 def load_actor(connection: Connection, actor: ActorRef) -> Actor:
     """The acting user with their roles as stored right now (row locked for share on PostgreSQL)."""
     name = actor_name(actor)
-    rows = connection.execute(
-        select(users.c.id, users.c.name, users.c.disabled, user_roles.c.role)
-        .outerjoin(user_roles, user_roles.c.user_id == users.c.id)
-        .where(users.c.name == name)
-        .with_for_update(read=True, of=users)
-    ).all()
+    rows = connection.execute(_ACTOR, {"name": name}).all()
     if not rows:
         raise UnknownUser(f"no user named {name!r}; a lead adds users with `workbench users add`")
     roles = frozenset(Role(r.role) for r in rows if r.role in Role._value2member_map_)

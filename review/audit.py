@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import IO, Any, Callable, Iterator, TypeVar
 
-from sqlalchemy import Connection, Row, select
+from sqlalchemy import Connection, Row, bindparam, select
 
 from review.checkpoint import Checkpoint, CheckpointFile, CheckpointUnreadable
 from review.db import Database
@@ -33,6 +33,12 @@ def row_hash(fields: dict[str, Any]) -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
+# Built once: every change appends through them.
+_HEAD_LOCKED = select(audit_head).where(audit_head.c.id == 1).with_for_update()
+_INSERT_ROW = audit_log.insert()
+_MOVE_HEAD = audit_head.update().where(audit_head.c.id == 1).values(last_seq=bindparam("new_seq"), last_hash=bindparam("new_hash"))
+
+
 def append(
     connection: Connection,
     *,
@@ -48,7 +54,7 @@ def append(
 ) -> int:
     """Append one row inside the caller's transaction; returns its sequence number."""
     # Locking the single head row serialises appends, so the chain never forks.
-    head = connection.execute(select(audit_head).where(audit_head.c.id == 1).with_for_update()).one()
+    head = connection.execute(_HEAD_LOCKED).one()
     fields: dict[str, Any] = {
         "seq": head.last_seq + 1,
         "at": at.isoformat(timespec="microseconds"),
@@ -63,10 +69,8 @@ def append(
         "prev_hash": head.last_hash,
     }
     fields["row_hash"] = row_hash(fields)
-    connection.execute(audit_log.insert().values(**fields))
-    connection.execute(
-        audit_head.update().where(audit_head.c.id == 1).values(last_seq=fields["seq"], last_hash=fields["row_hash"])
-    )
+    connection.execute(_INSERT_ROW, fields)
+    connection.execute(_MOVE_HEAD, {"new_seq": fields["seq"], "new_hash": fields["row_hash"]})
     return fields["seq"]
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from sqlalchemy import Connection, Row, and_, select
+from sqlalchemy import Connection, Row, and_, bindparam, select
 
 from review.errors import InvalidInput, RevisionChange, StaleRevision, UnknownDraft
 from review.findings import WaiverRecord, gating_findings, is_gating
@@ -25,10 +25,30 @@ def unknown_draft(draft_id: object) -> UnknownDraft:
     return UnknownDraft(f"no draft with id {draft_id}; `workbench review list` shows the drafts")
 
 
+# The statements every state change runs are built once: building one costs more than running it.
+_DRAFT = select(drafts).where(drafts.c.id == bindparam("draft_id"))
+_DRAFT_LOCKED = _DRAFT.with_for_update()
+_SIGNED = (
+    select(sign_offs, users.c.name.label("user_name"), users.c.disabled.label("user_disabled"), user_roles.c.role.label("signer_role"))
+    .join(users, users.c.id == sign_offs.c.user_id)
+    .outerjoin(user_roles, user_roles.c.user_id == sign_offs.c.user_id)
+    .where(sign_offs.c.draft_id == bindparam("draft_id"), sign_offs.c.revision == bindparam("revision"), sign_offs.c.voided_at.is_(None))
+    .order_by(sign_offs.c.signed_at, sign_offs.c.id)
+)
+_REVISION = select(revisions).where(revisions.c.draft_id == bindparam("draft_id"), revisions.c.number == bindparam("number"))
+_EDITORS = select(revisions.c.editor_id).where(revisions.c.draft_id == bindparam("draft_id"))
+_EDITORS_AND_GENERATOR = _EDITORS.union(select(users.c.id).where(users.c.name == bindparam("generator")))
+_WAIVERS = (
+    select(finding_waivers.c.finding_key, finding_waivers.c.reason, finding_waivers.c.waived_at, users.c.name)
+    .join(users, users.c.id == finding_waivers.c.user_id)
+    .where(finding_waivers.c.draft_id == bindparam("draft_id"), finding_waivers.c.revision == bindparam("revision"),
+           finding_waivers.c.voided_at.is_(None))
+)
+
+
 def draft_row(connection: Connection, draft_id: object, *, lock: bool = False) -> Row:
     """The draft's row (locked for update when asked), or UnknownDraft."""
-    query = select(drafts).where(drafts.c.id == parse_draft_id(draft_id))
-    row = connection.execute(query.with_for_update() if lock else query).one_or_none()
+    row = connection.execute(_DRAFT_LOCKED if lock else _DRAFT, {"draft_id": parse_draft_id(draft_id)}).one_or_none()
     if row is None:
         raise unknown_draft(draft_id)
     return row
@@ -37,13 +57,7 @@ def draft_row(connection: Connection, draft_id: object, *, lock: bool = False) -
 def sign_offs_with_signers(connection: Connection, draft_id: int, revision: int) -> tuple[list[Row], list[StandingSignOff]]:
     """The sign-offs standing on a revision (oldest first, with the signer's name and disabled flag) and, for the
     approval rule, each with its signer's roles now: one query."""
-    rows = connection.execute(
-        select(sign_offs, users.c.name.label("user_name"), users.c.disabled.label("user_disabled"), user_roles.c.role.label("signer_role"))
-        .join(users, users.c.id == sign_offs.c.user_id)
-        .outerjoin(user_roles, user_roles.c.user_id == sign_offs.c.user_id)
-        .where(sign_offs.c.draft_id == draft_id, sign_offs.c.revision == revision, sign_offs.c.voided_at.is_(None))
-        .order_by(sign_offs.c.signed_at, sign_offs.c.id)
-    ).all()
+    rows = connection.execute(_SIGNED, {"draft_id": draft_id, "revision": revision}).all()
     signed: dict[int, Row] = {}
     held: dict[int, set[Role]] = {}
     for row in rows:
@@ -58,9 +72,7 @@ def sign_offs_with_signers(connection: Connection, draft_id: int, revision: int)
 
 def revision_row(connection: Connection, draft_id: int, number: int) -> Row:
     """One revision's row, or InvalidInput naming the draft and the number."""
-    row = connection.execute(
-        select(revisions).where(revisions.c.draft_id == draft_id, revisions.c.number == int(number))
-    ).one_or_none()
+    row = connection.execute(_REVISION, {"draft_id": draft_id, "number": int(number)}).one_or_none()
     if row is None:
         raise InvalidInput(f"draft {draft_id} has no revision {number}; `workbench review show {draft_id}` lists them")
     return row
@@ -77,10 +89,10 @@ def contributors(connection: Connection, row: Row) -> set[int]:
     """Users who authored, generated or edited any revision of the draft (one query)."""
     ids = {row.author_id}
     generator = generator_of(row.generated_by)
-    editors = select(revisions.c.editor_id).where(revisions.c.draft_id == row.id)
     if generator:
-        editors = editors.union(select(users.c.id).where(users.c.name == str(generator)))
-    ids.update(connection.execute(editors).scalars())
+        ids.update(connection.execute(_EDITORS_AND_GENERATOR, {"draft_id": row.id, "generator": generator}).scalars())
+    else:
+        ids.update(connection.execute(_EDITORS, {"draft_id": row.id}).scalars())
     return ids
 
 
@@ -112,12 +124,7 @@ def check_revision(connection: Connection, row: Row, expected_revision: int | No
 
 def current_waivers(connection: Connection, draft_id: int, revision: int) -> dict[str, WaiverRecord]:
     """The waivers standing on a revision, by finding key."""
-    rows = connection.execute(
-        select(finding_waivers.c.finding_key, finding_waivers.c.reason, finding_waivers.c.waived_at, users.c.name)
-        .join(users, users.c.id == finding_waivers.c.user_id)
-        .where(finding_waivers.c.draft_id == draft_id, finding_waivers.c.revision == revision,
-               finding_waivers.c.voided_at.is_(None))
-    ).all()
+    rows = connection.execute(_WAIVERS, {"draft_id": draft_id, "revision": revision}).all()
     return {row.finding_key: WaiverRecord(row.name, row.reason, row.waived_at) for row in rows}
 
 

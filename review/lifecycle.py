@@ -10,7 +10,7 @@ import re
 from datetime import datetime
 from typing import Callable, cast
 
-from sqlalchemy import insert, update
+from sqlalchemy import bindparam, insert, update
 from sqlalchemy.exc import IntegrityError
 
 from review.actors import ActorRef, actor_name, load_actor
@@ -35,6 +35,9 @@ from review.tables import comments, drafts, finding_waivers, revisions, sign_off
 from review.unit_of_work import DraftChanges, DraftStep
 from review.views import CommentView, DraftView
 
+# Built once: a sign-off is the change reviewers make most.
+_INSERT_SIGN_OFF = insert(sign_offs)
+_TOUCH = update(drafts).where(drafts.c.id == bindparam("draft_id")).values(updated_at=bindparam("touched_at"))
 _ANCHOR_PATTERN = re.compile(r"^(section|item|objective|activity):[A-Za-z0-9._-]{1,100}$")
 
 
@@ -230,10 +233,10 @@ class DraftLifecycle:
                 step.audit("sign_off_voided", content_hash=other.content_hash, dimension=other.dimension,
                            details={"signed_by": other.user_name, "lapsed": lapsed[other.id], "replaced_by": step.actor.name})
             current = step.current_revision()
-            step.connection.execute(insert(sign_offs).values(
-                draft_id=row.id, revision=row.current_revision, dimension=dimension.value, user_id=step.actor.id,
-                content_hash=current.content_hash, signed_at=step.now))
-            step.connection.execute(update(drafts).where(drafts.c.id == row.id).values(updated_at=step.now))
+            step.connection.execute(_INSERT_SIGN_OFF, {
+                "draft_id": row.id, "revision": row.current_revision, "dimension": dimension.value, "user_id": step.actor.id,
+                "content_hash": current.content_hash, "signed_at": step.now})
+            step.connection.execute(_TOUCH, {"draft_id": row.id, "touched_at": step.now})
             step.audit(content_hash=current.content_hash, dimension=dimension.value)
             mine_now = StandingSignOff(dimension, step.actor.id, step.actor.name, step.actor.disabled, step.actor.roles)
             after = effective_state(DraftState(row.state), [standing for signed_row, standing in zip(step.signed, step.standing)

@@ -6,7 +6,7 @@ import difflib
 import json
 from typing import Sequence
 
-from sqlalchemy import Connection, and_, select
+from sqlalchemy import Connection, and_, bindparam, select
 
 from review.actors import ActorRef, load_actor
 from review.db import Database
@@ -45,6 +45,29 @@ def parse_state(state: str | DraftState | None) -> DraftState | None:
         raise InvalidInput(f"unknown state {state!r}; valid states: {', '.join(s.value for s in DraftState)}") from None
 
 
+# A draft's view is read after every change: its statements are built once (building costs more than running them).
+_CURRENT = revisions.alias("current")
+# The draft, its author, its current revision and its publication in one query.
+_VIEW = (
+    select(drafts, users.c.name.label("author_name"), _CURRENT.c.id.label("revision_id"), _CURRENT.c.content,
+           _CURRENT.c.markdown, _CURRENT.c.content_hash, _CURRENT.c.findings, _CURRENT.c.note,
+           publications.c.path.label("published_path"), publications.c.present.label("published_present"),
+           publications.c.revision.label("published_revision"), publications.c.module_id)
+    .join(users, users.c.id == drafts.c.author_id)
+    .join(_CURRENT, and_(_CURRENT.c.draft_id == drafts.c.id, _CURRENT.c.number == drafts.c.current_revision))
+    .outerjoin(publications, publications.c.draft_id == drafts.c.id)
+    .where(drafts.c.id == bindparam("draft_id"))
+)
+_COMMENTS = (
+    select(comments, users.c.name.label("user_name")).join(users, users.c.id == comments.c.user_id)
+    .where(comments.c.draft_id == bindparam("draft_id")).order_by(comments.c.id)
+)
+_EDITOR_NAMES = (
+    select(users.c.name).join(revisions, revisions.c.editor_id == users.c.id)
+    .where(revisions.c.draft_id == bindparam("draft_id")).group_by(users.c.name).order_by(users.c.name)
+)
+
+
 class ReviewQueries:
     """Read-only views of drafts; every derived fact (approval, allowed actions) comes from the policy."""
 
@@ -61,18 +84,7 @@ class ReviewQueries:
     def draft_view(self, connection: Connection, draft_id: int) -> DraftView:
         """The DraftView of a draft, read inside the caller's transaction."""
         draft_id = parse_draft_id(draft_id)
-        # The draft, its author, its current revision and its publication in one query.
-        current = revisions.alias("current")
-        row = connection.execute(
-            select(drafts, users.c.name.label("author_name"), current.c.id.label("revision_id"), current.c.content,
-                   current.c.markdown, current.c.content_hash, current.c.findings, current.c.note,
-                   publications.c.path.label("published_path"), publications.c.present.label("published_present"),
-                   publications.c.revision.label("published_revision"), publications.c.module_id)
-            .join(users, users.c.id == drafts.c.author_id)
-            .join(current, and_(current.c.draft_id == drafts.c.id, current.c.number == drafts.c.current_revision))
-            .outerjoin(publications, publications.c.draft_id == drafts.c.id)
-            .where(drafts.c.id == draft_id)
-        ).one_or_none()
+        row = connection.execute(_VIEW, {"draft_id": draft_id}).one_or_none()
         if row is None:
             raise unknown_draft(draft_id)
         signed, standing = sign_offs_with_signers(connection, row.id, row.current_revision)
@@ -82,14 +94,8 @@ class ReviewQueries:
             SignOffView(Dimension(s.dimension), s.user_name, s.revision, s.content_hash, s.signed_at, lapsed_because=lapse_reason(status))
             for s, status in zip(signed, standing)
         ]
-        comment_rows = connection.execute(
-            select(comments, users.c.name.label("user_name")).join(users, users.c.id == comments.c.user_id)
-            .where(comments.c.draft_id == row.id).order_by(comments.c.id)
-        ).all()
-        editors = connection.execute(
-            select(users.c.name).join(revisions, revisions.c.editor_id == users.c.id)
-            .where(revisions.c.draft_id == row.id).group_by(users.c.name).order_by(users.c.name)
-        ).scalars().all()
+        comment_rows = connection.execute(_COMMENTS, {"draft_id": row.id}).all()
+        editors = connection.execute(_EDITOR_NAMES, {"draft_id": row.id}).scalars().all()
         present = bool(row.published_present)
         return DraftView(
             id=row.id, title=row.title, state=state, revision=row.current_revision,

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Callable, TypeVar
 
-from sqlalchemy import Connection, Row, update
+from sqlalchemy import Connection, Row, bindparam, update
 
 from review.actors import ActorRef, actor_name, load_actor
 from review.audit import AuditTrail
@@ -26,6 +26,10 @@ from review.policy import (
 )
 from review.views import GatingFindingView
 from review.tables import drafts
+
+# Built once: every change that moves a draft stores its state through it.
+_SET_STATE = (update(drafts).where(drafts.c.id == bindparam("draft_id"))
+              .values(state=bindparam("new_state"), updated_at=bindparam("changed_at")))
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -124,7 +128,7 @@ class DraftChanges:
             result = work(step)
             target = TRANSITIONS[action].target
             if target is not None and step.changes_state:
-                connection.execute(update(drafts).where(drafts.c.id == row.id).values(state=target.value, updated_at=step.now))
+                connection.execute(_SET_STATE, {"draft_id": row.id, "new_state": target.value, "changed_at": step.now})
             return then(connection) if then is not None else result
 
         return self.trail.run_write(transaction, actor=actor_name(actor), action=action.value,
