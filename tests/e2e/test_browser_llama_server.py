@@ -3,7 +3,7 @@
 `workbench serve` runs with the `openai` provider pointing at the shared loopback
 `llama_cpp.server` (demo draft size, full schema: what docs/llm.md tells a user to set for the
 packaged model behind a server). An author drafts a module and its assessment, watches the reply
-stream in, opens the draft and regenerates one section; the page shows each result and no error.
+take shape, opens the draft and regenerates one section; the page shows each result and no error.
 """
 
 from __future__ import annotations
@@ -48,6 +48,8 @@ def server(llama_server, tmp_path_factory):
 
 
 def test_draft_and_regenerate_in_the_studio_through_llama_cpp(server, browser_page):
+    from playwright.sync_api import expect
+
     page, seen, shots = browser_page
     _sign_in(page, server["base"], "ann")
     _open(page, "Draft studio")
@@ -57,8 +59,10 @@ def test_draft_and_regenerate_in_the_studio_through_llama_cpp(server, browser_pa
 
     started = time.monotonic()
     page.get_by_role("button", name="Draft module and assessment").click()
-    # The model's reply streams into the page while it is written (a forced tool call's JSON arguments).
-    page.locator('[data-testid="stCode"]').filter(has_text='"activities"').first.wait_for(timeout=GENERATION_TIMEOUT_MS)
+    # The draft takes shape on the page while the model writes it (read from a forced tool call's JSON arguments).
+    stream = page.locator('[data-testid="stExpander"]').filter(has_text=re.compile(r"Writing (the module|section \d|question \d)"))
+    stream.first.wait_for(timeout=GENERATION_TIMEOUT_MS)
+    assert '{"' not in stream.first.inner_text(), "raw JSON in the stream"
     page.screenshot(path=str(shots / "streaming.png"), full_page=True)
     ready = page.get_by_text(re.compile(r"Draft #\d+ is ready"))
     ready.wait_for(timeout=GENERATION_TIMEOUT_MS)
@@ -80,8 +84,8 @@ def test_draft_and_regenerate_in_the_studio_through_llama_cpp(server, browser_pa
     page.get_by_text("Section s1 regenerated; the rest of the draft is unchanged.").wait_for(timeout=GENERATION_TIMEOUT_MS)
     print(f"regenerated a section through llama.cpp in {time.monotonic() - started:.1f}s")
     _idle(page)
-    page.get_by_role("tab", name="My drafts").click()  # the page ran again and opened its first tab
-    _idle(page)
+    # The studio stays on "My drafts" after the regeneration.
+    expect(page.get_by_role("tab", name="My drafts")).to_have_attribute("aria-selected", "true")
     page.get_by_text("State: drafting · revision 2 · author ann").wait_for()
     page.screenshot(path=str(shots / "regenerated.png"), full_page=True)
     assert not page.locator('[data-testid="stException"]').count()
