@@ -114,3 +114,42 @@ def test_a_corrupt_vector_file_is_read_as_empty_and_replaced(small_settings, rea
     read_from_chroma.clear()
     library_vectors(new_process(small_settings))
     assert read_from_chroma == []
+
+
+WRITER_AND_READER = """
+import sys
+from pathlib import Path
+import numpy as np
+from tests.support.large_library import HashingEmbedder
+from workbench.domain.library import Chunk
+from workbench.index.vector_cache import VectorCache
+
+folder, name = Path(sys.argv[1]), sys.argv[2]
+model = HashingEmbedder()
+chunks = [Chunk(id=f"c{i}", module_id="m", path="m.md", title="M", heading_path=("M",), position=i,
+                text=f"text {i} " * 50) for i in range(2000)]
+vectors = model.embed([chunk.text for chunk in chunks])
+cache = VectorCache(folder, model)
+for round in range(20):
+    cache.store("collection-1", chunks, vectors)  # rewrites the whole file each time
+    found, missing = cache.lookup("collection-1", chunks)
+    assert missing == [], len(missing)  # the other process's rewrite is never seen half-written
+    assert np.array_equal(found, vectors)
+print("ok")
+"""
+
+
+def test_two_processes_rewriting_and_reading_the_vector_file_at_once_each_read_a_whole_file(tmp_path):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    project = Path(__file__).resolve().parents[3]
+    env = {**os.environ, "PYTHONPATH": str(project)}
+    workers = [subprocess.Popen([sys.executable, "-c", WRITER_AND_READER, str(tmp_path), name], env=env,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for name in ("a", "b")]
+    outputs = [worker.communicate(timeout=300) for worker in workers]
+    assert [worker.returncode for worker in workers] == [0, 0], [err[-2000:] for _, err in outputs]
+    assert [out.strip() for out, _ in outputs] == ["ok", "ok"]
+    assert [path.name for path in tmp_path.glob("*.tmp")] == [] and len(list(tmp_path.glob(".*.tmp"))) == 0
