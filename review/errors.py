@@ -17,6 +17,13 @@ class AuthenticationFailed(ReviewError):
         super().__init__(message)
 
 
+class IdentityAlreadyUsed(ReviewError):
+    """A single sign-on identity that already started a session is presented again (a replayed cookie)."""
+
+    def __init__(self) -> None:
+        super().__init__("this identity from the provider was already used to sign in; sign in through the provider again")
+
+
 class SignInThrottled(ReviewError):
     """Too many failed sign-ins for this account or from this address: wait, or ask a lead to lift it."""
 

@@ -14,11 +14,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Callable
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, func, insert, select, update
 
 from review.audit import AuditTrail
 from review.db import Database
-from review.errors import InvalidInput, UnknownUser
+from review.errors import IdentityAlreadyUsed, InvalidInput, UnknownUser
 from review.tables import sign_in_sessions, users
 
 VIA = ("password", "oidc")
@@ -70,8 +70,13 @@ class SignInSessions:
         self.idle_timeout = idle_timeout
         self.absolute_timeout = absolute_timeout
 
-    def create(self, user_name: str, via: str, *, replacing: str | None = None) -> str:
-        """A new session for an enabled user; returns its token. `replacing` (the browser's old token) ends."""
+    def create(self, user_name: str, via: str, *, replacing: str | None = None,
+               identity_issued_at: datetime | None = None) -> str:
+        """A new session for an enabled user; returns its token. `replacing` (the browser's old token) ends.
+
+        `identity_issued_at` (single sign-on): when the provider issued the identity; one issued before
+        the person's latest single sign-on session started was already used, and is refused.
+        """
         if via not in VIA:
             raise InvalidInput(f"a session is started by one of {', '.join(VIA)}, not {via!r}")
         token = secrets.token_urlsafe(32)
@@ -83,6 +88,13 @@ class SignInSessions:
                 raise UnknownUser(f"no user named {user_name!r}")
             if row.disabled:
                 raise InvalidInput(f"{user_name!r} is disabled and cannot sign in")
+            if identity_issued_at is not None:
+                # Each sign-in at the provider issues a new identity: one older than the last session it
+                # could have started is a copy being replayed (after sign-out, or from another browser).
+                latest = connection.execute(select(func.max(sign_in_sessions.c.created_at)).where(
+                    sign_in_sessions.c.user_id == row.id, sign_in_sessions.c.via == "oidc")).scalar_one()
+                if latest is not None and identity_issued_at <= latest:
+                    raise IdentityAlreadyUsed()
             if replacing:
                 # Rotation: whatever token the browser brought ends here, so a planted one is worth nothing.
                 connection.execute(

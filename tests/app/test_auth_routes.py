@@ -257,6 +257,19 @@ def test_single_sign_on_becomes_a_server_side_session_and_streamlit_s_cookie_is_
     assert app_services.sign_in_sessions.lookup(token).session.via == "oidc"
 
 
+def test_a_used_identity_cookie_presented_again_after_sign_out_starts_no_session(client, app_services, sso_secrets):
+    used = _streamlit_identity_cookie(_claims())
+    client.cookies.set("_streamlit_user", used)
+    assert client.get("/auth/sso/continue").headers["location"] == "/"
+    assert client.post("/auth/sign-out").status_code == 303
+    client.cookies.clear()
+    client.cookies.set("_streamlit_user", used)  # a copy kept from before it was used
+    replayed = client.get("/auth/sso/continue")
+    assert replayed.status_code == 303 and "ended=sso_failed" in replayed.headers["location"]
+    assert "wb_session" not in client.cookies
+    assert sum(1 for u in app_services.accounts.list_users() if u.oidc_subject == "subject-9") == 1
+
+
 @pytest.mark.parametrize("cookie", [
     lambda: _streamlit_identity_cookie(_claims(iat=1_000_000_000)),  # an identity issued long ago
     lambda: _streamlit_identity_cookie(_claims(), secret="not-streamlit-s-secret-at-all-000000"),  # forged

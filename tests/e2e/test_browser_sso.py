@@ -226,7 +226,7 @@ def _registered(sso: dict, login: str) -> bool:
     return f"{login}" in _workbench(["users", "list"], sso)
 
 
-def test_a_tampered_identity_cookie_is_refused_and_the_genuine_one_starts_a_session(sso, browser):
+def test_a_tampered_identity_cookie_is_refused_and_the_genuine_one_starts_one_session_only(sso, browser):
     base = sso["base"]
     context, page, held = _held_identity_cookies(browser, sso, "tom.tamper")
     genuine = held[0]["value"]
@@ -242,7 +242,18 @@ def test_a_tampered_identity_cookie_is_refused_and_the_genuine_one_starts_a_sess
     context.add_cookies([{**{k: held[0][k] for k in ("name", "domain", "path")}, "value": genuine}])
     page.goto(base + "/auth/sso/continue")
     page.get_by_role("heading", name="No access yet").wait_for()
+    _idle(page)
     assert _registered(sso, "Tom-Tamper")
+
+    # Once used, the same identity is worth nothing: after signing out, a kept copy starts no session.
+    page.get_by_role("button", name="Sign out").click()
+    page.get_by_text("You signed out.").wait_for()
+    context.add_cookies([{**{k: held[0][k] for k in ("name", "domain", "path")}, "value": genuine}])
+    page.goto(base + "/auth/sso/continue")
+    page.get_by_text("Single sign-on did not complete. Try again, or use a local account.").wait_for()
+    page.goto(base)
+    page.get_by_role("textbox", name="User name").wait_for()
+    assert page.get_by_role("heading", name="No access yet").count() == 0
     context.close()
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import hmac
 import html
 import secrets
+from datetime import datetime, timezone
 from urllib.parse import urlencode
 
 from starlette.concurrency import run_in_threadpool
@@ -20,7 +21,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from review.errors import AuthenticationFailed, ReviewError, SignInThrottled
+from review.errors import AuthenticationFailed, IdentityAlreadyUsed, ReviewError, SignInThrottled
 from workbench.app import session_cookie, sso
 from workbench.app.services import get_services
 from workbench.first_run import create_lead_command
@@ -202,8 +203,11 @@ async def sso_continue(request: Request) -> Response:
         return response
     try:
         user = await run_in_threadpool(services.accounts.user_for_identity, identity.issuer, identity.subject, identity.display_name)
-        token = await run_in_threadpool(
-            lambda: services.sign_in_sessions.create(user.name, "oidc", replacing=presented_token(request)))
+        issued_at = datetime.fromtimestamp(identity.issued_at, tz=timezone.utc)
+        token = await run_in_threadpool(lambda: services.sign_in_sessions.create(
+            user.name, "oidc", replacing=presented_token(request), identity_issued_at=issued_at))
+    except IdentityAlreadyUsed:
+        response = RedirectResponse(sign_in_url("/", "sso_failed"), status_code=303)
     except ReviewError:
         response = RedirectResponse(sign_in_url("/", "disabled"), status_code=303)
     else:

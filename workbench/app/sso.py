@@ -32,6 +32,7 @@ class Identity:
     issuer: str
     subject: str
     display_name: str
+    issued_at: float  # the ID token's iat (seconds since the epoch)
 
 
 def _auth_section() -> Mapping | None:
@@ -110,7 +111,7 @@ def identity_from_cookies(cookies: Mapping[str, str], *, now: float | None = Non
     if not isinstance(issued_at, (int, float)) or (now or time.time()) - issued_at > max_age_seconds:
         return None
     name = claims.get("name") or claims.get("email") or ""
-    return Identity(issuer, subject, str(name)[:200])
+    return Identity(issuer, subject, str(name)[:200], float(issued_at))
 
 
 def streamlit_cookie_names(cookies: Mapping[str, str]) -> list[str]:

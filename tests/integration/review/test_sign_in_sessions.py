@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from review.actors import SHELL
-from review.errors import InvalidInput
+from review.errors import IdentityAlreadyUsed, InvalidInput
 from review.sessions import SignInSessions, token_hash
 from review.tables import sign_in_sessions
 from tests.support.people import PASSWORD
@@ -115,3 +115,18 @@ def test_end_all_for_a_person_and_no_session_for_a_disabled_account(sessions, re
         sessions.create("sam", "password")
     with pytest.raises(InvalidInput, match="one of password, oidc"):
         sessions.create("lena", "magic")
+
+
+def test_a_single_sign_on_identity_starts_one_session_and_a_later_one_starts_the_next(sessions, clock):
+    issued = clock.now - timedelta(seconds=3)
+    first = sessions.create("sam", "oidc", identity_issued_at=issued)
+    sessions.end(first)
+    clock.now += timedelta(minutes=2)
+    # The same identity presented again (a copy of the cookie) is refused, before or after sign-out.
+    with pytest.raises(IdentityAlreadyUsed, match="already used to sign in; sign in through the provider again"):
+        sessions.create("sam", "oidc", identity_issued_at=issued)
+    assert sessions.live_count("sam") == 0
+    # Signing in at the provider again issues a newer identity, which starts a session.
+    assert sessions.lookup(sessions.create("sam", "oidc", identity_issued_at=clock.now - timedelta(seconds=1))).session is not None
+    # Password sessions are not part of this rule, and another person's identities are their own.
+    assert sessions.create("sam", "password") and sessions.create("lena", "oidc", identity_issued_at=issued)
