@@ -56,11 +56,11 @@ class FileReadingIndex:
     def __init__(self, root: Path) -> None:
         self.root = root
 
-    def reindex_paths(self, paths: list[str]) -> None:
+    def reindex_paths(self, paths: list[str], pushed: str | None = None) -> None:
         for path in paths:
             (self.root / path).read_bytes()
 
-    def remove_paths(self, paths: list[str]) -> None:
+    def remove_paths(self, paths: list[str], pushed: str | None = None) -> None:
         pass
 
 

@@ -32,6 +32,11 @@ MAX_PAGE = 5_000
 # Values of one `$in` filter per call: each is a bound variable too, beside the matched records.
 IN_PAGE = 500
 REBUILD_SUFFIX = "__rebuild"
+# Collection metadata: the newest library commit a replica pushed and indexed; other replicas' clones
+# pull when they do not have it yet.
+LIBRARY_TIP = "library_tip"
+# Given the tip stored now, the tip to store (called under the writer lock, so replicas never step back).
+TipChoice = Callable[[str | None], str | None]
 
 
 @dataclass(frozen=True)
@@ -234,7 +239,7 @@ class ChromaStore:
         return (str(collection.id), metadata["revision"], int(metadata.get("chunk_count") or 0))
 
     def record_build(self, collection, module_count: int | None = None, changed: bool = True,
-                     library_revision: str = "") -> None:
+                     library_revision: str = "", tip: TipChoice | None = None) -> None:
         """Store build time and counts in the collection metadata (keeping the model fields).
 
         The revision is renewed only when chunks were written or deleted, so an unchanged library
@@ -245,7 +250,9 @@ class ChromaStore:
         revision = (collection.metadata or {}).get("revision") if not changed else None
         if module_count is None:
             module_count = len({str(meta.get("module_id")) for meta in self.metadatas(collection).values()})
-        kept = {key: value for key, value in (collection.metadata or {}).items() if key == "library_commit"}
+        kept = {key: value for key, value in (collection.metadata or {}).items() if key in ("library_commit", LIBRARY_TIP)}
+        if tip is not None and (chosen := tip(kept.get(LIBRARY_TIP))):
+            kept[LIBRARY_TIP] = chosen
         collection.modify(metadata={
             **self._model_metadata(), **kept,
             "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
@@ -255,6 +262,12 @@ class ChromaStore:
             "revision": revision or uuid.uuid4().hex,
             "library_revision": library_revision,
         })
+
+    def library_tip(self) -> str | None:
+        """The newest library commit a replica pushed and indexed (else the commit the last build reflects)."""
+        collection = self.get_collection()
+        metadata = (collection.metadata or {}) if collection is not None else {}
+        return metadata.get(LIBRARY_TIP) or metadata.get("library_commit") or None
 
     def record_library_commit(self, commit: str) -> None:
         """Record which commit of a git library the collection reflects (kept by later builds)."""

@@ -6,6 +6,7 @@ Readers get the workbench's own records: `SearchHit` for a query, chunks with th
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -14,9 +15,9 @@ import numpy as np
 
 from workbench.domain.library import Chunk, SearchHit, SkippedFile
 from workbench.errors import LibraryGitError
-from workbench.index.chroma_store import ChromaStore, QueryHit, stored_backend_of
+from workbench.index.chroma_store import ChromaStore, QueryHit, TipChoice, stored_backend_of
 from workbench.index.embedder import Embedder
-from workbench.index.errors import IndexEmpty
+from workbench.index.errors import IndexEmpty, IndexUnavailable
 from workbench.index.locking import SharedLock, WriteTracker
 from workbench.index.records import embedding_key
 from workbench.index.revision import library_revision
@@ -26,6 +27,8 @@ from workbench.library.git_repository import GitRepository
 from workbench.library.loader import LibraryScan, ParseCache
 from workbench.settings import Settings
 from workbench.stages import ProgressCallback
+
+log = logging.getLogger(__name__)
 
 
 class LibraryIndex:
@@ -63,7 +66,22 @@ class LibraryIndex:
         """The current library as parsed (modules, chunks, skipped files); touches no index."""
         if self.library_git is not None:
             self.library_git.ensure_clone()  # cloned on first use, whatever uses the library first
+            self._catch_up()
         return self.sync.scan()
+
+    def _catch_up(self) -> None:
+        """Pull when the shared index names a commit another replica pushed that this clone does not have yet."""
+        assert self.library_git is not None
+        try:
+            tip = self.store.library_tip()
+        except IndexUnavailable:
+            return  # no index to compare with: the clone is read as it is
+        if not tip or self.library_git.contains(tip):
+            return
+        try:
+            self.library_git.pull()
+        except LibraryGitError as error:
+            log.warning("the library clone could not catch up with %s: %s", tip[:12], error)
 
     def build(self, rebuild: bool = False, progress: ProgressCallback | None = None) -> IndexReport:
         """Index the whole library incrementally; `rebuild` re-embeds everything (after a model change).
@@ -86,13 +104,28 @@ class LibraryIndex:
             self.store.record_library_commit(commit)
         return report
 
-    def reindex_paths(self, relative_paths: list[str], progress: ProgressCallback | None = None) -> IndexReport:
-        """Re-read only the given library files; files that no longer exist leave the index."""
-        return self.sync.reindex_paths(relative_paths, progress)
+    def reindex_paths(self, relative_paths: list[str], progress: ProgressCallback | None = None,
+                      pushed: str | None = None) -> IndexReport:
+        """Re-read only the given library files; files that no longer exist leave the index.
 
-    def remove_paths(self, relative_paths: list[str]) -> IndexReport:
-        """Remove every chunk of the given library files from the index."""
-        return self.sync.remove_paths(relative_paths)
+        `pushed` names the library commit that changed them, so other replicas' clones catch up with it.
+        """
+        return self.sync.reindex_paths(relative_paths, progress, tip=self._tip_after(pushed))
+
+    def remove_paths(self, relative_paths: list[str], pushed: str | None = None) -> IndexReport:
+        """Remove every chunk of the given library files from the index (`pushed`: as for `reindex_paths`)."""
+        return self.sync.remove_paths(relative_paths, tip=self._tip_after(pushed))
+
+    def _tip_after(self, pushed: str | None) -> TipChoice | None:
+        """How the shared tip moves to our pushed commit: only forward, never over a newer one of another replica."""
+        repository = self.library_git
+        if not pushed or repository is None:
+            return None
+
+        def choose(stored: str | None) -> str:
+            # Our clone had every commit pushed before ours; one that is not behind ours was pushed after it.
+            return stored if stored and not repository.contains(stored, of=pushed) else pushed
+        return choose
 
     def current(self, progress: ProgressCallback | None = None) -> tuple[LibraryScan, str, tuple | None]:
         """The library as parsed now, its revision and the index state, syncing the index only when it is behind.

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from workbench.domain.library import Chunk, SkippedFile
-from workbench.index.chroma_store import ChromaStore, pages
+from workbench.index.chroma_store import ChromaStore, TipChoice, pages
 from workbench.index.embedder import Embedder
 from workbench.index.locking import SharedLock, WriterLock, WriteTracker
 from workbench.index.records import chunk_metadata, embedding_input
@@ -224,7 +224,8 @@ class IndexSync:
 
     # -- some files ----------------------------------------------------------------------------
 
-    def reindex_paths(self, paths: list[str], progress: ProgressCallback | None = None) -> IndexReport:
+    def reindex_paths(self, paths: list[str], progress: ProgressCallback | None = None,
+                      tip: TipChoice | None = None) -> IndexReport:
         """Re-read only the given library files (relative paths); files that no longer exist leave the index."""
         started = time.perf_counter()
         paths = relative_paths(paths)
@@ -233,11 +234,11 @@ class IndexSync:
             scan = load_library(self.settings.library_dir, self.settings, paths=paths)
             self._keep_module_ids_unique(collection, scan, paths)
             existing = self.store.metadatas(collection, where={"path": {"$in": paths}}) if paths else {}
-            report = self._sync(collection, scan, existing, progress, whole_library=False)
+            report = self._sync(collection, scan, existing, progress, whole_library=False, tip=tip)
         report.seconds = time.perf_counter() - started
         return report
 
-    def remove_paths(self, paths: list[str]) -> IndexReport:
+    def remove_paths(self, paths: list[str], tip: TipChoice | None = None) -> IndexReport:
         """Remove every chunk of the given library files (relative paths) from the index."""
         started = time.perf_counter()
         paths = relative_paths(paths)
@@ -248,7 +249,7 @@ class IndexSync:
                 ids = list(self.store.metadatas(collection, where={"path": {"$in": paths}}))
                 self.store.delete(collection, ids)
                 report.chunks_removed = len(ids)
-                self.store.record_build(collection)
+                self.store.record_build(collection, tip=tip)
         report.seconds = time.perf_counter() - started
         return report
 
@@ -279,7 +280,8 @@ class IndexSync:
     # -- applying a plan -----------------------------------------------------------------------
 
     def _sync(self, collection, scan: LibraryScan, existing: dict[str, dict[str, Any]] | None,
-              progress: ProgressCallback | None, whole_library: bool = True, revision: str = "") -> IndexReport:
+              progress: ProgressCallback | None, whole_library: bool = True, revision: str = "",
+              tip: TipChoice | None = None) -> IndexReport:
         """Bring the collection in line with the scanned chunks; returns the counts.
 
         `existing` None means the collection is known to hold exactly these chunks already;
@@ -293,7 +295,7 @@ class IndexSync:
         )
         self._apply(collection, plan, report, progress)
         self.store.record_build(collection, scan.module_count if whole_library else None, changed=plan.changes,
-                                library_revision=revision if whole_library else "")
+                                library_revision=revision if whole_library else "", tip=tip)
         return report
 
     def _apply(self, collection, plan: SyncPlan, report: IndexReport, progress: ProgressCallback | None) -> None:

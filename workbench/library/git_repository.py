@@ -24,6 +24,7 @@ PUSH_RETRIES = 3  # a push refused because the remote moved is rebased and pushe
 # What git says when a push is refused because the remote has commits we do not have.
 MOVED_MARKERS = ("non-fast-forward", "fetch first", "[rejected]", "stale info")
 FIELD, RECORD = "\x1f", "\x1e"
+COMMIT_ID = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
 COMMIT_SUMMARY = re.compile(r"\[[^\]\s]+(?: \([a-z-]+\))? ([0-9a-f]{40})\]")
 
 
@@ -130,6 +131,12 @@ class GitRepository:
         """The commit the library folder is at (None before the first commit)."""
         done = self._git("rev-parse", "--verify", "-q", "HEAD", check=False)
         return done.stdout.strip() or None
+
+    def contains(self, commit: str, of: str = "HEAD") -> bool:
+        """True when `commit` is `of` or one of its ancestors in this clone (False for a commit it does not have)."""
+        if not COMMIT_ID.fullmatch(commit) or not (self.worktree / ".git").exists():
+            return False
+        return self._git("merge-base", "--is-ancestor", commit, of, check=False).returncode == 0
 
     def pull(self) -> str | None:
         """Bring others' commits in (fast-forward only); returns the commit the folder is then at."""

@@ -122,10 +122,10 @@ class Publisher:
         if self.fault_hook is not None:
             self.fault_hook(step)
 
-    def _index_call(self, method: str, relative_path: str) -> str:
-        """Run index.reindex_paths/remove_paths; returns an error text instead of raising."""
+    def _index_call(self, method: str, relative_path: str, pushed: str = "") -> str:
+        """Run index.reindex_paths/remove_paths (naming the pushed commit, if any); returns an error text instead of raising."""
         try:
-            getattr(self.index, method)([relative_path])
+            getattr(self.index, method)([relative_path], pushed=pushed or None)
             return ""
         except Exception as error:  # noqa: BLE001 - the library file is in place; the index can catch up later
             log.warning("index %s failed for %s: %s", method, relative_path, error)
@@ -165,7 +165,7 @@ class Publisher:
         if "temp" in staged:
             files.fsync_dir(final.parent)
         self._fault("dir_synced")
-        error = self._index_call("reindex_paths", record.path)
+        error = self._index_call("reindex_paths", record.path, pushed.get("commit", ""))
         if not error:
             self.ledger.mark_indexed(record.draft_id, record.text_sha256)
         self._fault("indexed")
@@ -257,7 +257,7 @@ class Publisher:
         elif on_disk is not None:  # with git, the revert commit removed the file unless it was edited since
             warning = f"{record.path} was edited by hand after publishing; it was left in place"
         self._fault("removed")
-        error = self._index_call("remove_paths", record.path)
+        error = self._index_call("remove_paths", record.path, reverted.get("commit", ""))
         if not error:
             self.ledger.mark_indexed(record.draft_id, record.text_sha256)
         self._fault("unindexed")

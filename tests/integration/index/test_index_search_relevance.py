@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
+from tests.support.chroma_server import chroma_server as run_chroma, free_port
 from workbench.index.service import LibraryIndex
 
 pytestmark = pytest.mark.slow
@@ -58,46 +53,11 @@ def test_chunk_vectors_and_batched_queries_serve_gap_detection(sample_index):
     assert {chunk.id for chunk in some} == {chunks[5].id, chunks[1].id}
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture
 def chroma_server(tmp_path: Path):
     """A real `chroma run` on 127.0.0.1, started for the test and stopped after it."""
-    executable = Path(sys.executable).parent / "chroma"
-    if not executable.exists():
-        pytest.fail(f"the chroma command is missing at {executable}; run `make install`")
-    port = _free_port()
-    log = (tmp_path / "chroma.log").open("w")
-    process = subprocess.Popen(
-        [str(executable), "run", "--path", str(tmp_path / "server-data"), "--host", "127.0.0.1", "--port", str(port)],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        env={**os.environ, "ANONYMIZED_TELEMETRY": "False"},
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/api/v2/heartbeat", timeout=2):
-                    break
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail(f"chroma run did not start: {(tmp_path / 'chroma.log').read_text()[-2000:]}")
-                time.sleep(0.2)
-        yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        log.close()
+    with run_chroma(tmp_path) as server:
+        yield server.url
 
 
 def test_index_and_search_through_a_chroma_server(chroma_server, small_settings, embedder):
@@ -118,7 +78,7 @@ def test_index_and_search_through_a_chroma_server(chroma_server, small_settings,
 def test_an_unreachable_chroma_server_is_one_clear_error(small_settings, embedder):
     from workbench.index.errors import IndexUnavailable
 
-    settings = small_settings.with_overrides(chroma_url=f"http://127.0.0.1:{_free_port()}")
+    settings = small_settings.with_overrides(chroma_url=f"http://127.0.0.1:{free_port()}")
 
     with pytest.raises(IndexUnavailable, match="cannot open the Chroma index at http://127.0.0.1"):
         LibraryIndex(settings, embedder).build()

@@ -18,9 +18,11 @@ class RecordingIndex:
     def __init__(self, library_dir: Path) -> None:
         self.library_dir = library_dir
         self.indexed: dict[str, str] = {}
+        self.pushed: list[str | None] = []  # the library commit named with each write
         self.fail = False
 
-    def reindex_paths(self, relative_paths: list[str]) -> None:
+    def reindex_paths(self, relative_paths: list[str], pushed: str | None = None) -> None:
+        self.pushed.append(pushed)
         if self.fail:
             raise RuntimeError("index is unavailable")
         for relative in relative_paths:
@@ -30,7 +32,8 @@ class RecordingIndex:
             else:
                 self.indexed.pop(relative, None)
 
-    def remove_paths(self, relative_paths: list[str]) -> None:
+    def remove_paths(self, relative_paths: list[str], pushed: str | None = None) -> None:
+        self.pushed.append(pushed)
         if self.fail:
             raise RuntimeError("index is unavailable")
         for relative in relative_paths:
