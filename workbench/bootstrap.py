@@ -316,7 +316,8 @@ class Services:
         """Publishing approved drafts into the library."""
         from workbench.publishing.service import Publisher
 
-        return Publisher(self.settings, self.publication_ledger, self.index, clock=self.clock, git=self.git_publishing)
+        return Publisher(self.settings, self.publication_ledger, self.index, clock=self.clock, git=self.git_publishing,
+                         after_publish=self.freshness.record_citations)
 
     @cached_property
     def exports(self):
@@ -369,6 +370,18 @@ class Services:
             return None
 
         return ItemReview(self.signals.item_analysis, draft_of, self.lifecycle, self.review_queries)
+
+
+    @cached_property
+    def freshness(self):
+        """Published modules whose cited passages changed or disappeared, or whose last review is too old."""
+        from workbench.signals.freshness import FreshnessCheck
+
+        def indexed_chunks(chunk_ids):
+            return self.index.chunk_vectors(chunk_ids)[0]
+
+        return FreshnessCheck(self.database, indexed_chunks, self.review_queries, self.lifecycle, self.clock,
+                              self.settings.review_stale_after_days)
 
 
 def bootstrap(settings: Settings | None = None, **overrides: Any) -> Services:

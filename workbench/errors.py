@@ -129,3 +129,7 @@ class PolicySuperseded(GovernanceError):
 
 class GovernanceInputInvalid(GovernanceError):
     """A governance setting a lead entered is not valid; the message says why."""
+
+
+class NotFlagged(WorkbenchError):
+    """A module was asked to be reopened for freshness, but its sources are unchanged and its review is recent."""

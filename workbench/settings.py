@@ -104,6 +104,8 @@ class Settings(BaseSettings):
     # A market-trend label that is not a framework name is kept only when its match by meaning is at least this close
     # (cosine similarity; see docs/signals.md for why 0.7).
     signals_trend_match_threshold: float = Field(default=0.7, ge=0.0, le=1.0)
+    # A published module last reviewed longer ago than this is listed for another review (Audit, My work, `workbench freshness`).
+    review_stale_after_days: int = Field(default=365, ge=1)
 
     # App
     session_timeout_minutes: int = Field(default=60, ge=1)  # a session unused this long ends

@@ -15,6 +15,7 @@ from workbench.cli import (
     db_cmds,
     draft_cmds,
     export_cmds,
+    freshness_cmds,
     gaps_cmds,
     governance_cmds,
     index_cmds,
@@ -59,7 +60,7 @@ def main_options(
     ctx.obj = CliState(settings=settings)
 
 
-for _module in (index_cmds, gaps_cmds, llm_cmds, review_cmds, draft_cmds, export_cmds, signals_cmds, governance_cmds, app_cmds, db_cmds):
+for _module in (index_cmds, gaps_cmds, llm_cmds, review_cmds, draft_cmds, export_cmds, signals_cmds, freshness_cmds, governance_cmds, app_cmds, db_cmds):
     _module.register(app)
 
 

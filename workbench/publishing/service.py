@@ -100,8 +100,10 @@ class Publisher:
 
     def __init__(self, settings: Settings, ledger: PublicationLedger, index: LibraryIndex, *,
                  fault_hook: FaultHook | None = None, clock: Callable[[], datetime] | None = None,
-                 git: GitPublishing | None = None) -> None:
+                 git: GitPublishing | None = None, after_publish: Callable[[int], None] | None = None) -> None:
         self.settings = settings
+        # Told each published draft id once its file is indexed (freshness keeps the passages it cites).
+        self.after_publish = after_publish
         self.ledger = ledger
         self.index = index
         # With a git library, every publication is also a pushed commit, made before the database commits.
@@ -169,9 +171,16 @@ class Publisher:
         if not error:
             self.ledger.mark_indexed(record.draft_id, record.text_sha256)
         self._fault("indexed")
+        warning = f"published, but re-indexing failed ({error}); run `workbench publish --repair`" if error else ""
+        if self.after_publish is not None:
+            try:
+                self.after_publish(record.draft_id)
+            except Exception as failure:  # noqa: BLE001 - the publication is committed; say what is missing
+                log.warning("cited passages of draft %s not recorded: %s", record.draft_id, failure)
+                warning = warning or f"published, but its cited passages were not recorded ({failure})"
         return PublishResult(
             record.path, record.module_id, record.content_hash, record.revision, indexed=not error,
-            warning=f"published, but re-indexing failed ({error}); run `workbench publish --repair`" if error else "",
+            warning=warning,
             commit=pushed.get("commit", ""),
         )
 

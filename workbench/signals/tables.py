@@ -1,6 +1,7 @@
 """The signals' tables (SQLAlchemy Core): each import, the learners' results, proficiency ratings and market-trend counts it brought in.
 
-Created only by the Alembic history in review/migrations (0002_signals, 0007_proficiency_ratings, 0011_market_trends). Person identifiers are
+Created only by the Alembic history in review/migrations (0002_signals, 0007_proficiency_ratings, 0011_market_trends,
+0012_cited_passages). Person identifiers are
 stored as keyed pseudonyms (see pseudonyms.py), never as they arrived.
 """
 
@@ -79,4 +80,21 @@ market_trend_counts = Table(
     Column("period", String(20), nullable=False),
     Column("count", Integer, nullable=False),
     Index("ix_market_trend_counts_skill_period", "skill_id", "period"),
+)
+
+# The library passages a published module cites, as they stood when it was published: re-indexing compares
+# the index with them to flag a module whose source changed or disappeared.
+cited_passages = Table(
+    "cited_passages",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("draft_id", Integer, nullable=False),
+    Column("revision", Integer, nullable=False),  # the published revision that cited it
+    Column("chunk_id", String(64), nullable=False),
+    Column("module_id", String(200), nullable=False),  # the library module that held the passage
+    Column("heading_path", Text, nullable=False),  # JSON list: where the passage sat in its module
+    Column("text_sha256", String(64), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("recorded_at", UTCDateTime, nullable=False),
+    Index("ix_cited_passages_draft_id", "draft_id"),
 )
