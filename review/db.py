@@ -72,10 +72,13 @@ def utc_from_text(value: str | None) -> datetime | None:
         return None
     try:
         # Appending the zone makes one C call of what would be a parse and a replace (several times slower).
-        return datetime.fromisoformat(value + "+00:00")
+        fast = datetime.fromisoformat(value + "+00:00")
+        if fast.tzinfo is not None:  # a date alone parses without its zone
+            return fast
     except ValueError:
-        parsed = datetime.fromisoformat(value)
-        return parsed.replace(tzinfo=timezone.utc) if parsed.tzinfo is None else parsed.astimezone(timezone.utc)
+        pass  # the text carries its own offset (or is not a time: the parse below says so)
+    parsed = datetime.fromisoformat(value)
+    return parsed.replace(tzinfo=timezone.utc) if parsed.tzinfo is None else parsed.astimezone(timezone.utc)
 
 
 
