@@ -155,6 +155,14 @@ def serve_workbench(root: Path, library: Path, data_dir: Path, llm_env: dict[str
         log.close()
 
 
+def new_page(browser, viewport: dict[str, int] | None = None):
+    """A fresh context (one browser profile) and a page in it with the tests' default timeout."""
+    context = browser.new_context(viewport=viewport or {"width": 1300, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    return context, page
+
+
 @pytest.fixture
 def browser_page(server, request):
     """A fresh Chromium page that records every request, dialog and page error."""

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.e2e.test_browser import CHROMIUM, CHROMIUM_ARGS, PASSWORD, _idle, serve_workbench
+from tests.e2e.test_browser import CHROMIUM, PASSWORD, _idle, new_page, serve_workbench
+from tests.e2e.lms_support import chromium
 from tests.support.libraries import SKILLS
 from tests.support.people import FAST_HASHER, add_people
 
@@ -77,19 +78,9 @@ def server(tmp_path_factory):
 @pytest.fixture
 def browser(server):
     """A headless Chromium; each test opens its own contexts (a context is one browser profile)."""
-    from playwright.sync_api import sync_playwright
+    with chromium() as instance:
+        yield instance
 
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
-        yield chromium
-        chromium.close()
-
-
-def _page(browser):
-    context = browser.new_context(viewport={"width": 1300, "height": 900})
-    page = context.new_page()
-    page.set_default_timeout(60_000)
-    return context, page
 
 
 def _sign_in(page, base: str, name: str, *, path: str = "/") -> None:
@@ -101,7 +92,7 @@ def _sign_in(page, base: str, name: str, *, path: str = "/") -> None:
 
 
 def test_serve_from_another_directory_runs_with_the_projects_streamlit_settings(server, browser):
-    context, page = _page(browser)
+    context, page = new_page(browser)
     page.goto(server["base"])
     # Single sign-on is on: the [auth] section came from the secrets file the setting names.
     page.get_by_text("Sign in with your organisation account").wait_for()
@@ -123,7 +114,7 @@ def _session_cookie(context) -> dict:
 
 def test_a_reload_and_a_deep_link_keep_the_person_signed_in(server, browser):
     base = server["base"]
-    context, page = _page(browser)
+    context, page = new_page(browser)
     # A deep link while signed out: the sign-in form, then the page that was asked for.
     page.goto(base + "/account")
     assert "/auth/sign-in?next=%2Faccount" in page.url
@@ -144,12 +135,12 @@ def test_a_reload_and_a_deep_link_keep_the_person_signed_in(server, browser):
 
 def test_no_cookie_gets_the_sign_in_form_and_a_signed_out_cookie_opens_nothing(server, browser):
     base = server["base"]
-    lead, page = _page(browser)
+    lead, page = new_page(browser)
     _sign_in(page, base, "lee")
     page.get_by_role("heading", name="My work").wait_for()
     kept = _session_cookie(lead)
 
-    stranger, other = _page(browser)  # another browser profile: no cookie
+    stranger, other = new_page(browser)  # another browser profile: no cookie
     other.goto(base + "/audit")
     other.get_by_role("textbox", name="Password").wait_for()
     assert "/auth/sign-in" in other.url
@@ -157,7 +148,7 @@ def test_no_cookie_gets_the_sign_in_form_and_a_signed_out_cookie_opens_nothing(s
 
     page.get_by_role("button", name="Sign out").click()
     page.get_by_text("You signed out.").wait_for()
-    thief, stolen = _page(browser)  # a copy of the cookie taken before the sign-out
+    thief, stolen = new_page(browser)  # a copy of the cookie taken before the sign-out
     thief.add_cookies([{key: kept[key] for key in ("name", "value", "domain", "path", "httpOnly", "sameSite")}])
     stolen.goto(base + "/audit")
     stolen.get_by_text("You signed out.").wait_for()

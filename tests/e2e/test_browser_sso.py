@@ -17,8 +17,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.test_browser import CHROMIUM, CHROMIUM_ARGS, PASSWORD, PROJECT_ROOT, _free_port, _idle, serve_workbench
-from tests.support.libraries import SKILLS
+from tests.e2e.test_browser import CHROMIUM, PASSWORD, PROJECT_ROOT, _free_port, _idle, new_page, serve_workbench
+from tests.e2e.lms_support import chromium
+from tests.support.libraries import FEEDBACK, SKILLS
 from tests.support.people import FAST_HASHER, add_people
 
 PROVIDER_SCRIPT = PROJECT_ROOT / "tests" / "support" / "oidc" / "provider.mjs"
@@ -35,20 +36,6 @@ pytestmark = [
     pytest.mark.skipif(not PROVIDER_MODULE.exists(),
                        reason="oidc-provider is not installed (npm install --prefix .workbench/tools oidc-provider@8.8.1, as .ci/run does)"),
 ]
-
-MODULE = """---
-id: giving-feedback
-title: Giving feedback with SBI
-skills: [fb-giving]
-level: foundation
----
-
-# Giving feedback with SBI
-
-## Situation, behaviour, impact
-
-Describe the situation, the behaviour you saw and its impact.
-"""
 
 
 class OpenIDProvider:
@@ -92,7 +79,7 @@ def sso(tmp_path_factory):
     root = tmp_path_factory.mktemp("sso")
     library, data_dir = root / "library", root / "data"
     library.mkdir()
-    (library / "giving-feedback.md").write_text(MODULE, encoding="utf-8")
+    (library / "giving-feedback.md").write_text(FEEDBACK, encoding="utf-8")
     (library / "skills.yaml").write_text(SKILLS, encoding="utf-8")
     services = bootstrap(Settings(library_dir=library, data_dir=data_dir, llm_provider="fake"), password_hasher=FAST_HASHER)
     add_people(services.accounts, {"lee": ["lead"]}, PASSWORD)
@@ -120,20 +107,10 @@ def sso(tmp_path_factory):
 
 @pytest.fixture
 def browser(sso):
-    """A headless Chromium; each test opens its own contexts (a context is one person's browser profile)."""
-    from playwright.sync_api import sync_playwright
+    """A headless Chromium; each test opens its own contexts (a context is one browser profile)."""
+    with chromium() as instance:
+        yield instance
 
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
-        yield chromium
-        chromium.close()
-
-
-def _page(browser):
-    context = browser.new_context(viewport={"width": 1300, "height": 900})
-    page = context.new_page()
-    page.set_default_timeout(60_000)
-    return context, page
 
 
 def _through_the_provider(page, base: str, login: str) -> None:
@@ -160,7 +137,7 @@ def _cookie(context, name: str) -> dict | None:
 
 def test_a_new_identity_waits_for_a_role_then_reaches_its_pages_and_signing_out_ends_the_session(sso, browser):
     base, issuer = sso["base"], sso["provider"].issuer
-    context, page = _page(browser)
+    context, page = new_page(browser)
     _through_the_provider(page, base, "dana.lopez")
     page.get_by_role("heading", name="No access yet").wait_for()
     _idle(page)
@@ -190,7 +167,7 @@ def test_a_new_identity_waits_for_a_role_then_reaches_its_pages_and_signing_out_
     context.close()
 
     # A copy of the ended session's cookie opens nothing.
-    copied, stale = _page(browser)
+    copied, stale = new_page(browser)
     copied.add_cookies([{k: session_cookie[k] for k in ("name", "value", "domain", "path")}])
     stale.goto(base + "/draft_studio")
     stale.get_by_role("textbox", name="User name").wait_for()
@@ -207,7 +184,7 @@ def _held_identity_cookies(browser, sso: dict, login: str):
     """
     from urllib.parse import urljoin
 
-    context, page = _page(browser)
+    context, page = new_page(browser)
     page.goto(sso["base"])
     page.get_by_role("link", name="Sign in with your organisation account").click()
     page.wait_for_url(re.compile(r"http://127\.0\.0\.1:\d+/interaction/"))
@@ -273,7 +250,7 @@ def test_with_the_provider_down_the_sign_in_page_says_so_and_local_sign_in_still
     base, provider = sso["base"], sso["provider"]
     provider.stop()
     try:
-        context, page = _page(browser)
+        context, page = new_page(browser)
         page.goto(base)
         page.get_by_role("link", name="Sign in with your organisation account").click()
         page.get_by_text("The organisation's sign-in service cannot be reached right now.").wait_for()
