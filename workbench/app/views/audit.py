@@ -12,6 +12,7 @@ from review.policy import Action, DraftState, Role
 from workbench.app.audit_view import ai_share, provenance_fields, throughput, time_in_review
 from workbench.app.conflicts import Shown, until_reloaded
 from workbench.app.draft_panel import run_action, show_flash
+from workbench.app.freshness_panel import show_flags
 from workbench.app.paging import paged_drafts
 from workbench.app.services import get_services
 from workbench.app.ui import errors_shown, plain, show_fields
@@ -117,6 +118,13 @@ with publishing:
         for change in outside:
             # The path came from the library; plain() keeps it from being read as markdown.
             st.warning(plain(f"#{change.draft_id} {change.path}: changed outside review ({change.what} since it was published)."))
+
+    st.header("Sources changed or review stale", anchor=False)
+    with errors_shown():
+        flags = services.freshness.flags()
+        if not flags:
+            st.caption("Every published module's cited passages are as published and its last review is recent.")
+        show_flags(flags, services.freshness, user.name, "wb_audit_fresh")
 
     st.header("Published modules and their provenance", anchor=False)
     with errors_shown():

@@ -4,13 +4,15 @@ import streamlit as st
 
 from review.policy import REVIEWER_ROLES, DraftState, Role
 from workbench.app import session
+from workbench.app.freshness_panel import show_flags
 from workbench.app.services import get_services
 from workbench.app.ui import errors_shown
 
 WAITING_FOR_AUTHOR = (DraftState.DRAFTING, DraftState.CHANGES_REQUESTED)
 
 user = session.require("home")
-queries = get_services().review_queries
+services = get_services()
+queries = services.review_queries
 st.title("My work", anchor=False)
 st.text(f"Welcome, {user.display_name}.")
 
@@ -25,6 +27,10 @@ with errors_shown():
         for draft in to_fix[:10]:
             st.text(f"#{draft.id} {draft.title} — {draft.state.value}, revision {draft.revision}")
         st.page_link("views/draft_studio.py", label="Open the draft studio", icon=":material/edit_note:")
+        mine = [flag for flag in services.freshness.flags() if flag.author == user.name]
+        if mine:
+            st.subheader("My published modules to review again", anchor=False)
+            show_flags(mine, services.freshness, user.name, "wb_home_fresh")
         st.page_link("views/gaps.py", label="Find skill gaps to draft for", icon=":material/grid_on:")
     if user.has(Role.LEAD):
         approved = queries.list_drafts(state=DraftState.APPROVED)
