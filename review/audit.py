@@ -231,15 +231,16 @@ class AuditTrail:
     def verify(self) -> AuditVerification:
         """Recompute the hash chain and compare it with the checkpoint; a chain that verifies becomes the new checkpoint."""
         elsewhere = self.recorded_head() if self.recorded_head is not None else None
+        # One snapshot: a head read before rows that others appended meanwhile would look like an insertion.
         if self.checkpoint is None:
-            with self.database.read() as connection:
+            with self.database.snapshot() as connection:
                 return self._also_reaches(connection, verify(connection), elsewhere)
         with self.checkpoint.locked():
             try:
                 previous = self.checkpoint.read()
             except CheckpointUnreadable as error:
                 return AuditVerification(False, 0, "", None, f"{error}; the log cannot be compared with it")
-            with self.database.read() as connection:
+            with self.database.snapshot() as connection:
                 result = self._also_reaches(connection, verify(connection, previous), elsewhere)
             if result.ok and result.rows_checked > (previous.seq if previous else -1):
                 self.checkpoint.write(Checkpoint(result.rows_checked, result.head_hash, self._stamp()))

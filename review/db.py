@@ -166,6 +166,21 @@ class Database:
             with connection.begin():
                 yield connection
 
+    @contextmanager
+    def snapshot(self) -> Iterator[Connection]:
+        """A read-only transaction that sees one committed state throughout, while others keep writing.
+
+        REPEATABLE READ on PostgreSQL (its default, READ COMMITTED, lets each statement see newer
+        commits); on SQLite a read transaction in WAL mode already is one.
+        """
+        with self.engine.connect() as connection:
+            if self.is_sqlite:
+                connection.execution_options(sqlite_begin="DEFERRED")
+            else:
+                connection.execution_options(isolation_level="REPEATABLE READ")
+            with connection.begin():
+                yield connection
+
     def run_write(self, work: Callable[[Connection], T], *, attempts: int = 4) -> T:
         """Run `work` in a write transaction, retrying when the database reports a lock timeout or deadlock."""
         for attempt in range(1, attempts + 1):

@@ -12,6 +12,7 @@ import os
 import threading
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Protocol
@@ -20,7 +21,7 @@ from urllib.parse import urlsplit
 import numpy as np
 
 from workbench.domain.library import Chunk
-from workbench.errors import EmbeddingModelChanged
+from workbench.errors import EmbeddingModelChanged, WorkbenchError
 from workbench.index.errors import IndexEmpty, IndexUnavailable
 from workbench.index.locking import process_lock
 from workbench.index.records import chunk_from_record
@@ -384,20 +385,35 @@ class ChromaStore:
 
     # -- paged writes --------------------------------------------------------------------------
 
+    @contextmanager
+    def _write_call(self) -> Iterator[None]:
+        """A write the server did not take (stopped, restarted, unreachable) becomes one clear error."""
+        try:
+            yield
+        except WorkbenchError:
+            raise
+        except Exception as error:  # httpx connection errors, the server's own errors: one line, not a traceback
+            # Chunks are written before old ones are deleted, so a build cut short leaves a searchable index.
+            raise IndexUnavailable(f"cannot write the Chroma index at {self.location}: {error}; the chunks written "
+                                   "so far are kept, run `workbench index` again once it is back") from error
+
     def upsert(self, collection, ids: list[str], vectors: np.ndarray, documents: list[str],
                metadatas: list[dict[str, Any]]) -> None:
         """Write chunks with their vectors (one page per call)."""
-        for start in range(0, len(ids), self.page_size):
-            end = start + self.page_size
-            collection.upsert(ids=ids[start:end], embeddings=vectors[start:end], documents=documents[start:end],
-                              metadatas=metadatas[start:end])
+        with self._write_call():
+            for start in range(0, len(ids), self.page_size):
+                end = start + self.page_size
+                collection.upsert(ids=ids[start:end], embeddings=vectors[start:end], documents=documents[start:end],
+                                  metadatas=metadatas[start:end])
 
     def relabel(self, collection, ids: list[str], metadatas: list[dict[str, Any]]) -> None:
         """Replace the metadata of stored chunks (their vectors stay)."""
-        for start in range(0, len(ids), self.page_size):
-            collection.update(ids=ids[start:start + self.page_size], metadatas=metadatas[start:start + self.page_size])
+        with self._write_call():
+            for start in range(0, len(ids), self.page_size):
+                collection.update(ids=ids[start:start + self.page_size], metadatas=metadatas[start:start + self.page_size])
 
     def delete(self, collection, ids: list[str]) -> None:
         """Remove chunks by id."""
-        for page in pages(ids, self.page_size):
-            collection.delete(ids=page)
+        with self._write_call():
+            for page in pages(ids, self.page_size):
+                collection.delete(ids=page)

@@ -213,3 +213,30 @@ def test_publishing_writes_the_head_to_the_checkpoint(team, database, tmp_path):
     head = team.trail.rows()[-1]
     assert head["action"] == "publish"
     assert _checkpoint(trail)["seq"] == head["seq"] and _checkpoint(trail)["hash"] == head["row_hash"]
+
+
+def test_verify_while_others_append_finds_no_tampering(team, database):
+    """Replicas keep writing while one verifies: the chain is read as one committed state, never half of one."""
+    import threading
+
+    draft = team.in_review()
+    stop = threading.Event()
+    written = []
+
+    def comment_away() -> None:
+        while not stop.is_set():
+            team.lifecycle.comment("sam", draft.id, f"note {len(written)}")
+            written.append(1)
+
+    writers = [threading.Thread(target=comment_away) for _ in range(3)]
+    for writer in writers:
+        writer.start()
+    try:
+        results = [team.trail.verify() for _ in range(40)]
+    finally:
+        stop.set()
+        for writer in writers:
+            writer.join()
+
+    assert written, "the writers never ran"
+    assert [r.problem for r in results if not r.ok] == []
