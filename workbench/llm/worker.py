@@ -114,12 +114,10 @@ class _Process:
 
     def __init__(self, model: WorkerModel, python: str) -> None:
         parent_end, child_end = socket.socketpair()
-        env = dict(os.environ, WORKBENCH_WORKER_MODEL=json.dumps(asdict(model)))
         self.popen = subprocess.Popen(
-            [python, "-m", "workbench.llm.worker", str(child_end.fileno())],
+            [python, "-m", "workbench.llm.worker", str(child_end.fileno()), json.dumps(asdict(model))],
             pass_fds=(child_end.fileno(),),
             stdin=subprocess.DEVNULL,
-            env=env,
         )
         child_end.close()
         self.socket = parent_end
@@ -270,11 +268,11 @@ class WorkerBackend:
             ) from None
 
 
-def _serve(fd: int) -> int:
+def _serve(fd: int, model_json: str) -> int:
     """The worker's main loop: load the model on first use, answer requests one at a time."""
     from workbench.llm.embedded import EmbeddedBackend
 
-    model = WorkerModel(**json.loads(os.environ["WORKBENCH_WORKER_MODEL"]))
+    model = WorkerModel(**json.loads(model_json))
     backend = EmbeddedBackend(
         Path(model.path), model_id=model.model_id, n_ctx=model.n_ctx, n_threads=model.n_threads,
         is_demo_model=model.is_demo_model, constraint=model.constraint,
@@ -342,4 +340,4 @@ def _serve(fd: int) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(_serve(int(sys.argv[1])))
+    sys.exit(_serve(int(sys.argv[1]), sys.argv[2]))
