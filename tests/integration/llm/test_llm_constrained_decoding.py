@@ -13,16 +13,9 @@ from pydantic import BaseModel, Field
 from workbench.drafting.schemas import DEMO_SIZE, module_schema, section_schema
 from workbench.llm.client import LLMClient
 from workbench.llm.embedded import EmbeddedBackend
-from workbench.llm.prompts import PromptRegistry
 
 pytestmark = pytest.mark.slow
-PROJECT_ROOT = Path(__file__).resolve().parents[3]
 CHUNK_IDS = ("ex-7f3a", "ex-91c2")
-
-
-@pytest.fixture(scope="module")
-def prompts() -> PromptRegistry:
-    return PromptRegistry.load_dir(PROJECT_ROOT / "prompts")
 
 
 def client(gguf: Path, **options) -> LLMClient:

@@ -15,16 +15,10 @@ from workbench.errors import GenerationCancelled, LLMTruncated
 from workbench.llm.check import LLMCheckReply
 from workbench.llm.factory import build_llm
 from workbench.llm.generation_log import InMemoryGenerationLog
-from workbench.llm.prompts import PromptRegistry
 from workbench.settings import Settings
 
 pytestmark = pytest.mark.slow
 PROJECT_ROOT = Path(__file__).resolve().parents[3]
-
-
-@pytest.fixture(scope="module")
-def prompts() -> PromptRegistry:
-    return PromptRegistry.load_dir(PROJECT_ROOT / "prompts")
 
 
 @pytest.fixture(scope="module")
