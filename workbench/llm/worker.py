@@ -16,7 +16,6 @@ import itertools
 import json
 import logging
 import os
-import select
 import socket
 import subprocess
 import sys
@@ -134,10 +133,15 @@ class _Process:
     def receive(self, timeout: float) -> dict[str, Any] | None:
         """The next message, None if none arrived within `timeout` (EOFError when the worker is gone)."""
         while b"\n" not in self._buffer:
-            ready, _, _ = select.select([self.socket], [], [], timeout)
-            if not ready:
+            # A timeout on the socket itself, not select(): a busy process has descriptors above
+            # select()'s limit of 1024, and this one may be among them.
+            self.socket.settimeout(timeout)
+            try:
+                data = self.socket.recv(65536)
+            except TimeoutError:
                 return None
-            data = self.socket.recv(65536)
+            finally:
+                self.socket.settimeout(None)
             if not data:
                 raise EOFError
             self._buffer += data
@@ -259,7 +263,9 @@ class WorkerBackend:
                 error = _ERRORS.get(message.get("error", ""), LLMCallFailed)
                 raise error(message["message"], raw_output=message.get("raw_output"))
         except (EOFError, OSError, ValueError):  # the worker died, or was stopped (its socket closed) meanwhile
-            code = process.popen.wait()
+            # A worker still running after its channel failed is of no more use: stop it, never wait on it alone.
+            process.stop()
+            code = process.popen.returncode
             self._process = None
             raise LLMUnavailable(
                 f"the generation worker stopped (exit code {code}) in the middle of a generation; "

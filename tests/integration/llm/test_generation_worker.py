@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import resource
 import signal
 import subprocess
 import sys
@@ -186,3 +187,23 @@ def _wait_for(condition, seconds: float = 60.0) -> None:
             return
         deadline.wait(0.05)
     raise AssertionError("condition not met in time")
+
+
+def test_the_worker_answers_a_process_holding_more_than_1024_descriptors(embedded_gguf: Path, prompts, tmp_path: Path) -> None:
+    """A long-running server or test run has many files and sockets open; select() cannot watch those above 1024."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft < 1200:
+        if hard != resource.RLIM_INFINITY and hard < 1200:
+            pytest.skip(f"the descriptor limit here is {hard}, too low to hold more than 1024")
+        resource.setrlimit(resource.RLIMIT_NOFILE, (1200, hard))
+    held = [os.open(os.devnull, os.O_RDONLY) for _ in range(1030)]
+    backend = WorkerBackend(lambda: _worker_model(embedded_gguf), model_id=embedded_gguf.stem, is_demo_model=True, constraint="llguidance")
+    try:
+        result = LLMClient(backend, max_retries=0).structured(prompts.get("llm_check"), {"topic": "listening"}, LLMCheckReply)
+        assert result.value.topic
+        assert backend._process is not None and backend._process.socket.fileno() > 1024
+    finally:
+        backend.close()
+        for descriptor in held:
+            os.close(descriptor)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
