@@ -237,7 +237,7 @@ def _external(urls: list[str]) -> list[str]:
 def _shown_in_my_drafts(page, text: str) -> None:
     """Wait for text of the draft studio's "My drafts" tab; after an action the studio reopens "New draft"."""
     found = page.get_by_text(text).first
-    found.wait_for(state="attached")
+    found.wait_for(state="attached", timeout=120_000)  # an action's rerun takes its time on a busy machine
     if not found.is_visible():
         page.get_by_role("tab", name="My drafts").click()
         _idle(page)
