@@ -123,3 +123,17 @@ def test_every_role_reaches_my_work_and_only_leads_reach_the_audit():
         assert keys[0] == "home" and ("audit" in keys) == (role == "lead")
     assert pages_for_roles([]) == []
     assert len({page.script for page in PAGES}) == len(PAGES)
+
+
+def test_a_modules_details_read_as_words_not_json() -> None:
+    from datetime import date
+
+    from workbench.app.library_view import detail_rows
+    from workbench.domain.library import Module
+
+    module = Module(id="giving-feedback", path="giving-feedback.md", title="Giving feedback", body="", skills=("fb-giving", "fb-receiving"),
+                    last_reviewed=date(2026, 5, 1))
+    rows = {row["field"]: row["value"] for row in detail_rows(module, stale=True)}
+    assert rows["skills"] == "fb-giving, fb-receiving"
+    assert rows["stale"] == "yes" and rows["AI-drafted"] == "no"
+    assert rows["last reviewed"] == "2026-05-01" and rows["owner"] == "—"

@@ -74,3 +74,23 @@ def module_rows(modules: Iterable[Module], stale_after_days: int) -> list[dict]:
 def history_rows(commits: Iterable[HistoryEntry]) -> list[dict]:
     """One table row per commit of a module's file (plain text cells: authors and subjects are untrusted)."""
     return [{"commit": entry.short, "author": entry.author, "date": entry.date, "subject": entry.subject} for entry in commits]
+
+
+def detail_rows(module: Module, stale: bool) -> list[dict[str, str]]:
+    """A module's details as (field, value) rows of plain words: yes/no, lists joined, "—" for nothing."""
+    def shown(value) -> str:
+        if isinstance(value, bool):
+            return "yes" if value else "no"
+        if isinstance(value, (list, tuple)):
+            return ", ".join(str(item) for item in value) or "—"
+        return "—" if value in (None, "") else str(value)
+
+    fields = {
+        "id": module.id, "path": module.path, "skills": list(module.skills),
+        "level": module.level.value if module.level else None, "status": module.status,
+        "owner": module.owner, "version": module.version, "audience": module.audience,
+        "last reviewed": module.last_reviewed, "stale": stale,
+        "AI-drafted": module.ai_drafted, "front matter": module.has_front_matter,
+    }
+    return [{"field": name, "value": shown(value)} for name, value in fields.items()]
+

@@ -7,7 +7,7 @@ from workbench.app import session
 from workbench.app.citations import show_linked_passage
 from workbench.app.exports_panel import export_buttons_for_module
 from workbench.app.item_analysis_view import show_item_analysis
-from workbench.app.library_view import LibraryFilters, apply_filters, history_rows, is_stale, module_rows
+from workbench.app.library_view import LibraryFilters, apply_filters, detail_rows, history_rows, is_stale, module_rows
 from workbench.app.services import get_services
 from workbench.app.ui import errors_shown, show_markdown
 
@@ -75,13 +75,8 @@ with browse_tab:
             meta, body = st.columns([1, 2])
             with meta:
                 st.header("Details", anchor=False)
-                st.json({
-                    "id": module.id, "path": module.path, "skills": list(module.skills),
-                    "level": module.level.value if module.level else None, "status": module.status,
-                    "owner": module.owner, "version": module.version, "audience": module.audience,
-                    "last_reviewed": str(module.last_reviewed or ""), "stale": is_stale(module, stale_days),
-                    "AI-drafted": module.ai_drafted, "front matter": module.has_front_matter,
-                })
+                # A table of words, not a JSON viewer: its coloured true/false fail contrast, and a lead reads fields.
+                st.table(pd.DataFrame(detail_rows(module, is_stale(module, stale_days))).set_index("field"))
                 st.header("Provenance", anchor=False)
                 if module.provenance:
                     st.json(module.provenance)
