@@ -333,8 +333,8 @@ def _serve(fd: int, model_json: str) -> int:
                 cancel=cancels[ident],
             )
         except LLMError as error:
-            name = type(error).__name__ if type(error).__name__ in _ERRORS else next(
-                (base.__name__ for base in type(error).__mro__ if base.__name__ in _ERRORS), "LLMCallFailed")
+            # The nearest kind the parent knows (ModelFileInvalid travels as LLMUnavailable).
+            name = next((kind.__name__ for kind in type(error).__mro__ if kind.__name__ in _ERRORS), "LLMCallFailed")
             send({"op": "error", "id": ident, "error": name, "message": str(error), "raw_output": error.raw_output})
         except Exception as error:  # noqa: BLE001 - reported to the caller as a failed call, the worker lives on
             send({"op": "error", "id": ident, "error": "LLMCallFailed",
