@@ -75,6 +75,7 @@ class Services:
     @cached_property
     def index(self):
         """The semantic index of the library (Chroma); with a git library, others' commits are pulled first."""
+        from workbench.index.revision import KnownRevisions
         from workbench.index.service import LibraryIndex
         from workbench.index.vector_cache import VectorCache
         from workbench.library.parse_store import StoredParseCache
@@ -83,7 +84,8 @@ class Services:
         return LibraryIndex(self.settings, self.embedder, shared_lock=self.index_writer_lock,
                             library_git=self.library_git,
                             parse_cache=StoredParseCache(cache / "parsed-files.json", self.settings.library_dir),
-                            vector_cache=VectorCache(cache, self.embedder))
+                            vector_cache=VectorCache(cache, self.embedder),
+                            revisions=KnownRevisions(cache / "library-revisions.json"))
 
     @property
     def index_writer_lock(self):

@@ -57,9 +57,16 @@ def decoder(kind: Any) -> Callable[[Any], Any]:
     if dataclasses.is_dataclass(kind):
         hints = typing.get_type_hints(kind)
         fields = {item.name: decoder(hints[item.name]) for item in dataclasses.fields(kind)}
+        names = frozenset(fields)
+        # Only fields whose data is not already their value are converted (most are text and numbers).
+        converted = [(name, convert) for name, convert in fields.items() if convert is not _same]
 
         def build(data: Any) -> Any:
-            return kind(**{name: fields[name](item) for name, item in data.items() if name in fields})
+            values = dict(data) if names.issuperset(data) else {name: item for name, item in data.items() if name in names}
+            for name, convert in converted:
+                if name in values:
+                    values[name] = convert(values[name])
+            return kind(**values)
         return _optional(build)
     if origin in (list, tuple):
         args = typing.get_args(kind)

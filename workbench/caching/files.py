@@ -24,7 +24,7 @@ from workbench import __version__
 
 # The stamp of every cache file: the release that wrote it (whose code made what is cached) and the
 # shape of the files (bump it when a cached shape changes).
-CACHE_VERSION = f"workbench-{__version__}-cache-1"
+CACHE_VERSION = f"workbench-{__version__}-cache-2"
 
 
 def _umask() -> int:

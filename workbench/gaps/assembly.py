@@ -116,6 +116,7 @@ class ReportAssembler:
             module_count=len(modules),
             chunk_count=len(self.view.chunks),
             warnings=list(self.framework.warnings) + self._method_warnings(),
+            module_levels={module.id: module.level.value if module.level else "unspecified" for module in modules},
         )
 
     # -- one skill -----------------------------------------------------------------------------

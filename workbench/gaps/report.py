@@ -188,6 +188,8 @@ class GapReport:
     module_count: int = 0
     chunk_count: int = 0
     warnings: list[str] = field(default_factory=list)
+    # Each module's level as its front matter gives it ("unspecified" without one): the heatmap's columns.
+    module_levels: dict[str, str] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict, compare=False)  # seconds per stage of building it
 
     @property

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import threading
 from collections.abc import Callable, Mapping
 from datetime import date
 from pathlib import Path
@@ -19,12 +21,15 @@ from workbench.gaps.assembly import ReportAssembler
 from workbench.gaps.demand import DemandInputs
 from workbench.gaps.lexical import LexicalModel
 from workbench.gaps.report import GapReport
-from workbench.gaps.shared import SharedReports, report_inputs, report_key
+from workbench.gaps.shared import SharedReports, framework_hash, report_inputs, report_key
 from workbench.gaps.view import LibraryView, lexical_channel, skill_query
 from workbench.index.errors import IndexChanging
 from workbench.settings import Settings
 from workbench.skills import load_framework
 from workbench.stages import ProgressCallback, StageClock
+
+
+KEEP_FRAMEWORKS = 8  # framework files whose parse one service keeps
 
 
 class GapService:
@@ -52,12 +57,34 @@ class GapService:
         # How many skill x chunk values the scorer holds at a time (and keeps between its passes).
         self.block_values = block_values
         self.kept_values = kept_values
+        # Frameworks read lately, with their digests, by file and stat: a visit does not parse the file again.
+        self._frameworks: dict[tuple, tuple[SkillsFramework, str]] = {}
+        self._frameworks_lock = threading.Lock()
 
     # -- entry points ------------------------------------------------------------------------
 
     def load_framework(self, skills_file: Path | None = None) -> SkillsFramework:
         """The framework from a file, defaulting to settings.resolved_skills_file."""
-        return load_framework(Path(skills_file) if skills_file else self.settings.resolved_skills_file)
+        return self._framework(skills_file)[0]
+
+    def _framework(self, skills_file: Path | None) -> tuple[SkillsFramework, str]:
+        """The framework of a file and its content digest, read again only when the file's stat changed."""
+        path = Path(skills_file) if skills_file else self.settings.resolved_skills_file
+        try:
+            found = os.stat(path)
+        except OSError:
+            return load_framework(path), ""  # the loader says what is wrong with the path
+        key = (os.path.abspath(path), found.st_mtime_ns, found.st_ctime_ns, found.st_size, found.st_ino)
+        with self._frameworks_lock:
+            known = self._frameworks.get(key)
+        if known is None:
+            framework = load_framework(path)
+            known = (framework, framework_hash(framework))
+            with self._frameworks_lock:
+                self._frameworks[key] = known
+                while len(self._frameworks) > KEEP_FRAMEWORKS:
+                    self._frameworks.pop(next(iter(self._frameworks)))
+        return known
 
     def report(self, skills_file: Path | None = None, progress: ProgressCallback | None = None,
                recompute: bool = False) -> GapReport:
@@ -68,15 +95,16 @@ class GapService:
         `recompute` computes it again even when a report for the same inputs exists.
         """
         clock = StageClock(progress)
-        for _ in range(2):  # a second time only when another process wrote the index while it was read
-            scan, revision, state = self.index.current(progress=clock)
+        for _ in range(2):  # a second time only when the index or the library changed while it was read
+            current = self.index.current(progress=clock)
             # Read after the index is current: in a git library the framework file comes with the pull.
-            framework = self.load_framework(skills_file)
+            framework, digest = self._framework(skills_file)
             if self.reports is None:
-                report = self._compute(framework, scan, clock)
+                report = self._compute(framework, current, clock)
             else:
                 key = report_key(report_inputs(
-                    library_revision=revision, index_state=state, framework=framework, params=self.params,
+                    library_revision=current.revision, index_state=current.state, framework=framework,
+                    framework_digest=digest or None, params=self.params,
                     settings=self.settings, embedder=self.index.embedder, today=self.today or date.today(),
                     extra=self.extra_inputs() if self.extra_inputs else None,
                 ))
@@ -85,15 +113,18 @@ class GapService:
                 with self.reports.computing(key):
                     report = self.reports.get(key)
                     if report is None:
-                        report = self._compute(framework, scan, clock)
+                        report = self._compute(framework, current, clock)
                         if report is not None:
                             self.reports.put(key, report)
             if report is not None:
                 return report
         raise IndexChanging(f"the index at {self.index.location} kept changing while it was read; try again")
 
-    def _compute(self, framework: SkillsFramework, scan, clock: StageClock) -> GapReport | None:
-        """Read the chunks' vectors (cached, else from the index) and score the framework; None if the index moved on."""
+    def _compute(self, framework: SkillsFramework, current, clock: StageClock) -> GapReport | None:
+        """Read the chunks' vectors (cached, else from the index) and score the framework; None if the library moved on."""
+        scan = current.scan(progress=clock)  # read only now when the freshness check did not need it
+        if scan is None:
+            return None
         chunks = sorted(scan.chunks, key=lambda chunk: (chunk.path, chunk.position))
         vectors = self.index.vectors_of(chunks, progress=clock.steps("reading vectors"))
         if vectors is None:

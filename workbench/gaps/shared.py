@@ -33,7 +33,8 @@ def framework_hash(framework: SkillsFramework) -> str:
 
 
 def report_inputs(*, library_revision: str, index_state: tuple | None, framework: SkillsFramework, params,
-                  settings, embedder, today: date, extra: Mapping[str, str] | None = None) -> dict[str, str]:
+                  settings, embedder, today: date, extra: Mapping[str, str] | None = None,
+                  framework_digest: str | None = None) -> dict[str, str]:
     """Everything a gap report is computed from, by name; a new input of the report joins here (or in `extra`).
 
     - the library as scanned (`library_revision`) and the collection its vectors come from;
@@ -42,11 +43,13 @@ def report_inputs(*, library_revision: str, index_state: tuple | None, framework
       embedding model that made the vectors, and today's date (staleness is counted from it);
     - `extra`: inputs other services add (for example the revision of imported learner signals,
       when the ranking uses them).
+
+    `framework_digest` is `framework_hash(framework)` when the caller already has it.
     """
     inputs = {
         "library": library_revision,
         "index": json.dumps(list(index_state) if index_state else None),
-        "framework": framework_hash(framework),
+        "framework": framework_digest or framework_hash(framework),
         "parameters": repr(params),
         "stale_after_days": str(settings.stale_after_days),
         "library_dir": str(settings.library_dir),

@@ -20,15 +20,37 @@ from workbench.index.embedder import Embedder
 from workbench.index.errors import IndexEmpty, IndexUnavailable
 from workbench.index.locking import SharedLock, WriteTracker
 from workbench.index.records import embedding_key
-from workbench.index.revision import library_revision
+from workbench.index.revision import KnownRevisions, library_revision
 from workbench.index.sync import IndexReport, IndexSync
 from workbench.index.vector_cache import VectorCache
 from workbench.library.git_repository import GitRepository
-from workbench.library.loader import LibraryScan, ParseCache
+from workbench.library.loader import LibraryScan, ParseCache, library_stamp
 from workbench.settings import Settings
 from workbench.stages import ProgressCallback
 
 log = logging.getLogger(__name__)
+
+
+class CurrentLibrary:
+    """The library as it is now: its revision and the index state, with the parsed scan read only when asked for."""
+
+    def __init__(self, revision: str, state: tuple | None, scan: LibraryScan | None = None,
+                 read: Callable[[ProgressCallback | None], LibraryScan] | None = None) -> None:
+        self.revision = revision
+        self.state = state
+        self._scan = scan
+        self._read = read
+
+    def scan(self, progress: ProgressCallback | None = None) -> LibraryScan | None:
+        """The parsed library of this revision; None when it changed since the revision was taken (ask again)."""
+        if self._scan is None and self._read is not None:
+            if progress is not None:
+                progress("reading", 0, 1)
+            scan = self._read(progress)
+            if library_revision(scan) != self.revision:
+                return None
+            self._scan = scan
+        return self._scan
 
 
 class LibraryIndex:
@@ -36,7 +58,7 @@ class LibraryIndex:
 
     def __init__(self, settings: Settings, embedder: Embedder, shared_lock: SharedLock | None = None,
                  library_git: GitRepository | None = None, parse_cache: ParseCache | None = None,
-                 vector_cache: VectorCache | None = None) -> None:
+                 vector_cache: VectorCache | None = None, revisions: KnownRevisions | None = None) -> None:
         self.settings = settings
         self.embedder = embedder
         self.library_git = library_git
@@ -45,6 +67,8 @@ class LibraryIndex:
         self.sync = IndexSync(settings, self.store, embedder, self._tracker, shared_lock, parse_cache)
         # Vectors read from Chroma, kept beyond this process (None: read them every time).
         self.vector_cache = vector_cache
+        # The revision of each scan stamp seen (None: every freshness check parses the library).
+        self.revisions = revisions
         # All chunks with their vectors as last read, keyed by the collection's state; kept only when
         # no write of this instance overlapped the read.
         self._vectors_lock = threading.Lock()
@@ -127,28 +151,47 @@ class LibraryIndex:
             return stored if stored and not repository.contains(stored, of=pushed) else pushed
         return choose
 
-    def current(self, progress: ProgressCallback | None = None) -> tuple[LibraryScan, str, tuple | None]:
-        """The library as parsed now, its revision and the index state, syncing the index only when it is behind.
+    def current(self, progress: ProgressCallback | None = None) -> CurrentLibrary:
+        """The library's revision and the index state now, syncing the index only when it is behind.
 
         An index whose last whole-library sync recorded this very library revision is current: the
         check then reads the files' stat and the collection's metadata, and takes no writer lock.
+        When the files' stat is one whose revision is known, nothing is parsed: the scan is read
+        when the caller asks for it.
         """
         # A git library is current only once others' commits are pulled, which is a build's first step.
         if self.library_git is None:
+            if self.revisions is not None:
+                revision = self.revisions.revision_of(library_stamp(self.settings.library_dir, self.settings))
+                state = self._recorded_state_at(revision) if revision is not None else None
+                if state is not None:
+                    return CurrentLibrary(revision, state, read=self.sync.scan)
             scan = self.sync.scan(progress)
             revision = library_revision(scan)
-            with self.store.swap_lock:
-                collection = self.store.collection()  # a model change is refused here, as a build would
-                recorded = (collection.metadata or {}).get("library_revision") if collection is not None else None
-                # What the metadata says is enough: counting the records would open Chroma's segments.
-                state = self.store.recorded_state(collection)
-            if collection is not None and state is not None and recorded == revision:
-                return scan, revision, state
+            self._remember_revision(scan, revision)
+            state = self._recorded_state_at(revision)
+            if state is not None:
+                return CurrentLibrary(revision, state, scan)
         built = self.build(progress=progress)
         scan = built.scan or self.scan()
         with self.store.swap_lock:
             state = self.store.recorded_state(self.store.get_collection())
-        return scan, library_revision(scan), state
+        revision = library_revision(scan)
+        self._remember_revision(scan, revision)
+        return CurrentLibrary(revision, state, scan)
+
+    def _recorded_state_at(self, revision: str) -> tuple | None:
+        """The index state when its last whole-library sync recorded this library revision, else None."""
+        with self.store.swap_lock:
+            collection = self.store.collection()  # a model change is refused here, as a build would
+            recorded = (collection.metadata or {}).get("library_revision") if collection is not None else None
+            # What the metadata says is enough: counting the records would open Chroma's segments.
+            state = self.store.recorded_state(collection)
+        return state if collection is not None and recorded == revision else None
+
+    def _remember_revision(self, scan: LibraryScan, revision: str) -> None:
+        if self.revisions is not None:
+            self.revisions.record(scan.stamp, revision)
 
     # -- reading -------------------------------------------------------------------------------
 

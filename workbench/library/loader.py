@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
+from stat import S_ISLNK
 
 from workbench.domain.library import Chunk, Module, SkippedFile
 from workbench.errors import ConfigurationError
@@ -40,6 +41,9 @@ class LibraryScan:
     # Files indexed in full with one front matter field ignored.
     warnings: list[SkippedFile] = field(default_factory=list)
     files: int = 0  # markdown files found and read (indexed or not)
+    # The files' stat as this scan found them (`stamp_of`): equal stamps, equal scans. None for a
+    # partial scan, one without a parse cache, or when a file could not be stat'ed.
+    stamp: str | None = None
 
     @property
     def module_count(self) -> int:
@@ -173,9 +177,10 @@ class ParseCache:
 def _file_signature(path: Path, settings: Settings) -> tuple | None:
     """What identifies a file's content and its parse: link and target stat, and the chunking settings."""
     try:
-        link = path.lstat()
-        target = path.stat() if path.is_symlink() else link
-        where = os.readlink(path) if path.is_symlink() else ""
+        link = os.lstat(path)  # one system call for a regular file: the freshness check stats every file
+        symlink = S_ISLNK(link.st_mode)
+        target = os.stat(path) if symlink else link
+        where = os.readlink(path) if symlink else ""
     except OSError:
         return None
     return (
@@ -242,6 +247,34 @@ def library_root(library_dir: Path) -> Path:
 
 
 PROGRESS_EVERY = 500  # files between two progress reports
+STAMP_VERSION = "library-stamp-1"
+
+
+def stamp_of(root: Path, data_dir: Path, walk_skipped: list[SkippedFile],
+             signed: list[tuple[str, tuple | None]]) -> str | None:
+    """A digest of what a whole-library scan reads before parsing: the folders, the files found and their signatures.
+
+    Parsing is a function of a file's signature (the parse cache relies on it), so two scans with
+    the same stamp give the same modules and chunks. None when a file could not be stat'ed.
+    """
+    digest = hashlib.sha256("\x1f".join([STAMP_VERSION, str(root), str(data_dir)]).encode("utf-8"))
+    for item in walk_skipped:
+        digest.update(f"{item.path}\x1f{item.reason}\x1e".encode("utf-8"))
+    for relative, signature in signed:
+        if signature is None:
+            return None
+        digest.update(f"{relative}\x1f{signature!r}\x1d".encode("utf-8"))
+    return digest.hexdigest()
+
+
+def library_stamp(library_dir: Path, settings: Settings) -> str | None:
+    """The stamp a whole-library scan would have now, from the folder walk and the files' stat alone (nothing is read)."""
+    root = library_root(library_dir)
+    data_dir = Path(os.path.realpath(settings.data_dir))
+    skipped: list[SkippedFile] = []
+    candidates = _walk(root, data_dir, skipped)
+    return stamp_of(root, data_dir, skipped, [(relative, _file_signature(root / relative, settings))
+                                              for relative in candidates])
 
 
 def load_library(
@@ -260,6 +293,8 @@ def load_library(
         candidates = _walk(root, data_dir, scan.skipped)
     else:
         candidates = sorted({path.replace(os.sep, "/").lstrip("/") for path in paths if is_module_file(path)})
+    walk_skipped = list(scan.skipped)
+    signed: list[tuple[str, tuple | None]] = []  # the signature each file was read under, for the stamp
     used_ids: dict[str, str] = {}
     for done, relative in enumerate(candidates):
         if progress is not None and done % PROGRESS_EVERY == 0 and done:
@@ -269,6 +304,7 @@ def load_library(
         scan.files += 1
         try:
             signature = _file_signature(root / relative, settings) if cache is not None else None
+            signed.append((relative, signature))
             cached = cache.get(relative, signature) if signature is not None else None
             if cached is not None:
                 result, chunks = cached
@@ -296,6 +332,7 @@ def load_library(
     if cache is not None and paths is None:
         cache.forget_missing(set(candidates))
         cache.persist()
+        scan.stamp = stamp_of(root, data_dir, walk_skipped, signed) if len(signed) == len(candidates) else None
     if progress is not None:
         progress(len(candidates), len(candidates))
     return scan

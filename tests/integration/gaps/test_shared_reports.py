@@ -65,6 +65,58 @@ def test_a_second_caller_and_a_second_process_get_the_report_without_computing_i
                                                                             first.framework)
 
 
+@pytest.fixture
+def parsed(monkeypatch) -> list[str]:
+    """The library files actually read and parsed (the real reader, counted)."""
+    from workbench.library import loader
+
+    seen: list[str] = []
+    real = loader.read_module_file
+
+    def counting(root, relative, settings):
+        seen.append(relative)
+        return real(root, relative, settings)
+
+    monkeypatch.setattr(loader, "read_module_file", counting)
+    return seen
+
+
+def test_a_new_process_serves_an_existing_report_from_the_files_stat_without_the_parsed_library(settings, parsed):
+    first = Process(settings).report()
+    parsed_library = settings.cache_dir / "parsed-files.json"
+    assert parsed_library.is_file()
+    parsed_library.unlink()  # whatever reads the parsed library now must parse the files again
+    parsed.clear()
+    server = Process(settings)
+    second = server.report()
+    assert server.computed == [] and parsed == [] and not parsed_library.exists()
+    assert second.to_json() == first.to_json()
+    assert second.module_levels == {"giving-feedback": "foundation", "delegating": "unspecified"}
+    # An edit, even one keeping the size and the modification time, changes the files' stat: a new report.
+    path = settings.library_dir / "delegating.md"
+    before = path.stat()
+    path.write_text(DELEGATION.replace("Why delegate", "Why Delegate"), encoding="utf-8")
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    edited = Process(settings)
+    report = edited.report()
+    assert len(edited.computed) == 1 and parsed == ["delegating.md", "feedback/giving-feedback.md"]
+    assert report.chunk_count == first.chunk_count
+    assert server.report().to_json() == report.to_json() and server.computed == []
+
+
+def test_a_revision_known_for_the_stat_is_trusted_only_when_the_index_recorded_it(settings, parsed):
+    first = Process(settings).report()
+    revisions = settings.cache_dir / "library-revisions.json"
+    document = json.loads(revisions.read_text())
+    document["payload"] = {stamp: "0" * 64 for stamp in document["payload"]}  # a revision no index recorded
+    revisions.write_text(json.dumps(document), encoding="utf-8")
+    parsed.clear()
+    other = Process(settings)
+    assert other.report().to_json() == first.to_json() and other.computed == []
+    assert parsed == [], "the parsed library in the data folder still serves the scan"
+    assert "0" * 64 not in json.loads(revisions.read_text())["payload"].values()
+
+
 def test_a_library_edit_makes_the_next_report_be_computed_from_the_new_library(settings):
     app = Process(settings)
     before = app.report()

@@ -33,7 +33,7 @@ def new_process(settings, embedder=None):
 
 def library_vectors(index):
     """The library's chunks in reading order and the vectors the index gives for them."""
-    scan, _, _ = index.current()
+    scan = index.current().scan()
     chunks = sorted(scan.chunks, key=lambda chunk: (chunk.path, chunk.position))
     return chunks, index.vectors_of(chunks)
 

@@ -15,7 +15,7 @@ import pytest
 from tests.support.libraries import DELEGATION, FEEDBACK, write_library
 from workbench.caching.files import CACHE_VERSION
 from workbench.library import loader
-from workbench.library.loader import load_library
+from workbench.library.loader import library_stamp, load_library
 from workbench.library.parse_store import StoredParseCache
 from workbench.settings import Settings
 
@@ -146,10 +146,32 @@ def test_a_cache_made_for_another_library_folder_is_not_used(settings, tmp_path,
     assert scan.modules[0].title == "Giving feedback with SBI"
 
 
+def test_the_stamp_of_a_scan_is_known_from_the_stat_alone_and_every_change_moves_it(settings, library, parsed):
+    scan = scan_as_new_process(settings)
+    parsed.clear()
+    assert scan.stamp is not None and library_stamp(settings.library_dir, settings) == scan.stamp
+    assert parsed == [], "the stamp reads no file"
+    path = library / "delegating.md"
+    before = path.stat()
+    path.write_text(DELEGATION.replace("Why delegate", "Why Delegate"), encoding="utf-8")  # same size
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    edited = library_stamp(settings.library_dir, settings)
+    assert edited != scan.stamp and scan_as_new_process(settings).stamp == edited
+    (library / "elsewhere").symlink_to(library / "feedback", target_is_directory=True)
+    linked = library_stamp(settings.library_dir, settings)  # a symlinked folder is a skipped file of the scan
+    assert linked != edited and scan_as_new_process(settings).stamp == linked
+    renamed = library / "delegation-basics.md"
+    path.rename(renamed)
+    assert library_stamp(settings.library_dir, settings) not in (linked, edited, scan.stamp)
+    assert library_stamp(settings.library_dir, settings.with_overrides(chunk_max_chars=300)) != \
+        library_stamp(settings.library_dir, settings)
+    assert load_library(settings.library_dir, settings).stamp is None, "a scan without a parse cache has no stamp"
+
+
 READER = """
 import sys
 from pathlib import Path
-from workbench.library.loader import load_library
+from workbench.library.loader import library_stamp, load_library
 from workbench.library.parse_store import StoredParseCache
 from workbench.settings import Settings
 

@@ -68,9 +68,8 @@ metric_columns = st.columns(4)
 for column, status in zip(metric_columns, ["gap", "partial", "stale", "covered"]):
     column.metric(status.capitalize(), int(counts.get(status, 0)))
 
-module_levels = {}
-with errors_shown():
-    module_levels = {m.id: (m.level.value if m.level else "unspecified") for m in services.index.scan().modules}
+# The levels of the library the report was computed from: no need to read the library again.
+module_levels = field(report, "module_levels", {}) or {}
 
 st.header("Coverage heatmap", anchor=False)
 by = st.radio("Rows", ["group", "skill"], format_func={"group": "Skill groups", "skill": "Skills"}.get, horizontal=True, key="wb_gaps_by")
