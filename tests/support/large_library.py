@@ -91,10 +91,22 @@ def write_synthetic_library(root: Path, chunks: int, skills: int, seed: int = 0,
         (library / f"area{folder}").mkdir(parents=True, exist_ok=True)
     for module in range(first_module, chunks // CHUNKS_PER_MODULE):
         (library / module_path(module)).write_text(module_text(module, skills, seed), encoding="utf-8")
+    return library, write_framework(root, skills)
+
+
+def write_framework(root: Path, skills: int) -> Path:
+    """Write root/skills.csv: skill-t is about topic t's words; returns its path."""
     rows = ["id,name,description"]
     for topic in range(skills):
         words = [f"t{topic}w{j}" for j in range(12)]
-        rows.append(f"skill-{topic},Topic {topic} {words[0]},{' '.join(words[:8])} and common{topic % 2000}")
+        # No bare number in the name: "Topic 38" would share the rare word "38" with the title
+        # "Module 38 on topic 6", making that module a passing mention of untaught skill 38.
+        rows.append(f"skill-{topic},Topic {words[0]},{' '.join(words[:8])} and common{topic % 2000}")
     framework = root / "skills.csv"
     framework.write_text("\n".join(rows) + "\n", encoding="utf-8")
-    return library, framework
+    return framework
+
+
+def untaught_skill_ids(skills: int) -> set[str]:
+    """The skills no module is about: the synthetic gaps (of a library with a module for every taught topic)."""
+    return {f"skill-{topic}" for topic in range(taught_topics(skills), skills)}

@@ -14,7 +14,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tests.support.large_library import CHUNKS_PER_MODULE, HashingEmbedder, module_path, write_synthetic_library
+from tests.support.large_library import (
+    CHUNKS_PER_MODULE, HashingEmbedder, module_path, taught_topics, untaught_skill_ids, write_synthetic_library,
+)
 from workbench.gaps.service import GapService
 from workbench.index.records import embedding_input
 from workbench.index.service import LibraryIndex
@@ -77,17 +79,17 @@ def test_every_chunk_and_its_stored_vector_are_read_back(large, embedder16):
     assert {chunk.id for chunk in subset} == set(some) and np.allclose(subset_vectors, vectors[:len(some)])
 
 
-def test_the_gap_report_of_the_large_library_completes(large):
+def test_the_gap_report_of_the_large_library_finds_exactly_the_synthetic_gaps(large):
     root, index = large
     report = GapService(settings_for(root), index).report(root / "skills.csv")
     assert report.chunk_count == CHUNKS and report.module_count == MODULES
-    taught = {f"skill-{module % int(SKILLS * 0.8)}" for module in range(MODULES)}
     status = {skill.skill_id: skill for skill in report.skills}
-    assert all(status[skill_id].status == "covered" for skill_id in taught)
-    # 16 random dimensions can make a passage look like a passing mention of an untaught skill, never teaching.
-    untaught = [skill for skill_id, skill in status.items() if skill_id not in taught]
-    assert len(untaught) == SKILLS - len(taught) and all(not skill.taught_by for skill in untaught)
-    assert sum(skill.status == "gap" for skill in untaught) >= len(untaught) // 2
+    gaps = untaught_skill_ids(SKILLS)
+    assert len(status) == SKILLS and len(gaps) == SKILLS - taught_topics(SKILLS) == 8
+    assert {skill_id for skill_id, skill in status.items() if skill.status == "gap"} == gaps
+    assert all(skill.status == "covered" and skill.taught_by for skill_id, skill in status.items() if skill_id not in gaps)
+    # Nothing teaches or even mentions a synthetic gap.
+    assert all(not status[skill_id].taught_by and status[skill_id].mention_count == 0 for skill_id in gaps)
     assert {"reading vectors", "scoring", "assembling report"} <= set(report.timings)
 
 
