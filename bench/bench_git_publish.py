@@ -6,7 +6,8 @@ approved draft (lead + approval + content hash re-checked, render, stage + fsync
 trailers, database commit, place + fsync) and, in alternating order, writes the very same text to the
 same path in the raw clone and runs `git add`, `git commit -F`, `git push`. The index is a stand-in that
 only reads the file back: re-embedding is measured by bench_review.py and is no part of git's cost.
-Drafts are made and approved before timing starts.
+Drafts are made and approved before timing starts. The git processes each publish starts are counted
+(the raw side starts three).
 
 Usage: python bench/bench_git_publish.py   (BENCH_ROUNDS=N sets the rounds, default 4; BENCH_STEPS the steps per round)
 """
@@ -36,6 +37,7 @@ from review.publications import PublicationLedger  # noqa: E402
 from review.queries import ReviewQueries  # noqa: E402
 from workbench.domain.drafts import DraftContent  # noqa: E402
 from workbench.library.draft_file import render_draft_file  # noqa: E402
+from workbench.library import git_repository  # noqa: E402
 from workbench.library.git_repository import GitRepository  # noqa: E402
 from workbench.publishing.git_publishing import GitPublishing, identities  # noqa: E402
 from workbench.publishing.service import Publisher  # noqa: E402
@@ -70,6 +72,20 @@ def git(cwd: Path, *args: str, input_text: str | None = None) -> str:
     if done.returncode != 0:
         raise RuntimeError(f"git {' '.join(args)}: {done.stderr}")
     return done.stdout
+
+
+class CountingSubprocess:
+    """Stands in for the subprocess module inside git_repository: counts the git processes started."""
+
+    def __init__(self) -> None:
+        self.started = 0
+
+    def __getattr__(self, name: str):
+        return getattr(subprocess, name)
+
+    def run(self, *args, **kwargs):
+        self.started += 1
+        return subprocess.run(*args, **kwargs)
 
 
 def sample_content(title: str) -> dict:
@@ -131,12 +147,19 @@ def main() -> int:
         total = (ROUNDS * STEPS) + 2
         drafts = [approved(number) for number in range(total)]  # not timed
         last: dict[str, str] = {}
+        counting = CountingSubprocess()
+        processes: list[int] = []
 
         def ours() -> float:
             draft = drafts.pop(0)
+            git_repository.subprocess, before = counting, counting.started
             started = time.perf_counter()
-            result = publisher.publish("lena", draft.id, draft.revision)
-            elapsed = time.perf_counter() - started
+            try:
+                result = publisher.publish("lena", draft.id, draft.revision)
+            finally:
+                elapsed = time.perf_counter() - started
+                git_repository.subprocess = subprocess
+            processes.append(counting.started - before)
             last["path"], last["text"] = result.path, (library / result.path).read_text(encoding="utf-8")
             last["message"] = git(library, "log", "-1", "--format=%B")
             return elapsed
@@ -153,6 +176,7 @@ def main() -> int:
 
         for _ in range(2):  # warm up: imports, the first clone, the database's caches
             ours(), raw()
+        processes.clear()  # the first clone is no part of a publish
         samples: dict[str, list[float]] = {"ours": [], "raw": []}
         for round_number in range(ROUNDS):
             for _ in range(STEPS):
@@ -173,6 +197,7 @@ def main() -> int:
         print(f"publish with git backend  min {ours_min * 1000:7.1f} ms  median {ours_median * 1000:7.1f} ms | "
               f"raw git commit + push  min {raw_min * 1000:7.1f} ms  median {raw_median * 1000:7.1f} ms | "
               f"ratio {ratio:.2f}x (min/min {ours_min / raw_min:.2f}x)   goal <= {GOAL}x: {verdict}")
+        print(f"git processes per publish: {statistics.mean(processes):.1f} (max {max(processes)}; the raw side: 3)")
     return 0
 
 

@@ -12,7 +12,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Callable
 
-from sqlalchemy import Row, insert, select, update
+from sqlalchemy import Row, delete, insert, select, update
+from sqlalchemy.exc import IntegrityError
 
 from review.audit import AuditTrail
 from review.content import content_hash, require_comment
@@ -21,7 +22,7 @@ from review.errors import NotApproved
 from review.actors import ActorRef
 from review.policy import Action
 from review.queries import ReviewQueries
-from review.tables import audit_head, publications
+from review.tables import audit_head, publish_attempts, publications
 from review.unit_of_work import DraftChanges, DraftStep
 from review.views import DraftView, SignOffView
 
@@ -45,6 +46,8 @@ class PreparedFile:
     path: str
     module_id: str
     text: str
+    # The commit of an earlier attempt that reached the git remote before its process died: recorded, not pushed again.
+    adopted_commit: str = ""
 
 
 @dataclass(frozen=True)
@@ -60,6 +63,7 @@ class PublicationRecord:
     text_sha256: str
     present: bool
     indexed: bool
+    commit: str = ""  # the git commit holding it, with a git library
 
 
 @dataclass(frozen=True)
@@ -75,7 +79,8 @@ class PublicationSeal:
     reason: str = ""
 
 
-Seal = Callable[[PublicationSeal], None]
+# Returns the commit that now holds the publication (a git library), or None.
+Seal = Callable[[PublicationSeal], "str | None"]
 
 
 def _head(connection) -> tuple[int, str]:
@@ -85,7 +90,7 @@ def _head(connection) -> tuple[int, str]:
 
 def _record(row: Row) -> PublicationRecord:
     return PublicationRecord(row.draft_id, row.path, row.module_id, row.revision, row.content_hash, row.text,
-                             row.text_sha256, row.present, row.indexed)
+                             row.text_sha256, row.present, row.indexed, row.git_commit or "")
 
 
 class PublicationLedger:
@@ -96,6 +101,24 @@ class PublicationLedger:
         self.queries = queries
         self.trail = trail
         self.changes = DraftChanges(trail, clock)
+
+    def begin_attempt(self, draft_id: int, revision: int, at: datetime) -> bool:
+        """Record, in its own committed transaction, that a publish of the draft starts; True when an earlier
+        attempt never finished (its push may have been accepted before it died)."""
+        def work(connection) -> bool:
+            earlier = connection.execute(select(publish_attempts.c.draft_id).where(
+                publish_attempts.c.draft_id == int(draft_id))).one_or_none()
+            if earlier is None:
+                connection.execute(insert(publish_attempts).values(draft_id=int(draft_id), revision=int(revision), started_at=at))
+            else:
+                connection.execute(update(publish_attempts).where(publish_attempts.c.draft_id == int(draft_id))
+                                   .values(revision=int(revision), started_at=at))
+            return earlier is not None
+
+        try:
+            return self.database.run_write(work)
+        except IntegrityError:
+            return True  # another process started one at the same moment: look before pushing
 
     def publish_transaction(self, actor: ActorRef, draft_id: int, expected_revision: int,
                             prepare: Callable[[PublishContext], PreparedFile], seal: Seal | None = None) -> PublicationRecord:
@@ -127,17 +150,25 @@ class PublicationLedger:
             text_sha = hashlib.sha256(prepared.text.encode("utf-8")).hexdigest()
             values = dict(path=prepared.path, module_id=prepared.module_id, revision=row.current_revision,
                           content_hash=current.content_hash, text=prepared.text, text_sha256=text_sha, present=True,
-                          indexed=False, published_at=step.now, removed_at=None, remove_reason=None)
+                          indexed=False, published_at=step.now, removed_at=None, remove_reason=None,
+                          git_commit=prepared.adopted_commit or None)
             if existing is None:
                 connection.execute(insert(publications).values(draft_id=row.id, **values))
             else:
                 connection.execute(update(publications).where(publications.c.id == existing.id).values(**values))
+            # The attempt ends with this transaction: committed, or rolled back (the row is kept then).
+            connection.execute(delete(publish_attempts).where(publish_attempts.c.draft_id == row.id))
+            adopted = {"adopted_commit": prepared.adopted_commit} if prepared.adopted_commit else {}
             step.audit(content_hash=current.content_hash, details=step.transition_details(
-                path=prepared.path, file_sha256=text_sha, sign_offs={s.dimension.value: s.user for s in view.sign_offs}))
+                path=prepared.path, file_sha256=text_sha, sign_offs={s.dimension.value: s.user for s in view.sign_offs},
+                **adopted))
             record = PublicationRecord(row.id, prepared.path, prepared.module_id, row.current_revision, current.content_hash,
-                                       prepared.text, text_sha, True, False)
+                                       prepared.text, text_sha, True, False, prepared.adopted_commit)
             if seal is not None:
-                seal(PublicationSeal(record, step.actor.name, context, *_head(connection)))
+                commit = seal(PublicationSeal(record, step.actor.name, context, *_head(connection)))
+                if commit and commit != record.commit:
+                    connection.execute(update(publications).where(publications.c.draft_id == row.id).values(git_commit=commit))
+                    record = replace(record, commit=commit)
             return record
 
         record = self.changes.run(actor, draft_id, Action.PUBLISH, expected_revision, work)
@@ -170,7 +201,8 @@ class PublicationLedger:
 
     def mark_indexed(self, draft_id: int, text_sha256: str) -> None:
         """Record that the index reflects this publication (only if it was not replaced meanwhile)."""
+        # Not synced to disk on SQLite: a mark lost in a power cut only makes recovery index the file again.
         self.database.run_write(lambda c: c.execute(
             update(publications).where(publications.c.draft_id == int(draft_id), publications.c.text_sha256 == text_sha256)
             .values(indexed=True)
-        ))
+        ), durable=False)

@@ -142,6 +142,18 @@ publications = Table(
     Column("published_at", UTCDateTime, nullable=False),
     Column("removed_at", UTCDateTime, nullable=True),
     Column("remove_reason", Text, nullable=True),
+    # With a git library: the commit that holds this publication (pushed, or adopted after a crash).
+    Column("git_commit", String(64), nullable=True),
+)
+
+# A publish into a git library that has started: committed before the push, deleted by the publish's own
+# commit. A row left behind means an attempt died or failed, perhaps after its push was accepted.
+publish_attempts = Table(
+    "publish_attempts",
+    metadata,
+    Column("draft_id", Integer, primary_key=True, autoincrement=False),
+    Column("revision", Integer, nullable=False),
+    Column("started_at", UTCDateTime, nullable=False),
 )
 
 audit_log = Table(

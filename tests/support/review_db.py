@@ -30,7 +30,7 @@ from workbench.library.draft_file import render_draft_file
 
 _TABLES = ("coverage_history", "failed_generations", "sign_in_failures", "sign_in_sessions", "governance_policy_acceptances", "governance_policies", "governance_budgets",
            "governance_team_members", "governance_routes", "governance_endpoints",
-           "market_trend_counts", "proficiency_ratings", "learner_results", "signal_imports", "generation_log", "publications", "comments", "finding_waivers", "sign_offs", "revisions", "drafts",
+           "market_trend_counts", "proficiency_ratings", "learner_results", "signal_imports", "generation_log", "publish_attempts", "publications", "comments", "finding_waivers", "sign_offs", "revisions", "drafts",
            "user_roles", "users", "audit_log")
 TEAM = {
     "lena": ["lead"],

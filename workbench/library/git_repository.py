@@ -179,6 +179,65 @@ class GitRepository:
                     raise LibraryGitError(f"{error}; nothing was published") from None
                 raise
 
+    def record_and_push(self, author: GitIdentity, message: str) -> str:
+        """Push a commit that changes no file (a record, such as the audit head), as `author`; returns it."""
+        with self.locked():
+            before = self.head()
+            try:
+                return self._push(author, self._commit(author, message))
+            except BaseException as error:
+                self._reset(before, None)
+                if isinstance(error, _GitFailed):
+                    raise LibraryGitError(f"{error}; nothing was published") from None
+                raise
+
+    def discard_unpushed(self, folder: str) -> bool:
+        """Make the clone exactly the remote's branch: drop commits and files a killed process left unpushed.
+
+        Every commit the workbench makes is pushed or reset at once, so anything the remote lacks comes
+        from a publish that died in between. Files outside `folder` that git does not track are kept.
+        Returns False when the remote has no branch yet.
+        """
+        with self.locked():
+            # Holding the clone's lock, no git command of ours runs here: an index lock is a killed one's.
+            (self.worktree / ".git" / "index.lock").unlink(missing_ok=True)
+            if not self._fetch():
+                if self.head() is not None:
+                    self._reset(None, None)
+                self._git("clean", "-q", "-f", "--", folder, check=False)
+                return False
+            self._git("reset", "-q", "--hard", f"origin/{self.branch}")
+            self._git("clean", "-q", "-f", "--", folder)
+            return True
+
+    def commits_with_trailer(self, key: str, value: str) -> list[tuple[str, dict[str, str], list[str]]]:
+        """(commit, trailers, files it touched) of each commit on HEAD with the trailer `key: value`, newest first."""
+        if self.head() is None:
+            return []
+        done = self._git("log", f"--grep=^{re.escape(key)}: {re.escape(value)}$", "--name-only", "--no-renames",
+                         f"--format={RECORD}%H{FIELD}%(trailers:only,unfold){FIELD}", "HEAD")
+        found = []
+        for record in done.stdout.split(RECORD):
+            if not record.strip():
+                continue
+            commit, trailer_text, names = record.split(FIELD, 2)
+            pairs = (line.partition(":") for line in trailer_text.splitlines())
+            trailers = {k.strip(): v.strip() for k, _, v in pairs if v}
+            found.append((commit.strip(), trailers, [name for name in names.splitlines() if name.strip()]))
+        return found
+
+    def file_at(self, commit: str, relative_path: str) -> str | None:
+        """A file's text as `commit` holds it (None when it holds no such file)."""
+        done = self._git("cat-file", "blob", f"{commit}:{relative_path}", check=False)
+        return done.stdout if done.returncode == 0 else None
+
+    def reverted(self, commit: str) -> bool:
+        """True when a commit on HEAD says it reverts `commit` (as `git revert` and unpublishing write)."""
+        if not COMMIT_ID.fullmatch(commit):
+            return False
+        done = self._git("log", "-1", "--format=%H", f"--grep=^This reverts commit .*{commit}", "HEAD")
+        return bool(done.stdout.strip())
+
     def revert_and_push(self, commits: list[str], author: GitIdentity, message: str) -> str:
         """Revert the given commits (newest first) in one commit as `author`, push; returns the pushed commit."""
         with self.locked():

@@ -4,6 +4,12 @@ The commit is made and pushed inside the publication's database transaction, aft
 a push that fails (remote unreachable, a real conflict, refused after every retry) raises, the
 transaction rolls back, and the draft stays approved for a retry. Unpublishing reverts the
 publication's commits in one revert commit.
+
+A process that dies after the push was accepted leaves a publish commit whose Audit-Head names an audit
+row that was rolled back. The retry adopts that commit (see interrupted.py) and pushes, still inside its
+transaction, a commit that changes no file and carries the adopting row's Audit-Head: the newest
+Audit-Head in the library is again a row of the chain, so `audit verify` keeps its second anchor at full
+strength instead of learning to skip heads that do not match (which would let a rewritten chain pass).
 """
 
 from __future__ import annotations
@@ -13,9 +19,10 @@ from datetime import datetime, timezone
 from typing import Callable
 
 from review.checkpoint import Checkpoint
-from review.publications import PublicationSeal
+from review.publications import PublicationSeal, PublishContext
 from workbench.errors import WorkbenchError
 from workbench.library.git_repository import GitIdentity, GitRepository, HistoryEntry
+from workbench.publishing.interrupted import Interrupted, find_interrupted
 from workbench.publishing.render import typed_draft
 
 SUBJECT_CHARS = 72
@@ -86,6 +93,23 @@ class GitPublishing:
         """Commit the publication's file as the lead and push it; returns the commit id."""
         author = self.identity_of(seal.actor)
         return self.repository.commit_and_push(seal.record.path, seal.record.text, author, self.publication_message(seal))
+
+    def interrupted(self, context: PublishContext, folder: str) -> Interrupted | None:
+        """The pushed commit of an earlier, unfinished publish of this revision (None: publish anew)."""
+        return find_interrupted(self.repository, context, folder)
+
+    def record_head(self, seal: PublicationSeal, commit: str) -> str:
+        """Push a commit that changes no file and names the audit head of the transaction recording `commit`.
+
+        For a publication whose commit was pushed by an attempt the database never committed (adopted, or
+        a transaction the database ran again): that commit's Audit-Head names a row that was rolled back.
+        """
+        record = seal.record
+        subject = one_line(f"Record the publication of {record.module_id}", SUBJECT_CHARS)
+        message = (f"{subject}\n\nCommit {commit} publishes {record.path} from draft {record.draft_id}, revision "
+                   f"{record.revision}; its publish was interrupted after the push and is now recorded.\n\n"
+                   f"Records: {commit}\nAudit-Head: {seal.audit_seq} {seal.audit_hash}\n")
+        return self.repository.record_and_push(self.identity_of(seal.actor), message)
 
     def unpublish(self, seal: PublicationSeal) -> str | None:
         """Revert the commits that published this draft's file; None when the file was edited since (left alone)."""

@@ -27,8 +27,9 @@ def unique_relative_path(library_dir: Path, folder: str, slug: str, taken_paths:
 
 def resolve_inside(library_dir: Path, relative_path: str) -> Path:
     """The absolute path of a library file, refusing anything that would land outside the library."""
-    root = library_dir.resolve()
-    target = (root / relative_path).resolve()
-    if root not in target.parents:
+    # os.path, not pathlib: recovery resolves every publication's path before each publish.
+    root = os.path.realpath(library_dir)
+    target = os.path.realpath(os.path.join(root, relative_path))
+    if not target.startswith(root.rstrip(os.sep) + os.sep):
         raise ValueError(f"{relative_path!r} is outside the library")
-    return target
+    return Path(target)

@@ -6,6 +6,12 @@ commits; only then is the staged file renamed into place and the folder fsynced;
 re-indexed. The database commit is the point of no return: `recover()` (run before every publish and
 unpublish, and when the publisher starts) makes the library match the committed records, so a crash at
 any step leaves the old state or the new one.
+
+With a git library the commit is pushed inside that transaction, so a crash after the push leaves a
+commit the database does not know. A publish attempt is therefore recorded in its own committed
+transaction first; when the next publish of the draft finds an earlier one unfinished, it looks in the
+remote for that commit and adopts it (interrupted.py) instead of pushing a second publication. Only then
+does a publish cost git more than its add, commit and push.
 """
 
 from __future__ import annotations
@@ -142,13 +148,17 @@ class Publisher:
         self.recover()
         # One time for every attempt: a transaction the database retries renders (and pushes) the same text.
         now = self.clock()
-        pushed: dict[str, str] = {}
+        pushed: dict[str, Any] = {}
+        earlier: dict[str, Any] = {}
         seal = (lambda sealing: self._push_publication(sealing, pushed)) if self.git is not None else None
+        if self.git is not None:
+            # Committed before anything is pushed: a publish that dies after its push leaves this row behind.
+            earlier["unfinished"] = self.ledger.begin_attempt(draft_id, expected_revision, now)
         for attempt in range(3):
             staged: dict[str, Any] = {}
             try:
-                record = self.ledger.publish_transaction(actor, draft_id, expected_revision,
-                                                         lambda context: self._prepare(context, staged, now, pushed), seal)
+                record = self.ledger.publish_transaction(
+                    actor, draft_id, expected_revision, lambda context: self._prepare(context, staged, now, pushed, earlier), seal)
             except IntegrityError:
                 # Another draft took the same file name at the same moment: pick the next free name.
                 _discard(staged)
@@ -167,11 +177,15 @@ class Publisher:
         if "temp" in staged:
             files.fsync_dir(final.parent)
         self._fault("dir_synced")
-        error = self._index_call("reindex_paths", record.path, pushed.get("commit", ""))
+        error = self._index_call("reindex_paths", record.path, pushed.get("tip", ""))
         if not error:
             self.ledger.mark_indexed(record.draft_id, record.text_sha256)
         self._fault("indexed")
         warning = f"published, but re-indexing failed ({error}); run `workbench publish --repair`" if error else ""
+        found = earlier.get("found")
+        if found is not None and found.edited_since:
+            warning = warning or (f"recorded commit {found.commit[:12]}, which an interrupted publish had pushed; {record.path} "
+                                  "was edited in the library remote since and is listed as changed outside review")
         if self.after_publish is not None:
             try:
                 self.after_publish(record.draft_id)
@@ -203,20 +217,45 @@ class Publisher:
                 "fix the cause and run `workbench publish --repair`"
             ) from None
 
-    def _push_publication(self, sealing: PublicationSeal, pushed: dict[str, str]) -> None:
-        """Inside the publish transaction: commit and push the file (once, however often the transaction runs)."""
-        if pushed.get("text_sha256") == sealing.record.text_sha256:
-            return
+    def _push_publication(self, sealing: PublicationSeal, pushed: dict[str, Any]) -> str:
+        """Inside the publish transaction: commit and push the file (once, however often the transaction runs).
+
+        Returns the commit holding the publication. The newest Audit-Head in the library must name a row
+        this transaction writes: when the pushed commit's does not (the database ran the transaction again,
+        or the commit is an interrupted attempt's), a commit recording the head follows it.
+        """
         assert self.git is not None
-        record = sealing.record
-        pushed.update(commit=self.git.publish(sealing), text_sha256=record.text_sha256, path=record.path,
-                      module_id=record.module_id)
+        record, head = sealing.record, (sealing.audit_seq, sealing.audit_hash)
+        if pushed.get("text_sha256") == record.text_sha256:
+            if pushed["head"] != head:
+                pushed.update(tip=self.git.record_head(sealing, pushed["commit"]), head=head)
+                self._fault("pushed")
+            return pushed["commit"]
+        if record.commit:  # adopted: the interrupted attempt's commit already holds this very file
+            commit, tip = record.commit, self.git.record_head(sealing, record.commit)
+        else:
+            commit = tip = self.git.publish(sealing)
+        pushed.update(commit=commit, tip=tip, head=head, text_sha256=record.text_sha256, path=record.path,
+                      module_id=record.module_id, adopted=record.commit, text=record.text)
         self._fault("pushed")
+        return commit
 
     def _prepare(self, context: PublishContext, staged: dict[str, Path], now: datetime,
-                 pushed: dict[str, str]) -> PreparedFile:
+                 pushed: dict[str, Any], earlier: dict[str, Any]) -> PreparedFile:
         """Inside the publish transaction: choose the path, render, stage and fsync the file."""
         _discard(staged)  # a retried transaction stages afresh
+        if self.git is not None and earlier.pop("unfinished", False):
+            # Inside the transaction, the draft locked: an attempt still running elsewhere has ended by now.
+            earlier["found"] = self.git.interrupted(context, PUBLISHED_FOLDER)
+        found, adopted = earlier.get("found"), None
+        if "path" in pushed and pushed["adopted"]:
+            adopted = PreparedFile(pushed["path"], pushed["module_id"], pushed["text"], adopted_commit=pushed["adopted"])
+        elif "path" not in pushed and found is not None:
+            adopted = PreparedFile(found.path, found.module_id, found.text, adopted_commit=found.commit)
+        if adopted is not None:
+            self._fault("staged")
+            self._fault("before_commit")
+            return adopted
         if "path" in pushed:
             # The database runs the transaction again after our push: the same file, not a new name beside it.
             relative, module_id = pushed["path"], pushed["module_id"]

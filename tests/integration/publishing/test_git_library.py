@@ -276,6 +276,17 @@ def test_a_transaction_the_database_retries_after_the_push_pushes_only_once(team
     assert commits_of_draft(remote, draft.id) == [result.commit]
     assert remote_file(remote, PATH) == team.ledger.publications()[0].text
     assert len(team.trail.rows(draft_id=draft.id, action="publish")) == 1
+    # The pushed commit names the first run's audit row, which was rolled back; a commit recording the
+    # committed row follows it, so the library's newest Audit-Head is a row of the chain.
+    from review.audit import AuditTrail
+    from workbench.publishing.git_publishing import recorded_audit_head
+
+    row = team.trail.rows(draft_id=draft.id, action="publish")[-1]
+    newest = dict(trailers(remote, remote_log(remote, "-1", "--format=%H").strip()))
+    assert newest == {"Records": result.commit, "Audit-Head": f"{row['seq']} {row['row_hash']}"}
+    assert team.ledger.publications()[0].commit == result.commit
+    anchored = AuditTrail(team.database, team.trail.clock, None, lambda: recorded_audit_head(publisher.git.repository))
+    assert anchored.verify().ok
 
 
 @SQLITE_ONLY
