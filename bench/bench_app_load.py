@@ -131,6 +131,39 @@ def _rss_mb(pid: int) -> float:
     return total / 1024
 
 
+def _descendants(pid: int) -> list[int]:
+    """The process and every live process below it."""
+    found, pending = [], [pid]
+    while pending:
+        current = pending.pop()
+        found.append(current)
+        try:
+            pending += [int(child) for child in Path(f"/proc/{current}/task/{current}/children").read_text().split()]
+        except OSError:
+            continue
+    return found
+
+
+def _cpu_seconds(pids: list[int]) -> float:
+    """CPU time (user + system, with that of children they reaped) of these processes, in seconds."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += sum(int(value) for value in fields[11:15])  # utime, stime, cutime, cstime
+    return total / ticks
+
+
+def _cpu_split(server_pid: int) -> tuple[float, float]:
+    """(server, browsers) CPU seconds so far: the server's process tree, and this benchmark's other descendants."""
+    server = set(_descendants(server_pid))
+    others = [pid for pid in _descendants(os.getpid()) if pid not in server and pid != os.getpid()]
+    return _cpu_seconds(sorted(server)), _cpu_seconds(others)
+
+
 async def _measure(base: str, users: list[int], rounds: int, loops: int, server_pid: int) -> dict:
     """{(people, page): [seconds]}, first Gaps visits per crowd, RSS per crowd."""
     from playwright.async_api import async_playwright
@@ -138,12 +171,18 @@ async def _measure(base: str, users: list[int], rounds: int, loops: int, server_
     times: dict[tuple[int, str], list[float]] = {}
     first_gaps: dict[int, list[float]] = {}
     rss: dict[int, float] = {}
+    cpu: dict[int, list[tuple[float, float, int, float]]] = {}  # (server s, browsers s, page visits, wall s)
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
         for round_number in range(rounds):
             for people in users:
                 started = time.monotonic()
+                server_before, browsers_before = _cpu_split(server_pid)
                 walks = await asyncio.gather(*(_person(browser, base, f"lead{n}", loops) for n in range(people)))
+                server_after, browsers_after = _cpu_split(server_pid)
+                visits = sum(1 + len(pages) for _, pages in walks)  # the first Gaps visit, then the pages timed
+                cpu.setdefault(people, []).append((server_after - server_before, browsers_after - browsers_before,
+                                                   visits, time.monotonic() - started))
                 for first, pages in walks:
                     first_gaps.setdefault(people, []).append(first)
                     for page, seconds in pages:
@@ -152,7 +191,7 @@ async def _measure(base: str, users: list[int], rounds: int, loops: int, server_
                 print(f"  round {round_number + 1}: {_people(people)} in {time.monotonic() - started:.1f} s, "
                       f"server RSS {rss[people]:.0f} MB", flush=True)
         await browser.close()
-    return {"times": times, "first_gaps": first_gaps, "rss": rss}
+    return {"times": times, "first_gaps": first_gaps, "rss": rss, "cpu": cpu}
 
 
 async def _person(browser, base: str, name: str, loops: int) -> tuple[float, list[tuple[str, float]]]:
@@ -231,6 +270,11 @@ def _print(results: dict, users: list[int]) -> None:
         median = statistics.median(visits)
         print(f"  first Gaps visit of a session, {_people(people)}: median {median:.2f} s, worst {max(visits):.2f} s"
               f"   goal <= {GOAL_FIRST_GAPS_SECONDS:.0f} s: {'ok' if median <= GOAL_FIRST_GAPS_SECONDS else 'over goal'}")
+    for people in users:
+        server, browsers, visits, wall = (sum(values) for values in zip(*results["cpu"][people]))
+        print(f"  CPU, {_people(people)}: server {server:.1f} s ({server / visits:.2f} s per page visit), browsers "
+              f"{browsers:.1f} s ({browsers / visits:.2f} s per visit), over {wall:.1f} s of wall time ({visits} visits, "
+              f"sign-ins included in the CPU)")
     for people in users:
         verdict = f"   goal <= {GOAL_RSS_MB} MB at 8: {'ok' if rss[people] <= GOAL_RSS_MB else 'over goal'}" if people == 8 else ""
         print(f"  server RSS after {_people(people)}: {rss[people]:.0f} MB{verdict}")

@@ -17,6 +17,34 @@ def test_the_audit_log_verifies_and_exports_as_csv(people, app_services):
     assert any("The audit log is intact" in s.value for s in at.success)
     download = at.get("download_button")[0]
     assert "Export the audit log (CSV)" in download.proto.label
+    assert any('"arc"' in chart.proto.spec and '"origin"' in chart.proto.spec for chart in at.get("vega_lite_chart")), \
+        "the share of AI-drafted modules is drawn"
+
+
+def test_the_audit_log_csv_is_made_when_asked_for_and_holds_every_row(people, app_services, monkeypatch):
+    from review.audit import AuditTrail
+    from streamlit.runtime.media_file_manager import MediaFileManager
+    from workbench.governance.usage import USAGE_FIELDS
+
+    exports: list[int] = []
+    real_export = AuditTrail.export_csv
+    monkeypatch.setattr(AuditTrail, "export_csv", lambda self, stream: exports.append(1) or real_export(self, stream))
+    deferred: dict[str, object] = {}  # what a click on a download button runs, by file name
+    real_add = MediaFileManager.add_deferred
+
+    def add_deferred(self, data, mimetype, coordinates, file_name=None, **options):
+        deferred[file_name] = data
+        return real_add(self, data, mimetype, coordinates, file_name=file_name, **options)
+
+    monkeypatch.setattr(MediaFileManager, "add_deferred", add_deferred)
+    at = open_page("lee", "audit")
+    assert not at.exception, at.exception
+    download = next(b for b in at.get("download_button") if "audit log" in b.proto.label)
+    assert download.proto.deferred_file_id and exports == [], "a run of the page does not write the whole log out"
+    lines = deferred["audit-log.csv"]().splitlines()
+    assert exports == [1]
+    assert lines[0].startswith("seq,") and len(lines) == 1 + len(app_services.audit_trail.rows())
+    assert deferred["ai-usage.csv"]().splitlines() == [",".join(USAGE_FIELDS)], "no model call yet: the header alone"
 
 
 def test_a_tampered_audit_log_is_reported_naming_the_row(people, app_services):

@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
+import io
 from collections import Counter
+from collections.abc import Callable
 from datetime import datetime, timezone
-from typing import Any, Iterable, Mapping
+from typing import IO, Any, Iterable, Mapping
 
 # Approval (the last of the three sign-offs) ends review as much as a rejection or a request for changes.
 DECISIONS = ("approved", "publish", "reject", "request_changes")
 THROUGHPUT_ACTIONS = ("submit", "sign_off", "approved", "request_changes", "reject", "publish", "unpublish")
+
+
+def csv_text(write: Callable[[IO[str]], Any]) -> Callable[[], str]:
+    """The CSV a writer produces, made only when a person asks for the file (not on every run of the page)."""
+    def make() -> str:
+        stream = io.StringIO()
+        write(stream)
+        return stream.getvalue()
+    return make
 
 
 def _field(row: Any, name: str) -> Any:

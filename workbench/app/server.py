@@ -19,7 +19,9 @@ from streamlit.starlette import App  # noqa: E402
 from workbench.app.auth_routes import routes  # noqa: E402
 from workbench.app.reattach_guard import ReattachGuard  # noqa: E402
 from workbench.app.sign_in_gate import SignInGate  # noqa: E402
+from workbench.app.warm_up import warm_up_in_background  # noqa: E402
 
 MAIN_SCRIPT = Path(__file__).resolve().parent / "main.py"
 
+warm_up_in_background()
 app = App(str(MAIN_SCRIPT), routes=routes(), middleware=[Middleware(ReattachGuard), Middleware(SignInGate)])

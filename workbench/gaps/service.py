@@ -7,7 +7,7 @@ import threading
 from collections.abc import Callable, Mapping
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -19,7 +19,6 @@ from workbench.domain.teaching_blocks import BLOCK_VALUES, KEPT_VALUES, teaching
 from workbench.errors import UnknownSkill
 from workbench.gaps.assembly import ReportAssembler
 from workbench.gaps.demand import DemandInputs
-from workbench.gaps.lexical import LexicalModel
 from workbench.gaps.report import GapReport
 from workbench.gaps.shared import SharedReports, framework_hash, report_inputs, report_key
 from workbench.gaps.view import LibraryView, lexical_channel, skill_query
@@ -28,6 +27,9 @@ from workbench.settings import Settings
 from workbench.skills import load_framework
 from workbench.stages import ProgressCallback, StageClock
 
+
+if TYPE_CHECKING:  # scikit-learn (seconds to import) is needed to compute a report, not to serve one
+    from workbench.gaps.lexical import LexicalModel
 
 KEEP_FRAMEWORKS = 8  # framework files whose parse one service keeps
 
@@ -162,6 +164,8 @@ class GapService:
                 first.setdefault(row, i)
             distinct_vectors = np.asarray(skill_vectors)[[first[row] for row in range(len(distinct))]]
         with clock.stage("lexical model"):
+            from workbench.gaps.lexical import LexicalModel
+
             units, headings = view.units()
             lexical_model = LexicalModel.for_chunks(view.chunks, view.documents, self.settings.data_dir / "gaps")
             # A heading naming a skill less than the least teaching that counts cannot make a section count.

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import PurePosixPath
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from workbench.domain.library import Chunk, Module
 from workbench.domain.skills import Skill
 from workbench.domain.teaching import Channel, LibraryUnits
-from workbench.gaps.lexical import LexicalModel
+
+if TYPE_CHECKING:  # scikit-learn is imported only where a report is computed, not to serve one
+    from workbench.gaps.lexical import LexicalModel
 
 
 def skill_query(skill: Skill) -> str:

@@ -1,15 +1,13 @@
 """Audit (lead): coverage over time, review throughput, AI share, provenance, audit log, publishing, users."""
 
-import io
 import secrets
 
-import altair as alt
 import pandas as pd
 import streamlit as st
 
-from workbench.app import session
+from workbench.app import charts, session
 from review.policy import Action, DraftState, Role
-from workbench.app.audit_view import ai_share, provenance_fields, throughput, time_in_review
+from workbench.app.audit_view import ai_share, csv_text, provenance_fields, throughput, time_in_review
 from workbench.app.conflicts import Shown, until_reloaded
 from workbench.app.draft_panel import run_action, show_flash
 from workbench.app.freshness_panel import show_flags
@@ -33,13 +31,7 @@ with overview:
     history = services.coverage_history.entries()
     if history:
         frame = pd.DataFrame(history)
-        st.altair_chart(
-            alt.Chart(frame).mark_line(point=True).encode(
-                x=alt.X("at:T", title="Gap report"), y=alt.Y("mean_coverage:Q", title="Mean coverage", scale=alt.Scale(domain=[0, 1])),
-                color=alt.Color("framework:N", title="Framework"), tooltip=["at", "framework", "covered", "partial", "stale", "gap"],
-            ).properties(height=220),
-            width="stretch",
-        )
+        st.vega_lite_chart(frame, charts.coverage_over_time(), width="stretch")
     else:
         st.caption("No gap report has been run yet; each run on the Gaps page adds a point here.")
 
@@ -50,13 +42,7 @@ with overview:
         if counts.empty:
             st.caption("No review activity yet.")
         else:
-            st.altair_chart(
-                alt.Chart(counts).mark_bar(size=28).encode(
-                    x=alt.X("day:N", title="Day", axis=alt.Axis(labelAngle=0)), y=alt.Y("count:Q", title="Actions"), color="action:N",
-                    tooltip=["day", "action", "count"],
-                ).properties(height=220),
-                width="stretch",
-            )
+            st.vega_lite_chart(counts, charts.review_throughput(), width="stretch")
         st.header("Time in review", anchor=False)
         durations = pd.DataFrame(time_in_review(rows))
         if durations.empty:
@@ -72,10 +58,7 @@ with overview:
     st.header("AI-drafted vs human-written", anchor=False)
     with errors_shown():
         share = ai_share(services.index.scan().modules)
-        st.altair_chart(
-            alt.Chart(pd.DataFrame([{"origin": k, "modules": v} for k, v in share.items()]))
-            .mark_arc().encode(theta="modules:Q", color="origin:N", tooltip=["origin", "modules"]),
-        )
+        st.vega_lite_chart(pd.DataFrame([{"origin": k, "modules": v} for k, v in share.items()]), charts.origin_share())
         st.caption(f"{share['AI-drafted']} AI-drafted and {share['human-written']} human-written modules in the library.")
 
 with publishing:
@@ -151,9 +134,8 @@ with log:
                 st.success(f"The audit log is intact: {result.rows_checked} rows checked.")
             else:
                 st.error(plain(f"The audit log was tampered with: {result.problem} (first bad row: {result.first_bad_seq})."))
-        stream = io.StringIO()
-        trail.export_csv(stream)
-        st.download_button("Export the audit log (CSV)", stream.getvalue(), file_name="audit-log.csv", mime="text/csv", key="wb_audit_csv")
+        st.download_button("Export the audit log (CSV)", csv_text(trail.export_csv), file_name="audit-log.csv", mime="text/csv",
+                           key="wb_audit_csv")
         recent = trail.rows(limit=500)
         st.caption(f"The {len(recent)} most recent rows, newest first")
         st.dataframe(
@@ -222,6 +204,5 @@ with usage:
             st.caption("No model call has been made yet.")
         else:
             st.dataframe(pd.DataFrame(usage_rows), hide_index=True, width="stretch")
-        usage_csv = io.StringIO()
-        governance.usage_csv(usage_csv)
-        st.download_button("Export the usage (CSV)", usage_csv.getvalue(), file_name="ai-usage.csv", mime="text/csv", key="wb_usage_csv")
+        st.download_button("Export the usage (CSV)", csv_text(governance.usage_csv), file_name="ai-usage.csv", mime="text/csv",
+                           key="wb_usage_csv")

@@ -1,10 +1,9 @@
 """Gaps: a skills framework against the library — heatmap, ranked gaps with evidence, "Draft this"."""
 
-import altair as alt
 import pandas as pd
 import streamlit as st
 
-from workbench.app import session
+from workbench.app import charts, session
 from workbench.app.gaps_view import field, gap_rows, heatmap_cells, heatmap_text, skill_evidence, trend_points
 from workbench.app.services import get_services
 from workbench.app.studio import BRIEF_KEY
@@ -77,25 +76,7 @@ colour = st.radio("Colour", ["coverage", "demand"], format_func={"coverage": "Co
                   horizontal=True, key="wb_gaps_colour")
 cells = pd.DataFrame(heatmap_cells(skills, module_levels, by=by))
 if not cells.empty:
-    # Demand is 0.5 .. 2.5 with 1 for "nothing known" (gaps/demand.py); coverage is 0 .. 1.
-    scale = (alt.Scale(domain=[0, 1], scheme="blues") if colour == "coverage"
-             else alt.Scale(domain=[0.5, 2.5], scheme="oranges"))
-    chart = (
-        alt.Chart(cells)
-        .mark_rect()
-        .encode(
-            x=alt.X("level:N", sort=["foundation", "intermediate", "advanced"], title="Level", axis=alt.Axis(labelAngle=0)),
-            # Full labels (Vega-Lite truncates at 180 px by default); the tooltip repeats them.
-            y=alt.Y("row:N", title=None, sort=None, axis=alt.Axis(labelLimit=0, labelColor="#31333f")),
-            color=alt.Color(f"{colour}:Q", scale=scale, title=colour.capitalize()),
-            tooltip=["row", "level", alt.Tooltip("coverage:Q", format=".2f"), alt.Tooltip("demand:Q", format=".2f")],
-        )
-        .properties(height=max(90, 28 * cells["row"].nunique()),
-                    description=("Coverage of each row of the framework by the library at each level, from 0 (none) to 1 (fully taught)"
-                                 if colour == "coverage" else
-                                 "Demand for each row of the framework from imported signals, from 0.5 to 2.5 (1: nothing known)"))
-    )
-    st.altair_chart(chart, width="stretch")
+    st.vega_lite_chart(cells, charts.coverage_heatmap(colour, cells["row"].nunique()), width="stretch")
     with st.expander("The heatmap's figures as text"):
         st.markdown(heatmap_text(cells.to_dict("records"), escape=plain))
 
@@ -126,13 +107,7 @@ if ids:
     points = pd.DataFrame(trend_points(picked_skill))
     if not points.empty:
         # The periods the trend rests on, in the order the report lists them.
-        st.altair_chart(
-            alt.Chart(points).mark_line(point=True).encode(
-                x=alt.X("period:O", sort=None, title="Period", axis=alt.Axis(labelAngle=0)),
-                y=alt.Y("count:Q", title="Count (market trend)"),
-                tooltip=["period", alt.Tooltip("count:Q", format=",")],
-            ).properties(height=220, description=f"Market-trend counts per period for {evidence['skill']}"),
-            width="stretch")
+        st.vega_lite_chart(points, charts.market_trend(evidence["skill"]), width="stretch")
         with st.expander("The trend's figures as text"):
             st.markdown("\n".join(f"- {plain(row['period'])}: {row['count']:,}" for row in points.to_dict("records")))
     if evidence["taught_by"]:
