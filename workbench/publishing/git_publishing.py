@@ -101,13 +101,15 @@ class GitPublishing:
     def record_head(self, seal: PublicationSeal, commit: str) -> str:
         """Push a commit that changes no file and names the audit head of the transaction recording `commit`.
 
-        For a publication whose commit was pushed by an attempt the database never committed (adopted, or
-        a transaction the database ran again): that commit's Audit-Head names a row that was rolled back.
+        For a publication (or withdrawal) whose commit was pushed by an attempt the database never
+        committed (interrupted, or a transaction the database ran again): that commit's Audit-Head names
+        a row that was rolled back.
         """
         record = seal.record
-        subject = one_line(f"Record the publication of {record.module_id}", SUBJECT_CHARS)
-        message = (f"{subject}\n\nCommit {commit} publishes {record.path} from draft {record.draft_id}, revision "
-                   f"{record.revision}; its publish was interrupted after the push and is now recorded.\n\n"
+        what, does = ("publication", "publishes") if seal.context is not None else ("withdrawal", "withdraws")
+        subject = one_line(f"Record the {what} of {record.module_id}", SUBJECT_CHARS)
+        message = (f"{subject}\n\nCommit {commit} {does} {record.path} of draft {record.draft_id}, revision "
+                   f"{record.revision}; it was interrupted after the push and is now recorded.\n\n"
                    f"Records: {commit}\nAudit-Head: {seal.audit_seq} {seal.audit_hash}\n")
         return self.repository.record_and_push(self.identity_of(seal.actor), message)
 
@@ -117,7 +119,10 @@ class GitPublishing:
         self.repository.pull()  # a hand edit in the remote must be seen before deciding what to revert
         commits = self._publication_commits(record.path, record.draft_id)
         if not commits:
-            return None
+            interrupted = self._interrupted_withdrawal(record.path, record.draft_id)
+            if interrupted:
+                self.record_head(seal, interrupted)
+            return interrupted or None
         subject = one_line(f"Unpublish {record.module_id}", SUBJECT_CHARS)
         message = (f"{subject}\n\nThis reverts commit {', '.join(commits)}.\n\n"
                    f"Draft-Id: {record.draft_id}\nReason: {one_line(seal.reason)}\n"
@@ -133,6 +138,18 @@ class GitPublishing:
                 break
             commits.append(entry.commit)
         return commits
+
+    def _interrupted_withdrawal(self, path: str, draft_id: int) -> str:
+        """The revert commit of an unpublish of this draft that was pushed but never recorded ("" if none).
+
+        The database still holds the publication (this very unpublish is recording its withdrawal), so a
+        newest commit on the file that withdraws this draft is an earlier attempt's, killed after its push.
+        """
+        newest = self.repository.history(path, 1)
+        if not newest:
+            return ""
+        trailers = dict(self.repository.trailers(newest[0].commit))
+        return newest[0].commit if trailers.get("Draft-Id") == str(draft_id) and "Reason" in trailers else ""
 
     def history(self, path: str, limit: int = 50) -> list[HistoryEntry]:
         """The commits that touched one library file, newest first."""

@@ -291,9 +291,15 @@ class Publisher:
         reverted: dict[str, str] = {}
 
         def push_withdrawal(sealing: PublicationSeal) -> None:
+            assert self.git is not None
+            head = f"{sealing.audit_seq} {sealing.audit_hash}"
             if "commit" not in reverted:
-                assert self.git is not None
-                reverted["commit"] = self.git.unpublish(sealing) or ""
+                reverted.update(commit=self.git.unpublish(sealing) or "", head=head)
+                self._fault("reverted")
+            elif reverted["commit"] and reverted["head"] != head:
+                # The database ran the transaction again after the push: the revert names a rolled-back row.
+                self.git.record_head(sealing, reverted["commit"])
+                reverted["head"] = head
 
         record = self.ledger.unpublish_transaction(actor, draft_id, reason, push_withdrawal if self.git is not None else None)
         self._fault("committed")

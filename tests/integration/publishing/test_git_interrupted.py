@@ -1,4 +1,4 @@
-"""A publish into a git library killed between the accepted push and the database commit.
+"""A publish or unpublish into a git library killed between the accepted push and the database commit.
 
 A child process publishes against a real bare remote and is SIGKILLed while it waits at a step; the
 retry (in this process, on the same clone or on another replica's) must leave exactly one publication.
@@ -219,3 +219,26 @@ def _crash_at(step: str):
         if current == step:
             raise SimulatedCrash(step)
     return hook
+
+
+@SQLITE_ONLY
+def test_an_unpublish_killed_after_its_revert_was_pushed_is_recorded_by_the_retry(team, database, tmp_path, remote):
+    clone_dir = tmp_path / "library"
+    draft = team.approved()
+    published = _publisher(team, tmp_path, remote, clone_dir).publish("lena", draft.id, draft.revision)
+    with pytest.raises(SimulatedCrash):
+        _publisher(team, tmp_path, remote, clone_dir, fault_hook=_crash_at("reverted")).unpublish("lena", draft.id, "Superseded")
+    [revert] = remote_log(remote, "-1", "--format=%H").split()
+    assert f"This reverts commit {published.commit}." in remote_log(remote, "-1", "--format=%B")
+    assert team.queries.get_draft(draft.id).state == DraftState.PUBLISHED, "the withdrawal was rolled back"
+
+    publisher = _publisher(team, tmp_path, remote, clone_dir)
+    withdrawn = publisher.unpublish("lena", draft.id, "Superseded")
+    assert withdrawn.commit == revert and withdrawn.warning == ""
+    reverts = [c for c in remote_log(remote, "--format=%H").split() if "Reason" in dict(trailers(remote, c))]
+    assert reverts == [revert], "one revert commit, not a second one"
+    assert remote_file(remote, PATH) is None and team.queries.get_draft(draft.id).state.value == "archived"
+    row = team.trail.rows(draft_id=draft.id, action="unpublish")[-1]
+    newest = dict(trailers(remote, remote_log(remote, "-1", "--format=%H").strip()))
+    assert newest == {"Records": revert, "Audit-Head": f"{row['seq']} {row['row_hash']}"}
+    assert _anchored_trail(team, database, publisher.git.repository).verify().ok
