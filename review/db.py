@@ -92,6 +92,7 @@ class Database:
             self.engine = self._sqlite_engine(echo)
         else:
             self.engine = create_engine(self.url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=20)
+            event.listen(self.engine, "connect", _utc_session)
 
     def _sqlite_engine(self, echo: bool):
         database = self.url.database or ""
@@ -221,6 +222,15 @@ def _pragma(connection: Connection, setting: str) -> None:
         cursor.execute(f"PRAGMA {setting}")
     finally:
         cursor.close()
+
+
+def _utc_session(dbapi_connection, _record) -> None:  # noqa: ANN001
+    """Every PostgreSQL session in UTC: the driver then returns times in UTC already (a list converts none of them)."""
+    # Every stored time is UTC and no query computes with the session's zone, so only the returned values' zone changes.
+    cursor = dbapi_connection.cursor()
+    cursor.execute("SET TIME ZONE 'UTC'")
+    cursor.close()
+    dbapi_connection.commit()
 
 
 def _is_retryable(error: DBAPIError) -> bool:

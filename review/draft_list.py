@@ -5,15 +5,16 @@ from __future__ import annotations
 import operator
 from dataclasses import dataclass
 from functools import reduce
-from typing import Sequence
+from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Select, and_, case, cast, exists, false, func, null, or_, select
+from sqlalchemy import ColumnElement, Integer, Select, and_, bindparam, case, cast, exists, false, func, null, or_, select
 from sqlalchemy.dialects.postgresql import JSON
 
+from review.db import UTCDateTime
 from review.errors import InvalidInput
 from review.policy import ALL_DIMENSIONS, REVIEWER_ROLE, Actor, Dimension, DraftState
 from review.tables import drafts, publications, revisions, sign_offs, user_roles, users
-from review.views import DraftCursor, DraftSummary
+from review.views import DraftCursor
 
 MAX_PAGE_SIZE = 1000
 _IN_REVIEW = DraftState.IN_REVIEW.value
@@ -28,6 +29,40 @@ class ListFilter:
     authors: tuple[str, ...] | None = None
     ids: tuple[int, ...] | None = None
     exclude_states: tuple[DraftState, ...] = ()
+
+
+@dataclass(frozen=True)
+class ListShape:
+    """What the SQL of a list depends on; the values it compares with are bound when it runs."""
+
+    state: DraftState | None
+    queue: tuple[Dimension, ...] | None  # a reviewer's queue: the dimensions they may sign (none: an empty queue)
+    authors: bool
+    ids: bool
+    exclude_states: tuple[DraftState, ...]
+    after: bool
+    limit: bool
+
+
+def list_shape(wanted: ListFilter, *, after: DraftCursor | None, limit: int | None) -> tuple[ListShape, dict[str, Any]]:
+    """The shape of a list's query and the values to bind into it."""
+    values: dict[str, Any] = {}
+    queue = None
+    if wanted.reviewer is not None:
+        reviewer = wanted.reviewer
+        queue = () if reviewer.disabled else tuple(d for d, role in REVIEWER_ROLE.items() if role in reviewer.roles)
+        values.update(reviewer_id=reviewer.id, reviewer_name=reviewer.name)
+    if wanted.authors is not None:
+        values["authors"] = list(wanted.authors)
+    if wanted.ids is not None:
+        values["ids"] = list(wanted.ids)
+    if after is not None:
+        values.update(after_updated_at=after.updated_at, after_id=after.id)
+    if limit is not None:
+        values["limit"] = limit
+    excluded = tuple(sorted(set(wanted.exclude_states)))
+    return ListShape(wanted.state, queue, wanted.authors is not None, wanted.ids is not None, excluded,
+                     after is not None, limit is not None), values
 
 
 def _standing(reviewer_only: bool) -> Select:
@@ -65,61 +100,72 @@ def _generator_name(dialect: str) -> ColumnElement:
     return func.json_extract(drafts.c.generated_by, "$.user")
 
 
-def summary_query(dialect: str, wanted: ListFilter, *, after: DraftCursor | None = None, limit: int | None = None) -> Select:
-    """The one query of a list: each draft's summary columns, its effective state and its dimension flags."""
-    standing = _standing(wanted.state in (DraftState.IN_REVIEW, DraftState.APPROVED) or wanted.reviewer is not None).subquery()
+def dimension_flags(flags: int) -> tuple[tuple[Dimension, ...], tuple[Dimension, ...], tuple[Dimension, ...]]:
+    """Counted, missing and lapsed dimensions (in the policy's order) from a row's flags: bit i counted, bit 3 + i signed."""
+    counted = [d for i, d in enumerate(ALL_DIMENSIONS) if flags >> i & 1]
+    signed = [d for i, d in enumerate(ALL_DIMENSIONS) if flags >> (len(ALL_DIMENSIONS) + i) & 1]
+    return (tuple(counted), tuple(d for d in ALL_DIMENSIONS if d not in counted),
+            tuple(d for d in signed if d not in counted))
+
+
+def summary_query(dialect: str, shape: ListShape) -> Select:
+    """The one query of a list: each draft's summary columns, its effective state and its dimension flags as one number."""
+    standing = _standing(shape.state in (DraftState.IN_REVIEW, DraftState.APPROVED) or shape.queue is not None).subquery()
     counted = {d: func.coalesce(standing.c[f"counted_{d.value}"], 0) for d in ALL_DIMENSIONS}
     signed = {d: func.coalesce(standing.c[f"signed_{d.value}"], 0) for d in ALL_DIMENSIONS}
+    # One number per row instead of six: the summary's three dimension tuples are looked up by it.
+    flags = reduce(operator.add, [counted[d] * (1 << i) for i, d in enumerate(ALL_DIMENSIONS)]
+                   + [signed[d] * (1 << (len(ALL_DIMENSIONS) + i)) for i, d in enumerate(ALL_DIMENSIONS)])
     approved = _total(counted) == len(ALL_DIMENSIONS)
     in_review = drafts.c.state == _IN_REVIEW
     effective = case((and_(in_review, approved), DraftState.APPROVED.value), else_=drafts.c.state)
     query = (
         select(drafts.c.id, drafts.c.title, effective.label("effective_state"), drafts.c.current_revision, drafts.c.updated_at,
                users.c.name.label("author_name"), case((publications.c.present, publications.c.path), else_=null()).label("path"),
-               *(counted[d].label(f"counted_{d.value}") for d in ALL_DIMENSIONS),
-               *(signed[d].label(f"signed_{d.value}") for d in ALL_DIMENSIONS))
+               flags.label("dimension_flags"))
         .join(users, users.c.id == drafts.c.author_id)
         .outerjoin(publications, publications.c.draft_id == drafts.c.id)
         .outerjoin(standing, standing.c.draft_id == drafts.c.id)
         .order_by(drafts.c.updated_at.desc(), drafts.c.id.desc())
     )
-    if wanted.state is DraftState.APPROVED:
+    if shape.state is DraftState.APPROVED:
         query = query.where(in_review, approved)
-    elif wanted.state is DraftState.IN_REVIEW:
+    elif shape.state is DraftState.IN_REVIEW:
         query = query.where(in_review, ~approved)
-    elif wanted.state is not None:
-        query = query.where(drafts.c.state == wanted.state.value)
-    if wanted.exclude_states:
-        query = query.where(effective.not_in([s.value for s in wanted.exclude_states]))
-    if wanted.authors is not None:
-        query = query.where(users.c.name.in_(wanted.authors))
-    if wanted.ids is not None:
-        query = query.where(drafts.c.id.in_(wanted.ids))
-    if wanted.reviewer is not None:
-        query = query.where(*_queue_conditions(dialect, wanted.reviewer, counted))
-    if after is not None:
-        query = query.where(or_(drafts.c.updated_at < after.updated_at,
-                                and_(drafts.c.updated_at == after.updated_at, drafts.c.id < after.id)))
-    if limit is not None:
-        query = query.limit(limit)
+    elif shape.state is not None:
+        query = query.where(drafts.c.state == shape.state.value)
+    if shape.exclude_states:
+        query = query.where(effective.not_in([s.value for s in shape.exclude_states]))
+    if shape.authors:
+        query = query.where(users.c.name.in_(bindparam("authors", expanding=True)))
+    if shape.ids:
+        query = query.where(drafts.c.id.in_(bindparam("ids", expanding=True)))
+    if shape.queue is not None:
+        query = query.where(*_queue_conditions(dialect, shape.queue, counted))
+    if shape.after:
+        after_updated_at, after_id = bindparam("after_updated_at", type_=UTCDateTime), bindparam("after_id", type_=Integer)
+        query = query.where(or_(drafts.c.updated_at < after_updated_at,
+                                and_(drafts.c.updated_at == after_updated_at, drafts.c.id < after_id)))
+    if shape.limit:
+        query = query.limit(bindparam("limit", type_=Integer))
     return query
 
 
-def _queue_conditions(dialect: str, reviewer: Actor, counted: dict) -> list[ColumnElement]:
+def _queue_conditions(dialect: str, mine: tuple[Dimension, ...], counted: dict) -> list[ColumnElement]:
     """A reviewer's queue: in review, missing a dimension they may sign, not signed, authored, generated or edited by them."""
-    mine = [d for d, role in REVIEWER_ROLE.items() if role in reviewer.roles]
-    if reviewer.disabled or not mine:
+    if not mine:
         return [false()]
+    reviewer_id, reviewer_name = bindparam("reviewer_id", type_=Integer), bindparam("reviewer_name")
     generator = _generator_name(dialect)
     return [
         drafts.c.state == _IN_REVIEW,
         _total(counted) < len(ALL_DIMENSIONS),
         or_(*(counted[d] == 0 for d in mine)),
-        drafts.c.author_id != reviewer.id,
-        ~exists().where(revisions.c.draft_id == drafts.c.id, revisions.c.editor_id == reviewer.id),
+        drafts.c.author_id != reviewer_id,
+        ~exists().where(revisions.c.draft_id == drafts.c.id, revisions.c.editor_id == reviewer_id),
         ~exists().where(sign_offs.c.draft_id == drafts.c.id, sign_offs.c.revision == drafts.c.current_revision,
-                        sign_offs.c.user_id == reviewer.id, sign_offs.c.voided_at.is_(None)),
-        or_(drafts.c.generated_by.is_(None), generator.is_(None), generator != reviewer.name),
+                        sign_offs.c.user_id == reviewer_id, sign_offs.c.voided_at.is_(None)),
+        or_(drafts.c.generated_by.is_(None), generator.is_(None), generator != reviewer_name),
     ]
 
 
@@ -130,33 +176,3 @@ def page_size(limit: int | None) -> int | None:
     if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_PAGE_SIZE:
         raise InvalidInput(f"page size {limit!r} is not valid: give a whole number from 1 to {MAX_PAGE_SIZE}")
     return limit
-
-
-def fetch_summaries(connection: Connection, query: Select) -> list[DraftSummary]:
-    """Run a list query and turn its rows into summaries (the dimension lists are worked out once per flag combination)."""
-    states = {state.value: state for state in DraftState}
-    approved = DraftState.APPROVED
-    lists: dict[tuple, tuple[list[Dimension], list[Dimension], list[Dimension]]] = {}
-    result = []
-    append = result.append
-    for (draft_id, title, state, revision, updated_at, author, path, *flags) in connection.execute(query).all():
-        key = tuple(flags)
-        split = lists.get(key)
-        if split is None:
-            split = lists[key] = _dimension_lists(key)
-        effective = states[state]
-        append(DraftSummary.of_values({
-            "id": draft_id, "title": title, "state": effective, "revision": revision, "author": author,
-            "signed_dimensions": split[0][:], "missing_dimensions": split[1][:], "approved": effective is approved,
-            "updated_at": updated_at, "published_path": path, "lapsed_dimensions": split[2][:],
-        }))
-    return result
-
-
-def _dimension_lists(flags: Sequence[int]) -> tuple[list[Dimension], list[Dimension], list[Dimension]]:
-    """Counted, missing and lapsed dimensions (in the policy's order) from a row's flags."""
-    counted = dict(zip(ALL_DIMENSIONS, flags[:3]))
-    signed = dict(zip(ALL_DIMENSIONS, flags[3:]))
-    return ([d for d in ALL_DIMENSIONS if counted[d]], [d for d in ALL_DIMENSIONS if not counted[d]],
-            [d for d in ALL_DIMENSIONS if signed[d] and not counted[d]])
-

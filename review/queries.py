@@ -10,13 +10,14 @@ from sqlalchemy import Connection, and_, bindparam, select
 
 from review.actors import ActorRef, load_actor
 from review.db import Database
-from review.draft_list import ListFilter, fetch_summaries, page_size, summary_query
+from review.draft_list import ListFilter, page_size
 from review.draft_rows import (
     contributors, draft_row, gating_of, generator_of, parse_draft_id, revision_gating, revision_row, sign_offs_with_signers,
     standing_waivers, unknown_draft,
 )
 from review.errors import InvalidInput
 from review.findings import gating_findings
+from review.list_reader import ListReader
 from review.policy import (
     ALL_DIMENSIONS,
     Dimension,
@@ -73,6 +74,7 @@ class ReviewQueries:
 
     def __init__(self, database: Database) -> None:
         self.database = database
+        self.lists = ListReader(database.engine.dialect)
 
     # ------------------------------------------------------------------ one draft
 
@@ -152,8 +154,7 @@ class ReviewQueries:
                 exclude_states=tuple(s for s in (parse_state(x) for x in exclude_states) if s is not None),
             )
             # One row more than the page says whether another page follows.
-            rows = fetch_summaries(connection, summary_query(self.database.dialect, wanted, after=after,
-                                                             limit=size + 1 if size is not None else None))
+            rows = self.lists.read(connection, wanted, after=after, limit=size + 1 if size is not None else None)
         if size is None or len(rows) <= size:
             return DraftPage(rows, None)
         page = rows[:size]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from datetime import datetime
 from enum import Enum
 from typing import Any
@@ -24,6 +24,8 @@ def _jsonable(value: Any) -> Any:
 
 
 class _View:
+    __slots__ = ()  # a view with slots of its own then has no instance dict
+
     def to_dict(self) -> dict:
         """A JSON-ready dict (datetimes as ISO 8601, enums as their values)."""
         return _jsonable(asdict(self))  # type: ignore[call-overload]
@@ -107,29 +109,47 @@ class RevisionView(_View):
     findings: list | None = None
 
 
-@dataclass(frozen=True)
+# Slots: a summary is one object, not an object and its dict (a list of thousands gives the collector half as many).
+@dataclass(frozen=True, slots=True)
 class DraftSummary(_View):
-    """One row of the review queue."""
+    """One row of the review queue (its dimension tuples are shared between summaries: they are immutable)."""
 
     id: int
     title: str
     state: DraftState
     revision: int
     author: str
-    signed_dimensions: list[Dimension]
-    missing_dimensions: list[Dimension]
+    signed_dimensions: tuple[Dimension, ...]
+    missing_dimensions: tuple[Dimension, ...]
     approved: bool
     updated_at: datetime
     published_path: str | None = None
-    lapsed_dimensions: list[Dimension] = field(default_factory=list)  # signed, but the signer may no longer give it
+    lapsed_dimensions: tuple[Dimension, ...] = ()  # signed, but the signer may no longer give it
 
     @classmethod
-    def of_values(cls, values: dict[str, Any]) -> "DraftSummary":
-        """A summary from every field's value, without the generated __init__ (a list builds thousands of them)."""
-        summary = cls.__new__(cls)
-        # Frozen blocks attribute assignment, not the instance dict; the query supplies every field, already typed.
-        summary.__dict__.update(values)
+    def of_values(cls, id: int, title: str, state: DraftState, revision: int, author: str,  # noqa: A002 - the field's name
+                  signed_dimensions: tuple[Dimension, ...], missing_dimensions: tuple[Dimension, ...], approved: bool,
+                  updated_at: datetime, published_path: str | None, lapsed_dimensions: tuple[Dimension, ...]) -> "DraftSummary":
+        """A summary from every field's value, already typed, without the generated __init__ (a list builds thousands)."""
+        summary = _new_object(cls)
+        # Each slot set once through its descriptor: what the frozen __init__ does, without a call of object.__setattr__ per field.
+        _set_id(summary, id)
+        _set_title(summary, title)
+        _set_state(summary, state)
+        _set_revision(summary, revision)
+        _set_author(summary, author)
+        _set_signed(summary, signed_dimensions)
+        _set_missing(summary, missing_dimensions)
+        _set_approved(summary, approved)
+        _set_updated_at(summary, updated_at)
+        _set_published_path(summary, published_path)
+        _set_lapsed(summary, lapsed_dimensions)
         return summary
+
+
+_new_object = object.__new__
+(_set_id, _set_title, _set_state, _set_revision, _set_author, _set_signed, _set_missing, _set_approved, _set_updated_at,
+ _set_published_path, _set_lapsed) = (getattr(DraftSummary, f.name).__set__ for f in fields(DraftSummary))
 
 
 @dataclass(frozen=True)

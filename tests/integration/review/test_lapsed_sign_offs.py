@@ -19,8 +19,8 @@ def test_a_disabled_signer_s_sign_off_no_longer_approves_the_draft(team):
     [lapsed] = view.lapsed_sign_offs
     assert (lapsed.dimension, lapsed.user, lapsed.lapsed_because) == (Dimension.ACCURACY, "sam", "sam has been disabled since signing")
     [summary] = team.queries.list_drafts(state="in_review")
-    assert summary.id == draft.id and summary.missing_dimensions == [Dimension.ACCURACY]
-    assert summary.lapsed_dimensions == [Dimension.ACCURACY] and team.queries.list_drafts(state="approved") == []
+    assert summary.id == draft.id and summary.missing_dimensions == (Dimension.ACCURACY,)
+    assert summary.lapsed_dimensions == (Dimension.ACCURACY,) and team.queries.list_drafts(state="approved") == []
     with pytest.raises(InvalidTransition, match="it is in_review"):
         team.ledger.publish_transaction("lena", draft.id, draft.revision, prepare=lambda context: pytest.fail("must not stage"))
 
