@@ -15,7 +15,10 @@ import threading
 log = logging.getLogger(__name__)
 
 # In the order a first visit needs them; scikit-learn is not among them (only computing a report does).
-MODULES = ("chromadb", "workbench.index.service", "workbench.gaps.service", "workbench.bootstrap", "pandas", "pyarrow")
+# chromadb.api.rust is what an embedded client loads when it opens; the signals service names the
+# revision of imported signals, an input of every gap report.
+MODULES = ("chromadb", "chromadb.api.rust", "workbench.index.service", "workbench.gaps.service", "workbench.signals.service",
+           "workbench.bootstrap", "pandas", "pyarrow")
 
 
 def _import_all(modules: tuple[str, ...]) -> None:
