@@ -298,9 +298,14 @@ class ChromaStore:
                   progress: Callable[[int, int], None] | None = None) -> Iterator[dict]:
         """Every record matching the filter, one `get` of at most page_size records at a time.
 
-        A long `$in` list is itself split into pages (each value is a bound variable).
+        A long `$in` list is itself split into pages (each value is a bound variable). The whole
+        collection is read by pages of ids, not by offset: Chroma's cost of a page grows with its
+        offset (1.8 s at offset 195,000 against 0.6 s at 0 for 5,000 records with metadata), so
+        offset pages over a large collection cost more than linear.
         """
-        total = collection.count() if progress is not None and where is None else 0
+        if where is None:
+            yield from self._pages_by_id(collection, include, progress)
+            return
         done = 0
         for clause in where_pages(where, min(IN_PAGE, self.page_size)):
             offset = 0
@@ -308,12 +313,25 @@ class ChromaStore:
                 result = collection.get(where=clause, include=include, limit=self.page_size, offset=offset)
                 count = len(result["ids"])
                 done += count
-                if progress is not None and done < total:
-                    progress(done, total)
                 yield result
                 if count < self.page_size:
                     break
                 offset += count
+        if progress is not None:
+            progress(done, done)
+
+    def _pages_by_id(self, collection, include: list[str],
+                     progress: Callable[[int, int], None] | None = None) -> Iterator[dict]:
+        """Every record of the collection, one `get` by a page of its ids at a time."""
+        # Ids alone bind no variable per matched record (one call lists 200,000 in under 2 s).
+        ids = collection.get(include=[])["ids"]
+        done = 0
+        for page in pages(ids, self.page_size):
+            result = collection.get(ids=page, include=include)
+            done += len(result["ids"])
+            if progress is not None and done < len(ids):
+                progress(done, len(ids))
+            yield result
         if progress is not None:
             progress(done, done)
 
