@@ -7,6 +7,7 @@ from typing import Union
 
 from sqlalchemy import Connection, bindparam, select
 
+from review.driver_statements import DriverStatement
 from review.errors import UnknownUser
 from review.policy import Actor, Role
 from review.tables import user_roles, users
@@ -40,7 +41,7 @@ def actor_name(actor: ActorRef) -> str:
 
 
 # Built once: every state change loads its actor.
-_ACTOR = (
+_ACTOR = DriverStatement(
     select(users.c.id, users.c.name, users.c.disabled, user_roles.c.role)
     .outerjoin(user_roles, user_roles.c.user_id == users.c.id)
     .where(users.c.name == bindparam("name"))
@@ -51,7 +52,7 @@ _ACTOR = (
 def load_actor(connection: Connection, actor: ActorRef) -> Actor:
     """The acting user with their roles as stored right now (row locked for share on PostgreSQL)."""
     name = actor_name(actor)
-    rows = connection.execute(_ACTOR, {"name": name}).all()
+    rows = _ACTOR.rows(connection, {"name": name})
     if not rows:
         raise UnknownUser(f"no user named {name!r}; a lead adds users with `workbench users add`")
     roles = frozenset(Role(r.role) for r in rows if r.role in Role._value2member_map_)

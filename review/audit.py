@@ -14,6 +14,7 @@ from sqlalchemy import Connection, Row, bindparam, select
 
 from review.checkpoint import Checkpoint, CheckpointFile, CheckpointUnreadable
 from review.db import Database
+from review.driver_statements import DriverStatement
 from review.errors import InvalidTransition, NotApproved, PermissionDenied, ReviewError
 from review.spreadsheet import formula_safe
 from review.tables import audit_head, audit_log
@@ -34,9 +35,10 @@ def row_hash(fields: dict[str, Any]) -> str:
 
 
 # Built once: every change appends through them.
-_HEAD_LOCKED = select(audit_head).where(audit_head.c.id == 1).with_for_update()
-_INSERT_ROW = audit_log.insert()
-_MOVE_HEAD = audit_head.update().where(audit_head.c.id == 1).values(last_seq=bindparam("new_seq"), last_hash=bindparam("new_hash"))
+_HEAD_LOCKED = DriverStatement(select(audit_head.c.last_seq, audit_head.c.last_hash).where(audit_head.c.id == 1).with_for_update())
+_INSERT_ROW = DriverStatement(audit_log.insert(), column_keys=(*HASHED_FIELDS, "row_hash"))
+_MOVE_HEAD = DriverStatement(
+    audit_head.update().where(audit_head.c.id == 1).values(last_seq=bindparam("new_seq"), last_hash=bindparam("new_hash")))
 
 
 def append(
@@ -54,7 +56,7 @@ def append(
 ) -> int:
     """Append one row inside the caller's transaction; returns its sequence number."""
     # Locking the single head row serialises appends, so the chain never forks.
-    head = connection.execute(_HEAD_LOCKED).one()
+    head = _HEAD_LOCKED.rows(connection)[0]
     fields: dict[str, Any] = {
         "seq": head.last_seq + 1,
         "at": at.isoformat(timespec="microseconds"),
@@ -69,8 +71,8 @@ def append(
         "prev_hash": head.last_hash,
     }
     fields["row_hash"] = row_hash(fields)
-    connection.execute(_INSERT_ROW, fields)
-    connection.execute(_MOVE_HEAD, {"new_seq": fields["seq"], "new_hash": fields["row_hash"]})
+    _INSERT_ROW.run(connection, fields)
+    _MOVE_HEAD.run(connection, {"new_seq": fields["seq"], "new_hash": fields["row_hash"]})
     return fields["seq"]
 
 

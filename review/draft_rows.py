@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from sqlalchemy import Connection, Row, and_, bindparam, select
 
+from review.driver_statements import DriverStatement
 from review.errors import InvalidInput, RevisionChange, StaleRevision, UnknownDraft
 from review.findings import WaiverRecord, gating_findings, is_gating
 from review.policy import Dimension, Role, StandingSignOff
@@ -26,18 +27,21 @@ def unknown_draft(draft_id: object) -> UnknownDraft:
 
 
 # The statements every state change runs are built once: building one costs more than running it.
-_DRAFT = select(drafts).where(drafts.c.id == bindparam("draft_id"))
-_DRAFT_LOCKED = _DRAFT.with_for_update()
-_SIGNED = (
+_DRAFT_QUERY = select(drafts).where(drafts.c.id == bindparam("draft_id"))
+_DRAFT = DriverStatement(_DRAFT_QUERY)
+_DRAFT_LOCKED = DriverStatement(_DRAFT_QUERY.with_for_update())
+_SIGNED = DriverStatement(
     select(sign_offs, users.c.name.label("user_name"), users.c.disabled.label("user_disabled"), user_roles.c.role.label("signer_role"))
     .join(users, users.c.id == sign_offs.c.user_id)
     .outerjoin(user_roles, user_roles.c.user_id == sign_offs.c.user_id)
     .where(sign_offs.c.draft_id == bindparam("draft_id"), sign_offs.c.revision == bindparam("revision"), sign_offs.c.voided_at.is_(None))
     .order_by(sign_offs.c.signed_at, sign_offs.c.id)
 )
-_REVISION = select(revisions).where(revisions.c.draft_id == bindparam("draft_id"), revisions.c.number == bindparam("number"))
-_EDITORS = select(revisions.c.editor_id).where(revisions.c.draft_id == bindparam("draft_id"))
-_EDITORS_AND_GENERATOR = _EDITORS.union(select(users.c.id).where(users.c.name == bindparam("generator")))
+_REVISION = DriverStatement(
+    select(revisions).where(revisions.c.draft_id == bindparam("draft_id"), revisions.c.number == bindparam("number")))
+_EDITORS_QUERY = select(revisions.c.editor_id).where(revisions.c.draft_id == bindparam("draft_id"))
+_EDITORS = DriverStatement(_EDITORS_QUERY)
+_EDITORS_AND_GENERATOR = DriverStatement(_EDITORS_QUERY.union(select(users.c.id).where(users.c.name == bindparam("generator"))))
 _WAIVERS = (
     select(finding_waivers.c.finding_key, finding_waivers.c.reason, finding_waivers.c.waived_at, users.c.name)
     .join(users, users.c.id == finding_waivers.c.user_id)
@@ -48,7 +52,7 @@ _WAIVERS = (
 
 def draft_row(connection: Connection, draft_id: object, *, lock: bool = False) -> Row:
     """The draft's row (locked for update when asked), or UnknownDraft."""
-    row = connection.execute(_DRAFT_LOCKED if lock else _DRAFT, {"draft_id": parse_draft_id(draft_id)}).one_or_none()
+    row = (_DRAFT_LOCKED if lock else _DRAFT).first(connection, {"draft_id": parse_draft_id(draft_id)})
     if row is None:
         raise unknown_draft(draft_id)
     return row
@@ -57,7 +61,7 @@ def draft_row(connection: Connection, draft_id: object, *, lock: bool = False) -
 def sign_offs_with_signers(connection: Connection, draft_id: int, revision: int) -> tuple[list[Row], list[StandingSignOff]]:
     """The sign-offs standing on a revision (oldest first, with the signer's name and disabled flag) and, for the
     approval rule, each with its signer's roles now: one query."""
-    rows = connection.execute(_SIGNED, {"draft_id": draft_id, "revision": revision}).all()
+    rows = _SIGNED.rows(connection, {"draft_id": draft_id, "revision": revision})
     signed: dict[int, Row] = {}
     held: dict[int, set[Role]] = {}
     for row in rows:
@@ -72,7 +76,7 @@ def sign_offs_with_signers(connection: Connection, draft_id: int, revision: int)
 
 def revision_row(connection: Connection, draft_id: int, number: int) -> Row:
     """One revision's row, or InvalidInput naming the draft and the number."""
-    row = connection.execute(_REVISION, {"draft_id": draft_id, "number": int(number)}).one_or_none()
+    row = _REVISION.first(connection, {"draft_id": draft_id, "number": int(number)})
     if row is None:
         raise InvalidInput(f"draft {draft_id} has no revision {number}; `workbench review show {draft_id}` lists them")
     return row
@@ -90,9 +94,9 @@ def contributors(connection: Connection, row: Row) -> set[int]:
     ids = {row.author_id}
     generator = generator_of(row.generated_by)
     if generator:
-        ids.update(connection.execute(_EDITORS_AND_GENERATOR, {"draft_id": row.id, "generator": generator}).scalars())
+        ids.update(editor for editor, in _EDITORS_AND_GENERATOR.rows(connection, {"draft_id": row.id, "generator": generator}))
     else:
-        ids.update(connection.execute(_EDITORS, {"draft_id": row.id}).scalars())
+        ids.update(editor for editor, in _EDITORS.rows(connection, {"draft_id": row.id}))
     return ids
 
 

@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from review.actors import ActorRef, actor_name, load_actor
 from review.audit import AuditTrail
 from review.content import MAX_COMMENT_CHARS, content_hash, dumps, limit_comment, require_comment, validate_body, validate_title
+from review.driver_statements import DriverStatement
 from review.errors import CommentRequired, InvalidInput, InvalidTransition
 from review.policy import (
     REVIEWER_ROLE,
@@ -36,8 +37,8 @@ from review.unit_of_work import DraftChanges, DraftStep
 from review.views import CommentView, DraftView
 
 # Built once: a sign-off is the change reviewers make most.
-_INSERT_SIGN_OFF = insert(sign_offs)
-_TOUCH = update(drafts).where(drafts.c.id == bindparam("draft_id")).values(updated_at=bindparam("touched_at"))
+_INSERT_SIGN_OFF = DriverStatement(insert(sign_offs), column_keys=("draft_id", "revision", "dimension", "user_id", "content_hash", "signed_at"))
+_TOUCH = DriverStatement(update(drafts).where(drafts.c.id == bindparam("draft_id")).values(updated_at=bindparam("touched_at")))
 _ANCHOR_PATTERN = re.compile(r"^(section|item|objective|activity):[A-Za-z0-9._-]{1,100}$")
 
 
@@ -233,10 +234,10 @@ class DraftLifecycle:
                 step.audit("sign_off_voided", content_hash=other.content_hash, dimension=other.dimension,
                            details={"signed_by": other.user_name, "lapsed": lapsed[other.id], "replaced_by": step.actor.name})
             current = step.current_revision()
-            step.connection.execute(_INSERT_SIGN_OFF, {
+            _INSERT_SIGN_OFF.run(step.connection, {
                 "draft_id": row.id, "revision": row.current_revision, "dimension": dimension.value, "user_id": step.actor.id,
                 "content_hash": current.content_hash, "signed_at": step.now})
-            step.connection.execute(_TOUCH, {"draft_id": row.id, "touched_at": step.now})
+            _TOUCH.run(step.connection, {"draft_id": row.id, "touched_at": step.now})
             step.audit(content_hash=current.content_hash, dimension=dimension.value)
             mine_now = StandingSignOff(dimension, step.actor.id, step.actor.name, step.actor.disabled, step.actor.roles)
             after = effective_state(DraftState(row.state), [standing for signed_row, standing in zip(step.signed, step.standing)

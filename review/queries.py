@@ -15,6 +15,7 @@ from review.draft_rows import (
     contributors, draft_row, gating_of, generator_of, parse_draft_id, revision_gating, revision_row, sign_offs_with_signers,
     standing_waivers, unknown_draft,
 )
+from review.driver_statements import DriverStatement
 from review.errors import InvalidInput
 from review.findings import gating_findings
 from review.list_reader import ListReader
@@ -49,7 +50,7 @@ def parse_state(state: str | DraftState | None) -> DraftState | None:
 # A draft's view is read after every change: its statements are built once (building costs more than running them).
 _CURRENT = revisions.alias("current")
 # The draft, its author, its current revision and its publication in one query.
-_VIEW = (
+_VIEW = DriverStatement(
     select(drafts, users.c.name.label("author_name"), _CURRENT.c.id.label("revision_id"), _CURRENT.c.content,
            _CURRENT.c.markdown, _CURRENT.c.content_hash, _CURRENT.c.findings, _CURRENT.c.note,
            publications.c.path.label("published_path"), publications.c.present.label("published_present"),
@@ -59,11 +60,11 @@ _VIEW = (
     .outerjoin(publications, publications.c.draft_id == drafts.c.id)
     .where(drafts.c.id == bindparam("draft_id"))
 )
-_COMMENTS = (
+_COMMENTS = DriverStatement(
     select(comments, users.c.name.label("user_name")).join(users, users.c.id == comments.c.user_id)
     .where(comments.c.draft_id == bindparam("draft_id")).order_by(comments.c.id)
 )
-_EDITOR_NAMES = (
+_EDITOR_NAMES = DriverStatement(
     select(users.c.name).join(revisions, revisions.c.editor_id == users.c.id)
     .where(revisions.c.draft_id == bindparam("draft_id")).group_by(users.c.name).order_by(users.c.name)
 )
@@ -86,7 +87,7 @@ class ReviewQueries:
     def draft_view(self, connection: Connection, draft_id: int) -> DraftView:
         """The DraftView of a draft, read inside the caller's transaction."""
         draft_id = parse_draft_id(draft_id)
-        row = connection.execute(_VIEW, {"draft_id": draft_id}).one_or_none()
+        row = _VIEW.first(connection, {"draft_id": draft_id})
         if row is None:
             raise unknown_draft(draft_id)
         signed, standing = sign_offs_with_signers(connection, row.id, row.current_revision)
@@ -96,8 +97,8 @@ class ReviewQueries:
             SignOffView(Dimension(s.dimension), s.user_name, s.revision, s.content_hash, s.signed_at, lapsed_because=lapse_reason(status))
             for s, status in zip(signed, standing)
         ]
-        comment_rows = connection.execute(_COMMENTS, {"draft_id": row.id}).all()
-        editors = connection.execute(_EDITOR_NAMES, {"draft_id": row.id}).scalars().all()
+        comment_rows = _COMMENTS.rows(connection, {"draft_id": row.id})
+        editors = [name for name, in _EDITOR_NAMES.rows(connection, {"draft_id": row.id})]
         present = bool(row.published_present)
         return DraftView(
             id=row.id, title=row.title, state=state, revision=row.current_revision,
