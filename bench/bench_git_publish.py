@@ -87,6 +87,10 @@ class CountingSubprocess:
         self.started += 1
         return subprocess.run(*args, **kwargs)
 
+    def Popen(self, *args, **kwargs):  # noqa: N802 - the name subprocess gives it
+        self.started += 1
+        return subprocess.Popen(*args, **kwargs)
+
 
 def sample_content(title: str) -> dict:
     """A module and assessment to publish (the test suite's clean draft, retitled)."""

@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Callable
 
-from sqlalchemy import Row, delete, insert, select, update
+from sqlalchemy import Row, bindparam, delete, false, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from review.audit import AuditTrail
@@ -82,9 +82,27 @@ class PublicationSeal:
 # Returns the commit that now holds the publication (a git library), or None.
 Seal = Callable[[PublicationSeal], "str | None"]
 
+# The statements each publish runs are built once: building one costs more than running it.
+_HEAD = select(audit_head.c.last_seq, audit_head.c.last_hash).where(audit_head.c.id == 1)
+_ATTEMPT = select(publish_attempts.c.draft_id).where(publish_attempts.c.draft_id == bindparam("draft_id"))
+_NEW_ATTEMPT = insert(publish_attempts)
+# Updates name the row by `target`: a bind parameter named after a column would set that column.
+_RENEW_ATTEMPT = (update(publish_attempts).where(publish_attempts.c.draft_id == bindparam("target"))
+                  .values(revision=bindparam("new_revision"), started_at=bindparam("new_start")))
+_END_ATTEMPT = delete(publish_attempts).where(publish_attempts.c.draft_id == bindparam("draft_id"))
+_PUBLICATION = select(publications).where(publications.c.draft_id == bindparam("draft_id"))
+_TAKEN = select(publications.c.path).where(publications.c.draft_id != bindparam("draft_id"))
+_SET_COMMIT = (update(publications).where(publications.c.draft_id == bindparam("target"))
+               .values(git_commit=bindparam("commit")))
+_MARK_INDEXED = (update(publications).where(publications.c.draft_id == bindparam("target"),
+                                            publications.c.text_sha256 == bindparam("sha"))
+                 .values(indexed=True))
+# Matches the partial index ix_publications_unfinished: only rows whose file or index step is still to do.
+_UNFINISHED = select(publications).where(publications.c.indexed == false()).order_by(publications.c.draft_id)
+
 
 def _head(connection) -> tuple[int, str]:
-    row = connection.execute(select(audit_head).where(audit_head.c.id == 1)).one()
+    row = connection.execute(_HEAD).one()
     return row.last_seq, row.last_hash
 
 
@@ -102,23 +120,35 @@ class PublicationLedger:
         self.trail = trail
         self.changes = DraftChanges(trail, clock)
 
-    def begin_attempt(self, draft_id: int, revision: int, at: datetime) -> bool:
-        """Record, in its own committed transaction, that a publish of the draft starts; True when an earlier
-        attempt never finished (its push may have been accepted before it died)."""
+    def begin_attempt(self, draft_id: int, revision: int, at: datetime) -> tuple[bool, Callable[[], None]]:
+        """Record, in its own committed transaction, that a publish of the draft starts: (True when an earlier
+        attempt never finished (its push may have been accepted before it died), the wait for the record to
+        be on disk, to call before pushing)."""
         def work(connection) -> bool:
-            earlier = connection.execute(select(publish_attempts.c.draft_id).where(
-                publish_attempts.c.draft_id == int(draft_id))).one_or_none()
+            earlier = connection.execute(_ATTEMPT, {"draft_id": int(draft_id)}).one_or_none()
             if earlier is None:
-                connection.execute(insert(publish_attempts).values(draft_id=int(draft_id), revision=int(revision), started_at=at))
+                connection.execute(_NEW_ATTEMPT, {"draft_id": int(draft_id), "revision": int(revision), "started_at": at})
             else:
-                connection.execute(update(publish_attempts).where(publish_attempts.c.draft_id == int(draft_id))
-                                   .values(revision=int(revision), started_at=at))
+                connection.execute(_RENEW_ATTEMPT, {"target": int(draft_id), "new_revision": int(revision), "new_start": at})
             return earlier is not None
 
         try:
-            return self.database.run_write(work)
+            # The fsync of this commit is done beside the render and `git add` that follow it (on SQLite).
+            unfinished = self.database.run_write(work, durable=False)
         except IntegrityError:
-            return True  # another process started one at the same moment: look before pushing
+            return True, lambda: None  # another process started one at the same moment: look before pushing
+        return unfinished, self.database.sync_log_in_background()
+
+    def _context(self, connection, draft_id: int, actor: str) -> tuple[PublishContext, Row | None]:
+        """What rendering the draft's file needs, read in the caller's transaction, and its publication row."""
+        view = self.queries.draft_view(connection, draft_id)
+        existing = connection.execute(_PUBLICATION, {"draft_id": view.id}).one_or_none()
+        taken = frozenset(connection.execute(_TAKEN, {"draft_id": view.id}).scalars())
+        return PublishContext(
+            draft=view, actor=actor, sign_offs=view.sign_offs,
+            existing_path=existing.path if existing is not None else None,
+            existing_module_id=existing.module_id if existing is not None else None, taken_paths=taken,
+        ), existing
 
     def publish_transaction(self, actor: ActorRef, draft_id: int, expected_revision: int,
                             prepare: Callable[[PublishContext], PreparedFile], seal: Seal | None = None) -> PublicationRecord:
@@ -138,14 +168,7 @@ class PublicationLedger:
                     f"draft {row.id} revision {row.current_revision}: the stored content no longer matches what was signed off; "
                     "it needs a new revision and fresh sign-offs"
                 )
-            view = self.queries.draft_view(connection, row.id)
-            existing = connection.execute(select(publications).where(publications.c.draft_id == row.id)).one_or_none()
-            taken = frozenset(connection.execute(select(publications.c.path).where(publications.c.draft_id != row.id)).scalars())
-            context = PublishContext(
-                draft=view, actor=step.actor.name, sign_offs=view.sign_offs,
-                existing_path=existing.path if existing is not None else None,
-                existing_module_id=existing.module_id if existing is not None else None, taken_paths=taken,
-            )
+            context, existing = self._context(connection, row.id, step.actor.name)
             prepared = prepare(context)
             text_sha = hashlib.sha256(prepared.text.encode("utf-8")).hexdigest()
             values = dict(path=prepared.path, module_id=prepared.module_id, revision=row.current_revision,
@@ -157,17 +180,17 @@ class PublicationLedger:
             else:
                 connection.execute(update(publications).where(publications.c.id == existing.id).values(**values))
             # The attempt ends with this transaction: committed, or rolled back (the row is kept then).
-            connection.execute(delete(publish_attempts).where(publish_attempts.c.draft_id == row.id))
+            connection.execute(_END_ATTEMPT, {"draft_id": row.id})
             adopted = {"adopted_commit": prepared.adopted_commit} if prepared.adopted_commit else {}
             step.audit(content_hash=current.content_hash, details=step.transition_details(
-                path=prepared.path, file_sha256=text_sha, sign_offs={s.dimension.value: s.user for s in view.sign_offs},
+                path=prepared.path, file_sha256=text_sha, sign_offs={s.dimension.value: s.user for s in context.sign_offs},
                 **adopted))
             record = PublicationRecord(row.id, prepared.path, prepared.module_id, row.current_revision, current.content_hash,
                                        prepared.text, text_sha, True, False, prepared.adopted_commit)
             if seal is not None:
                 commit = seal(PublicationSeal(record, step.actor.name, context, *_head(connection)))
                 if commit and commit != record.commit:
-                    connection.execute(update(publications).where(publications.c.draft_id == row.id).values(git_commit=commit))
+                    connection.execute(_SET_COMMIT, {"target": row.id, "commit": commit})
                     record = replace(record, commit=commit)
             return record
 
@@ -180,7 +203,7 @@ class PublicationLedger:
         reason = require_comment(reason, "unpublishing")
 
         def work(step: DraftStep) -> PublicationRecord:
-            publication = step.connection.execute(select(publications).where(publications.c.draft_id == step.draft.id)).one()
+            publication = step.connection.execute(_PUBLICATION, {"draft_id": step.draft.id}).one()
             step.connection.execute(update(publications).where(publications.c.id == publication.id)
                                     .values(present=False, indexed=False, removed_at=step.now, remove_reason=reason))
             step.audit(revision=publication.revision, content_hash=publication.content_hash, comment=reason,
@@ -199,10 +222,13 @@ class PublicationLedger:
         with self.database.read() as connection:
             return [_record(r) for r in connection.execute(select(publications).order_by(publications.c.id))]
 
+    def unfinished(self) -> list[PublicationRecord]:
+        """The publications and withdrawals whose file or index step has not completed (a crash, an index failure)."""
+        with self.database.read() as connection:
+            return [_record(r) for r in connection.execute(_UNFINISHED)]
+
     def mark_indexed(self, draft_id: int, text_sha256: str) -> None:
         """Record that the index reflects this publication (only if it was not replaced meanwhile)."""
         # Not synced to disk on SQLite: a mark lost in a power cut only makes recovery index the file again.
-        self.database.run_write(lambda c: c.execute(
-            update(publications).where(publications.c.draft_id == int(draft_id), publications.c.text_sha256 == text_sha256)
-            .values(indexed=True)
-        ), durable=False)
+        self.database.run_write(lambda c: c.execute(_MARK_INDEXED, {"target": int(draft_id), "sha": text_sha256}),
+                                durable=False)

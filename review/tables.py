@@ -144,6 +144,9 @@ publications = Table(
     Column("remove_reason", Text, nullable=True),
     # With a git library: the commit that holds this publication (pushed, or adopted after a crash).
     Column("git_commit", String(64), nullable=True),
+    # The recovery pass before each publish reads only the rows whose file or index step is still to do.
+    Index("ix_publications_unfinished", "draft_id",
+          sqlite_where=text('"indexed" = 0'), postgresql_where=text("indexed = false")),
 )
 
 # A publish into a git library that has started: committed before the push, deleted by the publish's own

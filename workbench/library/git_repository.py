@@ -84,6 +84,29 @@ class GitRepository:
             raise _GitFailed(args[0], done.stderr.strip() or done.stdout.strip())
         return done
 
+    def _start(self, *args: str) -> subprocess.Popen:
+        """Start a git command without waiting for it (its output is read by `_wait`)."""
+        environment = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "GIT_EDITOR": "true", "LC_ALL": "C"}
+        try:
+            return subprocess.Popen(["git", "-c", "commit.gpgsign=false", "-c", "core.quotepath=false", *args],
+                                    cwd=self.worktree, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                    stderr=subprocess.PIPE, text=True, env=environment)
+        except FileNotFoundError:
+            raise ConfigurationError("the library is set to a git remote but the `git` command is not installed") from None
+
+    def _wait(self, process: subprocess.Popen, command: str) -> None:
+        """Wait for a started git command; _GitFailed when it failed."""
+        try:
+            out, err = process.communicate(timeout=self.timeout_seconds)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.communicate()
+            raise LibraryRemoteUnavailable(
+                f"git {command} on the library did not finish within {self.timeout_seconds:.0f} s; nothing was published"
+            ) from None
+        if process.returncode != 0:
+            raise _GitFailed(command, err.strip() or out.strip())
+
     @contextmanager
     def locked(self) -> Iterator[None]:
         """Hold the clone's lock: one git operation sequence at a time on this folder."""
@@ -157,27 +180,39 @@ class GitRepository:
 
         On any failure the clone goes back to where it was: no local commit is left to be pushed later.
         """
+        if text is not None:
+            return self.stage(relative_path, text).commit_and_push(author, message)
         with self.locked():
-            target = self.worktree / relative_path
-            new_file = not target.exists()
             commit = None
             try:
-                if text is None:
-                    self._git("rm", "-q", "--", relative_path)
-                else:
-                    target.parent.mkdir(parents=True, exist_ok=True)
-                    target.write_text(text, encoding="utf-8")
-                    self._git("add", "--", relative_path)
+                self._git("rm", "-q", "--", relative_path)
                 commit = self._commit(author, message)
                 return self._push(author, commit)
             except BaseException as error:
                 # Our commit is a single-parent commit on top: its parent is where the clone was (or, after
                 # a rebase, the remote's tip); without a commit, HEAD is.
                 parent = self._git("rev-parse", "--verify", "-q", "HEAD~1" if commit else "HEAD", check=False).stdout.strip()
-                self._reset(parent or None, relative_path if new_file else None)
+                self._reset(parent or None, None)
                 if isinstance(error, _GitFailed):
                     raise LibraryGitError(f"{error}; nothing was published") from None
                 raise
+
+    def stage(self, relative_path: str, text: str) -> "StagedFile":
+        """Write one file and start `git add` of it; the clone's lock is held until the returned stage is
+        committed or abandoned, so the caller can do other work while git stages the file."""
+        self.ensure_clone()
+        lock = open(self.worktree / ".git" / "workbench.lock", "a")
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        target = self.worktree / relative_path
+        staged = StagedFile(self, relative_path, text, new_file=not target.exists(), lock=lock)
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(text, encoding="utf-8")
+            staged.adding = self._start("add", "--", relative_path)
+        except BaseException:
+            staged.abandon()
+            raise
+        return staged
 
     def record_and_push(self, author: GitIdentity, message: str) -> str:
         """Push a commit that changes no file (a record, such as the audit head), as `author`; returns it."""
@@ -335,6 +370,57 @@ class GitRepository:
             if value:
                 pairs.append((key.strip(), value.strip()))
         return pairs
+
+
+class StagedFile:
+    """One file written into the clone while `git add` stages it; holds the clone's lock until committed or abandoned."""
+
+    def __init__(self, repository: GitRepository, relative_path: str, text: str, *, new_file: bool, lock) -> None:
+        self.repository = repository
+        self.relative_path = relative_path
+        self.text = text
+        self.new_file = new_file
+        self.adding: subprocess.Popen | None = None
+        self._lock = lock
+
+    def commit_and_push(self, author: GitIdentity, message: str) -> str:
+        """Commit the staged file as `author` and push; on any failure the clone goes back to where it was."""
+        repository, commit = self.repository, None
+        try:
+            if self.adding is not None:
+                repository._wait(self.adding, "add")
+            commit = repository._commit(author, message)
+            return repository._push(author, commit)
+        except BaseException as error:
+            self._undo(committed=commit is not None)
+            if isinstance(error, _GitFailed):
+                raise LibraryGitError(f"{error}; nothing was published") from None
+            raise
+        finally:
+            self.release()
+
+    def abandon(self) -> None:
+        """Unstage the file and put the clone back as it was (the publication was not recorded)."""
+        try:
+            if self.adding is not None:
+                self.adding.communicate()
+            self._undo(committed=False)
+        finally:
+            self.release()
+
+    def _undo(self, *, committed: bool) -> None:
+        # Our commit is a single-parent commit on top: its parent is where the clone was (or, after a
+        # rebase, the remote's tip); without a commit, HEAD is.
+        git = self.repository._git
+        parent = git("rev-parse", "--verify", "-q", "HEAD~1" if committed else "HEAD", check=False).stdout.strip()
+        self.repository._reset(parent or None, self.relative_path if self.new_file else None)
+
+    def release(self) -> None:
+        """Let the clone's lock go, undoing nothing (as the process ending would)."""
+        if self._lock is not None:
+            fcntl.flock(self._lock, fcntl.LOCK_UN)
+            self._lock.close()
+            self._lock = None
 
 
 class _GitFailed(Exception):

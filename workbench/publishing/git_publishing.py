@@ -21,7 +21,7 @@ from typing import Callable
 from review.checkpoint import Checkpoint
 from review.publications import PublicationSeal, PublishContext
 from workbench.errors import WorkbenchError
-from workbench.library.git_repository import GitIdentity, GitRepository, HistoryEntry
+from workbench.library.git_repository import GitIdentity, GitRepository, HistoryEntry, StagedFile
 from workbench.publishing.interrupted import Interrupted, find_interrupted
 from workbench.publishing.render import typed_draft
 
@@ -89,10 +89,19 @@ class GitPublishing:
                         f"after sign-off on every review dimension.")
         return f"{subject}\n\n{body}\n\n" + "".join(f"{key}: {one_line(value)}\n" for key, value in trailers)
 
-    def publish(self, seal: PublicationSeal) -> str:
-        """Commit the publication's file as the lead and push it; returns the commit id."""
-        author = self.identity_of(seal.actor)
-        return self.repository.commit_and_push(seal.record.path, seal.record.text, author, self.publication_message(seal))
+    def stage(self, relative_path: str, text: str) -> StagedFile:
+        """Write the file into the clone and start staging it (git works while the transaction records it)."""
+        return self.repository.stage(relative_path, text)
+
+    def publish(self, seal: PublicationSeal, staged: StagedFile | None = None) -> str:
+        """Commit the publication's file (staged by `stage`, if it holds exactly this) as the lead and push it."""
+        author, record = self.identity_of(seal.actor), seal.record
+        message = self.publication_message(seal)
+        if staged is not None and (staged.relative_path, staged.text) == (record.path, record.text):
+            return staged.commit_and_push(author, message)
+        if staged is not None:
+            staged.abandon()
+        return self.repository.commit_and_push(record.path, record.text, author, message)
 
     def interrupted(self, context: PublishContext, folder: str) -> Interrupted | None:
         """The pushed commit of an earlier, unfinished publish of this revision (None: publish anew)."""

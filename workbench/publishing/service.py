@@ -3,9 +3,9 @@
 Order of a publish: inside the review transaction (draft locked, lead and approval re-checked) the file
 is rendered, staged next to its final name and fsynced; the transaction records the exact file text and
 commits; only then is the staged file renamed into place and the folder fsynced; then the file is
-re-indexed. The database commit is the point of no return: `recover()` (run before every publish and
-unpublish, and when the publisher starts) makes the library match the committed records, so a crash at
-any step leaves the old state or the new one.
+re-indexed. The database commit is the point of no return: `recover()` (when the publisher starts, and on
+repair) makes the library match the committed records, and before every publish and unpublish the records
+a crash left unfinished are completed, so a crash at any step leaves the old state or the new one.
 
 With a git library the commit is pushed inside that transaction, so a crash after the push leaves a
 commit the database does not know. A publish attempt is therefore recorded in its own committed
@@ -145,20 +145,23 @@ class Publisher:
         """Publish the approved current revision (lead only); re-publishing replaces the module's own file."""
         if self.git is not None:
             self.git.ready()
-        self.recover()
+        self._catch_up()
         # One time for every attempt: a transaction the database retries renders (and pushes) the same text.
         now = self.clock()
         pushed: dict[str, Any] = {}
         earlier: dict[str, Any] = {}
-        seal = (lambda sealing: self._push_publication(sealing, pushed)) if self.git is not None else None
         if self.git is not None:
             # Committed before anything is pushed: a publish that dies after its push leaves this row behind.
-            earlier["unfinished"] = self.ledger.begin_attempt(draft_id, expected_revision, now)
+            # Its fsync runs beside what follows; the seal waits for it before pushing.
+            earlier["unfinished"], pushed["attempt_on_disk"] = self.ledger.begin_attempt(draft_id, expected_revision, now)
         for attempt in range(3):
             staged: dict[str, Any] = {}
+            seal = None if self.git is None else (
+                lambda sealing, staged=staged: self._push_publication(sealing, pushed, staged))
             try:
                 record = self.ledger.publish_transaction(
-                    actor, draft_id, expected_revision, lambda context: self._prepare(context, staged, now, pushed, earlier), seal)
+                    actor, draft_id, expected_revision,
+                    lambda context: self._prepare(context, staged, now, pushed, earlier), seal)
             except IntegrityError:
                 # Another draft took the same file name at the same moment: pick the next free name.
                 _discard(staged)
@@ -167,6 +170,11 @@ class Publisher:
                 continue
             except Exception:
                 _discard(staged)
+                raise
+            except BaseException:
+                # As if the process ended here: the clone's lock goes, what git staged stays for the next publish to clear.
+                if "git" in staged:
+                    staged.pop("git").release()
                 raise
             break
         self._fault("committed")
@@ -217,7 +225,7 @@ class Publisher:
                 "fix the cause and run `workbench publish --repair`"
             ) from None
 
-    def _push_publication(self, sealing: PublicationSeal, pushed: dict[str, Any]) -> str:
+    def _push_publication(self, sealing: PublicationSeal, pushed: dict[str, Any], staged: dict[str, Any]) -> str:
         """Inside the publish transaction: commit and push the file (once, however often the transaction runs).
 
         Returns the commit holding the publication. The newest Audit-Head in the library must name a row
@@ -225,6 +233,12 @@ class Publisher:
         or the commit is an interrupted attempt's), a commit recording the head follows it.
         """
         assert self.git is not None
+        attempt_on_disk = pushed.pop("attempt_on_disk", None)
+        if attempt_on_disk is not None:
+            try:
+                attempt_on_disk()  # the attempt row survives a power cut before anything is pushed
+            except OSError as error:
+                raise PublishError(f"the publish attempt could not be written to disk ({error}); nothing was published") from None
         record, head = sealing.record, (sealing.audit_seq, sealing.audit_hash)
         if pushed.get("text_sha256") == record.text_sha256:
             if pushed["head"] != head:
@@ -234,11 +248,21 @@ class Publisher:
         if record.commit:  # adopted: the interrupted attempt's commit already holds this very file
             commit, tip = record.commit, self.git.record_head(sealing, record.commit)
         else:
-            commit = tip = self.git.publish(sealing)
+            commit = tip = self.git.publish(sealing, staged.pop("git", None))
         pushed.update(commit=commit, tip=tip, head=head, text_sha256=record.text_sha256, path=record.path,
                       module_id=record.module_id, adopted=record.commit, text=record.text)
         self._fault("pushed")
         return commit
+
+    def _place_of(self, context: PublishContext, pushed: dict[str, Any]) -> tuple[str, str]:
+        """The library path and module id of this publication."""
+        if "path" in pushed:
+            # The database runs the transaction again after our push: the same file, not a new name beside it.
+            return pushed["path"], pushed["module_id"]
+        if context.existing_path:
+            return context.existing_path, context.existing_module_id or Path(context.existing_path).stem
+        relative = unique_relative_path(self.library_dir, PUBLISHED_FOLDER, file_stem(context.draft.title), context.taken_paths)
+        return relative, Path(relative).stem
 
     def _prepare(self, context: PublishContext, staged: dict[str, Path], now: datetime,
                  pushed: dict[str, Any], earlier: dict[str, Any]) -> PreparedFile:
@@ -256,18 +280,14 @@ class Publisher:
             self._fault("staged")
             self._fault("before_commit")
             return adopted
-        if "path" in pushed:
-            # The database runs the transaction again after our push: the same file, not a new name beside it.
-            relative, module_id = pushed["path"], pushed["module_id"]
-        elif context.existing_path:
-            relative, module_id = context.existing_path, context.existing_module_id or Path(context.existing_path).stem
-        else:
-            relative = unique_relative_path(self.library_dir, PUBLISHED_FOLDER, file_stem(context.draft.title), context.taken_paths)
-            module_id = Path(relative).stem
+        relative, module_id = self._place_of(context, pushed)
         final = resolve_inside(self.library_dir, relative)
         text = render_published(context, module_id, now)
         if self.git is not None:
             # The commit writes the file into the clone; git, not a staged file, makes it all-or-nothing.
+            # `git add` runs while the transaction records the publication; the seal's commit waits for it.
+            if "path" not in pushed:
+                staged["git"] = self.git.stage(relative, text)
             self._fault("staged")
             self._fault("before_commit")
             return PreparedFile(relative, module_id, text)
@@ -287,7 +307,7 @@ class Publisher:
         """Archive a published module and remove its file from the library and the index (lead only)."""
         if self.git is not None:
             self.git.ready()
-        self.recover()
+        self._catch_up()
         reverted: dict[str, str] = {}
 
         def push_withdrawal(sealing: PublicationSeal) -> None:
@@ -342,10 +362,24 @@ class Publisher:
         return report
 
     def recover(self, stale_temp_seconds: float = STALE_TEMP_SECONDS) -> RecoveryReport:
-        """Make the library and the index match the committed publication records (after a crash)."""
+        """Make the library and the index match every committed publication record (at start, on repair)."""
         report = RecoveryReport()
         report.temp_files_removed = len(files.sweep_temp_files(self.library_dir / PUBLISHED_FOLDER, stale_temp_seconds))
-        for record in self.ledger.publications():
+        return self._repair_records(self.ledger.publications(), report)
+
+    def _catch_up(self) -> RecoveryReport:
+        """Before each publish and unpublish: finish what a crashed or failed one left undone.
+
+        Costs one indexed query when nothing is unfinished, however many publications there are: every
+        step after the database commit (placing the file, indexing it) ends by marking the row indexed, so a
+        row still unmarked is all a crash can leave behind. Hand edits and stale temp files are left to the
+        full pass (`recover()`) at start and on `publish --repair`.
+        """
+        return self._repair_records(self.ledger.unfinished(), RecoveryReport())
+
+    def _repair_records(self, records: list[PublicationRecord], report: RecoveryReport) -> RecoveryReport:
+        """Make the library and the index match these committed records."""
+        for record in records:
             try:
                 final = resolve_inside(self.library_dir, record.path)
             except ValueError:
@@ -389,6 +423,8 @@ class Publisher:
 
 
 def _discard(staged: dict[str, Any]) -> None:
-    """Remove a staged file whose transaction did not commit."""
+    """Remove a staged file whose transaction did not commit (unstaging it from the git clone, if there)."""
     if "temp" in staged:
         staged["temp"].unlink(missing_ok=True)
+    if "git" in staged:
+        staged.pop("git").abandon()
