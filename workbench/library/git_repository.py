@@ -186,7 +186,7 @@ class GitRepository:
             commit = None
             try:
                 self._git("rm", "-q", "--", relative_path)
-                commit = self._commit(author, message)
+                commit = self._commit(author, message, only=relative_path)
                 return self._push(author, commit)
             except BaseException as error:
                 # Our commit is a single-parent commit on top: its parent is where the clone was (or, after
@@ -290,10 +290,12 @@ class GitRepository:
                     raise LibraryGitError(f"{error}; nothing was unpublished") from None
                 raise
 
-    def _commit(self, author: GitIdentity, message: str) -> str:
-        """Commit what is staged as `author`; returns the new commit's id."""
-        # --allow-empty: every publication is one commit, even one that changes no byte.
-        done = self._git("-c", "core.abbrev=40", "commit", "--allow-empty", "--no-verify", "-F", "-",
+    def _commit(self, author: GitIdentity, message: str, only: str | None = None) -> str:
+        """Commit as `author` what is staged, or just the path `only`; returns the new commit's id."""
+        # --allow-empty: every publication is one commit, even one that changes no byte. --only: a file a
+        # process killed between `git add` and `git commit` left staged must not ride along in another commit.
+        paths = ("--only", "--", only) if only is not None else ()
+        done = self._git("-c", "core.abbrev=40", "commit", "--allow-empty", "--no-verify", "-F", "-", *paths,
                          input_text=message, env=_identity(author))
         # "[main (root-commit) <id>] subject": read the id from the summary instead of asking git again.
         found = COMMIT_SUMMARY.match(done.stdout)
@@ -389,7 +391,7 @@ class StagedFile:
         try:
             if self.adding is not None:
                 repository._wait(self.adding, "add")
-            commit = repository._commit(author, message)
+            commit = repository._commit(author, message, only=self.relative_path)
             return repository._push(author, commit)
         except BaseException as error:
             self._undo(committed=commit is not None)

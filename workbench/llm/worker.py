@@ -16,6 +16,7 @@ import itertools
 import json
 import logging
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -267,11 +268,17 @@ class WorkerBackend:
             process.stop()
             code = process.popen.returncode
             self._process = None
-            raise LLMUnavailable(
-                f"the generation worker stopped (exit code {code}) in the middle of a generation; "
-                "the next request starts a new one",
-                raw_output="".join(pieces),
-            ) from None
+            raise LLMUnavailable(_stopped_message(code), raw_output="".join(pieces)) from None
+
+
+def _stopped_message(code: int | None) -> str:
+    """What to tell people when the worker died mid-generation; an illegal instruction names its usual cause."""
+    message = f"the generation worker stopped (exit code {code}) in the middle of a generation; the next request starts a new one"
+    if code == -signal.SIGILL:
+        # Seen with llama-cpp-python built for the build machine's CPU (AMX) on a virtual machine that forbids it.
+        message += (". It died of an illegal instruction: llama-cpp-python was built for instructions this CPU does not "
+                    "allow; reinstall it as `make install` does (LLAMA_CMAKE_ARGS in the Makefile)")
+    return message
 
 
 def _serve(fd: int, model_json: str) -> int:

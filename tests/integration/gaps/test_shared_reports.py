@@ -13,6 +13,7 @@ import pytest
 
 from tests.support.large_library import HashingEmbedder
 from tests.support.libraries import DELEGATION, FEEDBACK, SKILLS, write_library
+from tests.support.parse_counting import count_parsed_files
 from workbench.bootstrap import bootstrap
 from workbench.errors import IndexLocked
 from workbench.settings import Settings
@@ -68,17 +69,7 @@ def test_a_second_caller_and_a_second_process_get_the_report_without_computing_i
 @pytest.fixture
 def parsed(monkeypatch) -> list[str]:
     """The library files actually read and parsed (the real reader, counted)."""
-    from workbench.library import loader
-
-    seen: list[str] = []
-    real = loader.read_module_file
-
-    def counting(root, relative, settings):
-        seen.append(relative)
-        return real(root, relative, settings)
-
-    monkeypatch.setattr(loader, "read_module_file", counting)
-    return seen
+    return count_parsed_files(monkeypatch)
 
 
 def test_a_new_process_serves_an_existing_report_from_the_files_stat_without_the_parsed_library(settings, parsed):

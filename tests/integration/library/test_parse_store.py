@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from tests.support.libraries import DELEGATION, FEEDBACK, write_library
+from tests.support.parse_counting import count_parsed_files
 from workbench.caching.files import CACHE_VERSION
-from workbench.library import loader
 from workbench.library.loader import library_stamp, load_library
 from workbench.library.parse_store import StoredParseCache
 from workbench.settings import Settings
@@ -35,15 +35,7 @@ def settings(tmp_path: Path, library: Path) -> Settings:
 @pytest.fixture
 def parsed(monkeypatch) -> list[str]:
     """The files actually read and parsed (the real reader, counted)."""
-    seen: list[str] = []
-    real = loader.read_module_file
-
-    def counting(root, relative, settings):
-        seen.append(relative)
-        return real(root, relative, settings)
-
-    monkeypatch.setattr(loader, "read_module_file", counting)
-    return seen
+    return count_parsed_files(monkeypatch)
 
 
 def scan_as_new_process(settings: Settings):

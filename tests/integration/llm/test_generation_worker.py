@@ -92,7 +92,17 @@ def test_cancelling_stops_the_generation_and_the_worker_lives_on(worker_client: 
     assert worker_client.backend.worker_pid() == pid_before or pid_before is None
 
 
-def test_a_crash_in_the_worker_is_a_named_error_and_the_next_request_starts_a_new_worker(embedded_gguf: Path, prompts) -> None:
+CRASHES = {
+    signal.SIGKILL: "the generation worker stopped (exit code -9) in the middle of a generation; the next request starts a new one",
+    # What a llama.cpp build for instructions the CPU forbids (AMX on some virtual machines) dies of.
+    signal.SIGILL: ("the generation worker stopped (exit code -4) in the middle of a generation; the next request starts a new one. "
+                    "It died of an illegal instruction: llama-cpp-python was built for instructions this CPU does not allow; "
+                    "reinstall it as `make install` does (LLAMA_CMAKE_ARGS in the Makefile)"),
+}
+
+
+@pytest.mark.parametrize("crash", list(CRASHES), ids=lambda crash: crash.name)
+def test_a_crash_in_the_worker_is_a_named_error_and_the_next_request_starts_a_new_worker(embedded_gguf: Path, prompts, crash) -> None:
     backend = WorkerBackend(lambda: _worker_model(embedded_gguf), model_id=embedded_gguf.stem, is_demo_model=True, constraint="llguidance")
     client = LLMClient(backend, max_retries=0, default_max_tokens=400)
     try:
@@ -101,12 +111,11 @@ def test_a_crash_in_the_worker_is_a_named_error_and_the_next_request_starts_a_ne
         def kill_on_first_token(_: str) -> None:
             if not crashed:
                 crashed.append(backend.worker_pid())
-                os.kill(crashed[0], signal.SIGKILL)
+                os.kill(crashed[0], crash)
 
         with pytest.raises(LLMUnavailable) as raised:
             client.text(prompts.get("llm_check"), {"topic": "negotiation"}, on_token=kill_on_first_token)
-        assert str(raised.value).endswith(
-            "the generation worker stopped (exit code -9) in the middle of a generation; the next request starts a new one")
+        assert str(raised.value).endswith(CRASHES[crash])
         assert backend.worker_pid() is None
         result = client.structured(prompts.get("llm_check"), {"topic": "negotiation"}, LLMCheckReply)
         assert result.value.topic and backend.worker_pid() not in (None, crashed[0])

@@ -153,6 +153,24 @@ def test_a_commit_a_killed_publish_never_pushed_is_dropped_and_the_retry_pushes_
 
 
 @SQLITE_ONLY
+def test_a_file_a_killed_publish_left_staged_is_not_committed_with_the_next_publication(team, tmp_path, remote):
+    clone_dir = tmp_path / "library"
+    publisher = _publisher(team, tmp_path, remote, clone_dir)
+    publisher.git.ready()
+    # What a publish killed between `git add` and `git commit` leaves: its file staged in the clone.
+    leftover = clone_dir / "published" / "left-behind.md"
+    leftover.parent.mkdir(parents=True, exist_ok=True)
+    leftover.write_text("---\nid: left-behind\n---\nNever reviewed as part of this publication.\n", encoding="utf-8")
+    git(clone_dir, "add", "--", "published/left-behind.md")
+
+    draft = team.approved()
+    result = publisher.publish("lena", draft.id, draft.revision)
+    assert git(remote, "show", "--name-only", "--format=", result.commit).split() == [result.path]
+    assert remote_file(remote, "published/left-behind.md") is None
+    assert _publish_commits(remote, draft.id) == [result.commit]
+
+
+@SQLITE_ONLY
 def test_an_adopted_commit_whose_file_was_edited_since_is_recorded_and_named(team, tmp_path, remote):
     clone_dir = tmp_path / "library"
     draft = team.approved()
