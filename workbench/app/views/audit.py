@@ -24,7 +24,9 @@ APPROVED_PAGE_SIZE = 20
 st.title("Audit", anchor=False)
 show_flash()
 
-overview, publishing, log, people, usage = st.tabs(["Overview", "Publishing", "Audit log", "Users and roles", "AI usage"])
+# The open tab is kept in the session: without a key, the flash shown above it after an action reopens "Overview".
+overview, publishing, log, people, usage = st.tabs(["Overview", "Publishing", "Audit log", "Users and roles", "AI usage"],
+                                                   key="wb_audit_tab", on_change="rerun")
 
 with overview:
     st.header("Coverage over time", anchor=False)
@@ -184,7 +186,8 @@ with people:
     if names:
         target = st.selectbox("User", names, key="wb_role_user")
         current = next(u for u in users if u.name == target)
-        new_roles = st.multiselect("Roles", ROLE_NAMES, default=[r.value for r in Role if r in current.roles], key=f"wb_roles_{target}")
+        # Not "Roles" as in the form above: a screen reader tells the two apart by their labels alone.
+        new_roles = st.multiselect("Roles of the chosen user", ROLE_NAMES, default=[r.value for r in Role if r in current.roles], key=f"wb_roles_{target}")
         columns = st.columns(2)
         columns[0].button("Save roles", key=f"wb_save_roles_{target}", on_click=run_action,
                           args=(lambda t=target: accounts.set_roles(user.name, t, st.session_state.get(f"wb_roles_{t}", [])), f"Roles of {target} saved."))
