@@ -15,16 +15,15 @@ from pathlib import Path
 
 import numpy as np
 from scipy import sparse
-from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
-from sklearn.preprocessing import normalize
 
 from workbench.domain.library import Chunk
 from workbench.domain.teaching import HeadingMatches
+from workbench.gaps.word_counts import count_rows, l2_rows, words
 
 log = logging.getLogger(__name__)
 
 CACHE_FILE = "lexical.npz"
-CACHE_VERSION = "tfidf-v2"  # bump when the vectoriser settings change
+CACHE_VERSION = "tfidf-v3"  # bump when the vectoriser settings or the cached fields change
 STOP_WORDS = "english"
 
 
@@ -42,27 +41,31 @@ def chunks_key(chunks: list[Chunk]) -> str:
 class LexicalModel:
     """TF-IDF vectors (sublinear term frequency, smoothed idf, L2 norm) of the library's chunks."""
 
-    def __init__(self, vocabulary: dict[str, int], idf: np.ndarray, documents: sparse.csr_matrix | None, count: int) -> None:
+    def __init__(self, vocabulary: dict[str, int], idf: np.ndarray, documents: sparse.csr_matrix | None, count: int,
+                 stop_words: frozenset[str] = frozenset()) -> None:
         self._vocabulary = vocabulary
         self._idf = idf.astype(np.float32)
         self._documents = documents
         self._count = count
-        self._counter = CountVectorizer(stop_words=STOP_WORDS, vocabulary=vocabulary, dtype=np.float32) if vocabulary else None
-        self._analyse = CountVectorizer(stop_words=STOP_WORDS).build_analyzer()
+        # The stop words the model was fitted with, kept with it: projecting texts then needs no scikit-learn.
+        self._stop_words = stop_words
         # A word the library never uses gets the idf of a term in no document (smoothed), the highest there is.
         self._unseen_idf = float(np.log((1.0 + count) / 1.0) + 1.0)
 
     @classmethod
     def fit(cls, documents: list[str]) -> "LexicalModel":
         """Fit on the library's chunk texts."""
+        from sklearn.feature_extraction.text import TfidfVectorizer  # only fitting needs it; see word_counts.py
+
         vectorizer = TfidfVectorizer(sublinear_tf=True, stop_words=STOP_WORDS, dtype=np.float32)
         try:
             matrix = vectorizer.fit_transform(documents) if documents else None
         except ValueError:  # no usable word in the whole library (empty or stop words only)
             matrix = None
+        stop_words = frozenset(vectorizer.get_stop_words() or ())
         if matrix is None:
-            return cls({}, np.zeros(0), None, len(documents))
-        return cls(dict(vectorizer.vocabulary_), vectorizer.idf_, matrix.tocsr(), len(documents))
+            return cls({}, np.zeros(0), None, len(documents), stop_words)
+        return cls(dict(vectorizer.vocabulary_), vectorizer.idf_, matrix.tocsr(), len(documents), stop_words)
 
     @classmethod
     def for_chunks(cls, chunks: list[Chunk], texts: Callable[[], list[str]] | list[str], cache_dir: Path | None) -> "LexicalModel":
@@ -88,7 +91,8 @@ class LexicalModel:
                 matrix = sparse.csr_matrix(
                     (data["data"], data["indices"], data["indptr"]), shape=tuple(data["shape"].tolist())
                 )
-                return cls({term: i for i, term in enumerate(terms)}, data["idf"], matrix, matrix.shape[0])
+                stop_words = frozenset(data["stop_words"].tolist())
+                return cls({term: i for i, term in enumerate(terms)}, data["idf"], matrix, matrix.shape[0], stop_words)
         except (OSError, ValueError, KeyError) as error:
             log.warning("lexical cache %s not used: %s", path, error)
             return None
@@ -100,7 +104,8 @@ class LexicalModel:
             path.parent.mkdir(parents=True, exist_ok=True)
             handle, temporary = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
             with os.fdopen(handle, "wb") as stream:
-                np.savez(stream, key=np.array(key), terms=terms, idf=self._idf, data=matrix.data,
+                np.savez(stream, key=np.array(key), terms=terms, idf=self._idf, stop_words=np.array(sorted(self._stop_words)),
+                         data=matrix.data,
                          indices=matrix.indices, indptr=matrix.indptr, shape=np.array(matrix.shape))
             os.replace(temporary, path)  # readers see the old cache or the new one, never half of one
         except OSError as error:
@@ -113,9 +118,9 @@ class LexicalModel:
 
     def transform(self, texts: list[str]) -> sparse.csr_matrix:
         """TF-IDF rows (L2-normalised) for arbitrary texts, in the library's vocabulary."""
-        counts = self._counter.transform(texts).astype(np.float32)
+        counts = count_rows(texts, self._vocabulary, self._stop_words)
         counts.data = 1.0 + np.log(counts.data)  # sublinear term frequency
-        return normalize(counts @ sparse.diags(self._idf))
+        return l2_rows(counts @ sparse.diags(self._idf))
 
     def query_vectors(self, queries: list[str]) -> sparse.csr_matrix:
         """TF-IDF rows for skill texts, normalised with their words the library never uses counted in.
@@ -123,14 +128,14 @@ class LexicalModel:
         A skill whose key word appears nowhere in the library ("Quantum cryptography" against a
         library that only says "cryptography") must not look like a perfect match of what remains.
         """
-        counts = self._counter.transform(queries).astype(np.float32)
+        counts = count_rows(queries, self._vocabulary, self._stop_words)
         counts.data = 1.0 + np.log(counts.data)
         weighted = (counts @ sparse.diags(self._idf)).tocsr()
         known = np.asarray(weighted.multiply(weighted).sum(axis=1)).reshape(-1)
         unseen = np.zeros(len(queries), dtype=np.float64)
         for row, text in enumerate(queries):
             tally: dict[str, int] = {}
-            for token in self._analyse(text):
+            for token in words(text, self._stop_words):
                 if token not in self._vocabulary:
                     tally[token] = tally.get(token, 0) + 1
             unseen[row] = sum(((1.0 + np.log(n)) * self._unseen_idf) ** 2 for n in tally.values())
@@ -198,7 +203,7 @@ class LexicalModel:
             (np.ones(len(chunk_module), dtype=np.float32), (chunk_module, np.arange(len(chunk_module)))),
             shape=(n_modules, len(chunk_module)),
         )
-        modules = normalize(membership @ self._documents).tocsr()
+        modules = l2_rows(membership @ self._documents)
         left = modules[[i for i, _ in pairs]]
         right = modules[[j for _, j in pairs]]
         return np.asarray(left.multiply(right).sum(axis=1), dtype=np.float32).reshape(-1)
