@@ -55,8 +55,8 @@ class UTCDateTime(TypeDecorator):
         return value.astimezone(timezone.utc)
 
     def process_result_value(self, value: datetime | None, dialect):  # noqa: ANN001
-        if value is None:
-            return None
+        if value is None or value.tzinfo is timezone.utc:  # PostgreSQL sessions run in UTC: nothing to convert
+            return value
         if value.tzinfo is None:
             return value.replace(tzinfo=timezone.utc)
         return value.astimezone(timezone.utc)

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any, Callable
 
 from sqlalchemy import Connection
 from sqlalchemy.engine import Dialect
 from sqlalchemy.sql.compiler import SQLCompiler
 
-from review.db import utc_from_text
 from review.draft_list import ListFilter, ListShape, dimension_flags, list_shape, summary_query
 from review.policy import ALL_DIMENSIONS, DraftState
+from review.tables import drafts
 from review.views import DraftCursor, DraftSummary
 
 # Enough for every shape the app and the CLI ask for; a caller varying excluded states freely only recompiles.
@@ -21,22 +21,14 @@ _STATES = {state.value: state for state in DraftState}
 _DIMENSIONS = {flags: dimension_flags(flags) for flags in range(1 << (2 * len(ALL_DIMENSIONS)))}
 
 
-def utc_datetime(value: datetime | None) -> datetime | None:
-    """An aware UTC datetime from the driver's (PostgreSQL gives the session's zone; same instant)."""
-    if value is None or value.tzinfo is timezone.utc:
-        return value
-    if value.tzinfo is None:
-        return value.replace(tzinfo=timezone.utc)
-    return value.astimezone(timezone.utc)
-
-
 class ListReader:
     """The review lists on one database dialect: SQL compiled per query shape, executed with the driver's parameters."""
 
     def __init__(self, dialect: Dialect) -> None:
         self.dialect = dialect
-        # SQLite keeps times as text; PostgreSQL returns aware datetimes.
-        self.read_time: Callable[[Any], datetime | None] = utc_from_text if dialect.name == "sqlite" else utc_datetime
+        # The time column's own converter (SQLite's stored text parsed straight to aware UTC, for one).
+        self.read_time: Callable[[Any], datetime | None] = (
+            drafts.c.updated_at.type._cached_result_processor(dialect, None) or (lambda value: value))
         self._compiled: dict[ListShape, tuple[SQLCompiler, dict[str, Callable[[Any], Any]]]] = {}
 
     def compiled(self, shape: ListShape) -> tuple[SQLCompiler, dict[str, Callable[[Any], Any]]]:
