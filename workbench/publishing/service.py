@@ -17,10 +17,10 @@ does a publish cost git more than its add, commit and push.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Callable
+from typing import Callable
 
 import yaml
 from sqlalchemy.exc import IntegrityError
@@ -30,6 +30,7 @@ from review.errors import PublishError
 from review.publications import PreparedFile, PublicationLedger, PublicationRecord, PublicationSeal, PublishContext
 from workbench.index.service import LibraryIndex
 from workbench.publishing import files
+from workbench.publishing.attempt import PublishAttempt, PushedPublication, StagedPublication
 from workbench.publishing.git_publishing import GitPublishing
 from workbench.library.format import file_stem, split_front_matter
 from workbench.publishing.paths import resolve_inside, unique_relative_path
@@ -148,49 +149,47 @@ class Publisher:
         self._catch_up()
         # One time for every attempt: a transaction the database retries renders (and pushes) the same text.
         now = self.clock()
-        pushed: dict[str, Any] = {}
-        earlier: dict[str, Any] = {}
+        attempt = PublishAttempt()
         if self.git is not None:
             # Committed before anything is pushed: a publish that dies after its push leaves this row behind.
             # Its fsync runs beside what follows; the seal waits for it before pushing.
-            earlier["unfinished"], pushed["attempt_on_disk"] = self.ledger.begin_attempt(draft_id, expected_revision, now)
-        for attempt in range(3):
-            staged: dict[str, Any] = {}
+            attempt.unfinished, attempt.attempt_on_disk = self.ledger.begin_attempt(draft_id, expected_revision, now)
+        for retry in range(3):
+            staged = StagedPublication()
             seal = None if self.git is None else (
-                lambda sealing, staged=staged: self._push_publication(sealing, pushed, staged))
+                lambda sealing, staged=staged: self._push_publication(sealing, attempt, staged))
             try:
                 record = self.ledger.publish_transaction(
                     actor, draft_id, expected_revision,
-                    lambda context: self._prepare(context, staged, now, pushed, earlier), seal)
+                    lambda context, staged=staged: self._prepare(context, staged, now, attempt), seal)
             except IntegrityError:
                 # Another draft took the same file name at the same moment: pick the next free name.
-                _discard(staged)
-                if attempt == 2:
+                staged.discard()
+                if retry == 2:
                     raise PublishError("could not find a free file name for the module; try again") from None
                 continue
             except Exception:
-                _discard(staged)
+                staged.discard()
                 raise
             except BaseException:
-                # As if the process ended here: the clone's lock goes, what git staged stays for the next publish to clear.
-                if "git" in staged:
-                    staged.pop("git").release()
+                staged.release_git()
                 raise
             break
         self._fault("committed")
         final = resolve_inside(self.library_dir, record.path)
-        if "temp" in staged:
+        if staged.temp is not None:
             self._place(staged, final, record)
         self._fault("placed")
-        if "temp" in staged:
+        if staged.temp is not None:
             files.fsync_dir(final.parent)
         self._fault("dir_synced")
-        error = self._index_call("reindex_paths", record.path, pushed.get("tip", ""))
+        pushed = attempt.pushed
+        error = self._index_call("reindex_paths", record.path, pushed.tip if pushed else "")
         if not error:
             self.ledger.mark_indexed(record.draft_id, record.text_sha256)
         self._fault("indexed")
         warning = f"published, but re-indexing failed ({error}); run `workbench publish --repair`" if error else ""
-        found = earlier.get("found")
+        found = attempt.interrupted
         if found is not None and found.edited_since:
             warning = warning or (f"recorded commit {found.commit[:12]}, which an interrupted publish had pushed; {record.path} "
                                   "was edited in the library remote since and is listed as changed outside review")
@@ -203,15 +202,16 @@ class Publisher:
         return PublishResult(
             record.path, record.module_id, record.content_hash, record.revision, indexed=not error,
             warning=warning,
-            commit=pushed.get("commit", ""),
+            commit=pushed.commit if pushed else "",
         )
 
-    def _place(self, staged: dict[str, Any], final: Path, record: PublicationRecord) -> None:
+    def _place(self, staged: StagedPublication, final: Path, record: PublicationRecord) -> None:
         """After the commit: move the staged file into place (never over someone else's file)."""
+        assert staged.temp is not None
         try:
-            files.place(staged["temp"], final, may_replace=staged["replace"])
+            files.place(staged.temp, final, may_replace=staged.replace)
         except FileExistsError:
-            staged["temp"].unlink(missing_ok=True)
+            staged.temp.unlink(missing_ok=True)
             if files.file_sha256(final) == record.text_sha256:
                 pass  # another process's recovery already put exactly this file in place
             else:
@@ -225,7 +225,7 @@ class Publisher:
                 "fix the cause and run `workbench publish --repair`"
             ) from None
 
-    def _push_publication(self, sealing: PublicationSeal, pushed: dict[str, Any], staged: dict[str, Any]) -> str:
+    def _push_publication(self, sealing: PublicationSeal, attempt: PublishAttempt, staged: StagedPublication) -> str:
         """Inside the publish transaction: commit and push the file (once, however often the transaction runs).
 
         Returns the commit holding the publication. The newest Audit-Head in the library must name a row
@@ -233,48 +233,50 @@ class Publisher:
         or the commit is an interrupted attempt's), a commit recording the head follows it.
         """
         assert self.git is not None
-        attempt_on_disk = pushed.pop("attempt_on_disk", None)
+        attempt_on_disk = attempt.take_attempt_on_disk()
         if attempt_on_disk is not None:
             try:
                 attempt_on_disk()  # the attempt row survives a power cut before anything is pushed
             except OSError as error:
                 raise PublishError(f"the publish attempt could not be written to disk ({error}); nothing was published") from None
         record, head = sealing.record, (sealing.audit_seq, sealing.audit_hash)
-        if pushed.get("text_sha256") == record.text_sha256:
-            if pushed["head"] != head:
-                pushed.update(tip=self.git.record_head(sealing, pushed["commit"]), head=head)
+        pushed = attempt.pushed
+        if pushed is not None and pushed.text_sha256 == record.text_sha256:
+            if pushed.head != head:
+                attempt.pushed = replace(pushed, tip=self.git.record_head(sealing, pushed.commit), head=head)
                 self._fault("pushed")
-            return pushed["commit"]
+            return pushed.commit
         if record.commit:  # adopted: the interrupted attempt's commit already holds this very file
             commit, tip = record.commit, self.git.record_head(sealing, record.commit)
         else:
-            commit = tip = self.git.publish(sealing, staged.pop("git", None))
-        pushed.update(commit=commit, tip=tip, head=head, text_sha256=record.text_sha256, path=record.path,
-                      module_id=record.module_id, adopted=record.commit, text=record.text)
+            commit = tip = self.git.publish(sealing, staged.take_git())
+        attempt.pushed = PushedPublication(commit=commit, tip=tip, head=head, text_sha256=record.text_sha256,
+                                           path=record.path, module_id=record.module_id, text=record.text,
+                                           adopted=record.commit)
         self._fault("pushed")
         return commit
 
-    def _place_of(self, context: PublishContext, pushed: dict[str, Any]) -> tuple[str, str]:
+    def _place_of(self, context: PublishContext, pushed: PushedPublication | None) -> tuple[str, str]:
         """The library path and module id of this publication."""
-        if "path" in pushed:
+        if pushed is not None:
             # The database runs the transaction again after our push: the same file, not a new name beside it.
-            return pushed["path"], pushed["module_id"]
+            return pushed.path, pushed.module_id
         if context.existing_path:
             return context.existing_path, context.existing_module_id or Path(context.existing_path).stem
         relative = unique_relative_path(self.library_dir, PUBLISHED_FOLDER, file_stem(context.draft.title), context.taken_paths)
         return relative, Path(relative).stem
 
-    def _prepare(self, context: PublishContext, staged: dict[str, Path], now: datetime,
-                 pushed: dict[str, Any], earlier: dict[str, Any]) -> PreparedFile:
+    def _prepare(self, context: PublishContext, staged: StagedPublication, now: datetime,
+                 attempt: PublishAttempt) -> PreparedFile:
         """Inside the publish transaction: choose the path, render, stage and fsync the file."""
-        _discard(staged)  # a retried transaction stages afresh
-        if self.git is not None and earlier.pop("unfinished", False):
+        staged.discard()  # a retried transaction stages afresh
+        if self.git is not None and attempt.take_unfinished():
             # Inside the transaction, the draft locked: an attempt still running elsewhere has ended by now.
-            earlier["found"] = self.git.interrupted(context, PUBLISHED_FOLDER)
-        found, adopted = earlier.get("found"), None
-        if "path" in pushed and pushed["adopted"]:
-            adopted = PreparedFile(pushed["path"], pushed["module_id"], pushed["text"], adopted_commit=pushed["adopted"])
-        elif "path" not in pushed and found is not None:
+            attempt.interrupted = self.git.interrupted(context, PUBLISHED_FOLDER)
+        pushed, found, adopted = attempt.pushed, attempt.interrupted, None
+        if pushed is not None and pushed.adopted:
+            adopted = PreparedFile(pushed.path, pushed.module_id, pushed.text, adopted_commit=pushed.adopted)
+        elif pushed is None and found is not None:
             adopted = PreparedFile(found.path, found.module_id, found.text, adopted_commit=found.commit)
         if adopted is not None:
             self._fault("staged")
@@ -286,15 +288,15 @@ class Publisher:
         if self.git is not None:
             # The commit writes the file into the clone; git, not a staged file, makes it all-or-nothing.
             # `git add` runs while the transaction records the publication; the seal's commit waits for it.
-            if "path" not in pushed:
-                staged["git"] = self.git.stage(relative, text)
+            if pushed is None:
+                staged.git = self.git.stage(relative, text)
             self._fault("staged")
             self._fault("before_commit")
             return PreparedFile(relative, module_id, text)
         try:
-            staged["temp"] = files.stage(final, text.encode("utf-8"))
+            staged.temp = files.stage(final, text.encode("utf-8"))
             # Re-publishing replaces the module's own file; a new name must never replace anything.
-            staged["replace"] = bool(context.existing_path) and final.exists()
+            staged.replace = bool(context.existing_path) and final.exists()
             self._fault("staged")
             self._fault("before_commit")
         except OSError as error:
@@ -420,11 +422,3 @@ class Publisher:
         except (OSError, UnicodeDecodeError, yaml.YAMLError, AttributeError):
             return False
         return provenance.get("draft_id") == record.draft_id and provenance.get("content_hash") != record.content_hash
-
-
-def _discard(staged: dict[str, Any]) -> None:
-    """Remove a staged file whose transaction did not commit (unstaging it from the git clone, if there)."""
-    if "temp" in staged:
-        staged["temp"].unlink(missing_ok=True)
-    if "git" in staged:
-        staged.pop("git").abandon()
