@@ -257,7 +257,9 @@ class Services:
 
         def demand_revision() -> dict[str, str]:
             # What `demand` reads, as a key part of the shared report: a new import is a new report.
-            return {"signals": self.signals.revision().as_key(), "min_group_size": str(self.signals.min_group_size)}
+            # Read from the store alone: a report served from the cache never builds the signals service.
+            return {"signals": self.signal_store.revision().as_key(),
+                    "min_group_size": str(self.settings.signals_min_group_size)}
 
         # Governance is built only when an explanation asks for it.
         return GapService(self.settings, self.index, governance=lambda: self.governance, demand=demand,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import types
 import typing
 from collections.abc import Callable
@@ -18,23 +19,36 @@ class NotEncodable(ValueError):
 
 def to_data(value: Any) -> Any:
     """JSON-ready data for a dataclass instance (or anything nested in one)."""
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {item.name: to_data(getattr(value, item.name)) for item in dataclasses.fields(value)}
-    if isinstance(value, Enum):
-        return value.value
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, (list, tuple)):
-        return [to_data(item) for item in value]
-    if isinstance(value, dict):
-        if not all(isinstance(key, str) for key in value):
-            raise NotEncodable(f"a mapping with keys that are not text: {list(value)[:3]!r}")
-        return {key: to_data(item) for key, item in value.items()}
-    if value is None or isinstance(value, (str, bool, int, float)):
-        return value
-    raise NotEncodable(f"cannot cache a value of type {type(value).__name__}")
+    return encoder(type(value))(value)
+
+
+@lru_cache(maxsize=None)
+def encoder(kind: type) -> Callable[[Any], Any]:
+    """A function turning values of exactly this class into JSON-ready data, chosen once per class (encoding is then cheap)."""
+    if dataclasses.is_dataclass(kind):
+        names = tuple(item.name for item in dataclasses.fields(kind))
+        return lambda value: {name: to_data(getattr(value, name)) for name in names}
+    if issubclass(kind, Enum):  # before str and int: a str or int enum is written as its value
+        return lambda value: value.value
+    if issubclass(kind, date):  # a datetime is a date too
+        return lambda value: value.isoformat()
+    if issubclass(kind, (list, tuple)):
+        return lambda value: [to_data(item) for item in value]
+    if issubclass(kind, dict):
+        return _mapping_to_data
+    if kind is type(None) or issubclass(kind, (str, bool, int, float)):
+        return _same
+    return functools.partial(_not_encodable, kind.__name__)
+
+
+def _mapping_to_data(value: dict) -> dict:
+    if not all(isinstance(key, str) for key in value):
+        raise NotEncodable(f"a mapping with keys that are not text: {list(value)[:3]!r}")
+    return {key: to_data(item) for key, item in value.items()}
+
+
+def _not_encodable(name: str, value: Any) -> Any:
+    raise NotEncodable(f"cannot cache a value of type {name}")
 
 
 def from_data(kind: Any, data: Any) -> Any:
