@@ -181,8 +181,24 @@ def browser_page(server, request):
         shots = PROJECT_ROOT / "test-output" / "browser" / request.node.name
         shots.mkdir(parents=True, exist_ok=True)
         yield page, seen, shots
+        if getattr(request.node, "call_report", None) is not None and request.node.call_report.failed:
+            save_failure(page, shots, server["root"] / "serve.log")
         context.close()
         browser.close()
+
+
+def save_failure(page, shots: Path, server_log: Path) -> None:
+    """What the page showed when a test failed: a screenshot, the page's text and the server log's tail (CI artifacts)."""
+    try:
+        page.screenshot(path=str(shots / "failure.png"), full_page=True)
+        text = page.locator("body").inner_text(timeout=5_000)
+    except Exception as error:  # noqa: BLE001 - the browser may be what failed; keep the test's own error
+        text = f"(the page could not be read: {error})"
+    (shots / "failure-page.txt").write_text(text, encoding="utf-8")
+    tail = server_log.read_text(encoding="utf-8", errors="replace")[-4000:] if server_log.is_file() else ""
+    (shots / "failure-serve.log").write_text(tail, encoding="utf-8")
+    print(f"saved in {shots}: failure.png, failure-page.txt, failure-serve.log\n--- page text ---\n{text[-3000:]}"
+          f"\n--- server log (tail) ---\n{tail[-2000:]}")
 
 
 def _idle(page) -> None:
