@@ -264,6 +264,13 @@ class ChromaStore:
             "library_revision": library_revision,
         })
 
+    @staticmethod
+    def forget_library_revision(collection) -> None:
+        """Clear the recorded library revision before a write (the next `record_build` records the new one)."""
+        metadata = collection.metadata or {}
+        if metadata.get("library_revision"):
+            collection.modify(metadata={**metadata, "library_revision": ""})
+
     def library_tip(self) -> str | None:
         """The newest library commit a replica pushed and indexed (else the commit the last build reflects)."""
         collection = self.get_collection()

@@ -185,9 +185,10 @@ class IndexSync:
                 report = self._rebuild(scan, progress)
             else:
                 collection = self.store.collection(create=True)
-                unchanged = self._unchanged_since_sync(collection, scan)
+                revision = library_revision(scan)
+                unchanged = self._unchanged_since_sync(collection, scan) or self._recorded_at(collection, revision)
                 existing = None if unchanged else self.store.metadatas(collection, progress=_stage(progress, "checking index"))
-                report = self._sync(collection, scan, existing, progress, revision=library_revision(scan))
+                report = self._sync(collection, scan, existing, progress, revision=revision)
                 self._remember_sync(scan)
         report.scan = scan
         report.seconds = time.perf_counter() - started
@@ -203,6 +204,16 @@ class IndexSync:
             return False
         # Identity, not equality: the parse cache hands back the same objects for unchanged files.
         return all(old is new for old, new in zip(previous, scan.chunks))
+
+    def _recorded_at(self, collection, revision: str) -> bool:
+        """True when the last whole-library sync, by any process, recorded this library revision and nothing wrote since.
+
+        Every write clears the recorded revision before it starts, so a sync that died midway is never
+        taken for a finished one; the count must also be the one recorded.
+        """
+        metadata = collection.metadata or {}
+        return (bool(revision) and metadata.get("library_revision") == revision
+                and self.store.state(collection) == self.store.recorded_state(collection))
 
     def _remember_sync(self, scan: LibraryScan) -> None:
         """Record the collection state right after a whole-library sync (under the writer lock)."""
@@ -247,6 +258,8 @@ class IndexSync:
             collection = self.store.collection()
             if collection is not None and paths:
                 ids = list(self.store.metadatas(collection, where={"path": {"$in": paths}}))
+                if ids:
+                    self.store.forget_library_revision(collection)
                 self.store.delete(collection, ids)
                 report.chunks_removed = len(ids)
                 self.store.record_build(collection, tip=tip)
@@ -293,6 +306,9 @@ class IndexSync:
             chunks_unchanged=plan.unchanged, skipped=list(scan.skipped), warnings=list(scan.warnings),
             modules=scan.module_count,
         )
+        if plan.changes:
+            # Until the write is recorded, no process may take the collection for the library revision it last matched.
+            self.store.forget_library_revision(collection)
         self._apply(collection, plan, report, progress)
         self.store.record_build(collection, scan.module_count if whole_library else None, changed=plan.changes,
                                 library_revision=revision if whole_library else "", tip=tip)
