@@ -66,7 +66,8 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="bench-drafting-"))
     library = work / "library"
     shutil.copytree(PROJECT_ROOT / "content_library", library)
-    settings = Settings(library_dir=library, data_dir=work / "data", llm_provider="embedded")
+    # The model runs in this process, so the recorder can reset its cache and free-run the same llama.
+    settings = Settings(library_dir=library, data_dir=work / "data", llm_provider="embedded", llm_worker="inline")
     services = bootstrap(settings)
     services.accounts.add_user("bench-author", "bench-password-1234", ["author"])
     recorder = RecordingBackend(services.llm.backend)

@@ -32,6 +32,11 @@ _MIGRATION_LOCK_KEY = 7_320_118_001
 
 T = TypeVar("T")
 
+
+def newest_migration() -> str:
+    """The head of the one line of history: migrations are numbered and each file's revision is its name."""
+    return max(path.stem for path in (MIGRATIONS_DIR / "versions").glob("[0-9]*.py"))
+
 # Every table of the workbench database names its constraints the same way (the migrations rely on it).
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -135,6 +140,8 @@ class Database:
 
     def upgrade(self) -> None:
         """Bring the schema to the newest migration (idempotent; safe from several processes)."""
+        if self._at_newest_migration():
+            return  # nothing to apply: spares every command loading Alembic and its scripts
         from alembic import command
         from alembic.config import Config
 
@@ -145,6 +152,15 @@ class Database:
                 connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK_KEY})
             config.attributes["connection"] = connection
             command.upgrade(config, "head")
+
+    def _at_newest_migration(self) -> bool:
+        """Whether the recorded revision is the newest migration file's (read with one query, without Alembic)."""
+        try:
+            with self.read() as connection:
+                recorded = connection.execute(text("SELECT version_num FROM alembic_version")).scalars().all()
+        except DBAPIError:  # no table yet: a new database
+            return False
+        return recorded == [newest_migration()]
 
     def current_revision(self) -> str | None:
         """The Alembic revision the database is at (None before the first upgrade)."""

@@ -8,7 +8,7 @@ from alembic.runtime.migration import MigrationContext
 
 from review import tables
 from review.actors import SHELL
-from review.db import Database
+from review.db import Database, newest_migration
 from review.errors import AuthenticationFailed, InvalidInput, PermissionDenied, UserExists, WeakPassword
 from tests.support.review_db import ReviewStack
 from workbench.drafting import tables as drafting_tables
@@ -31,11 +31,24 @@ def test_upgrade_is_idempotent_and_the_schema_matches_every_package_s_tables(dat
     heads = ScriptDirectory.from_config(config).get_heads()
     assert len(heads) == 1, f"the migrations must form one history, they have the heads {heads}"
     assert database.current_revision() == heads[0]
+    assert newest_migration() == heads[0], "upgrade() skips Alembic when the database records the newest file's revision"
     with database.engine.connect() as connection:
         diff = compare_metadata(MigrationContext.configure(connection),
                                 [tables.metadata, generation_log.metadata, signal_tables.metadata, governance_tables.metadata,
                                  gap_tables.metadata, drafting_tables.metadata])
     assert diff == []
+
+
+def test_upgrade_applies_the_migrations_a_database_behind_the_newest_lacks(tmp_path):
+    """A database at an older revision is brought to the newest one (the shortcut only skips a database already there)."""
+    database = Database(f"sqlite:///{tmp_path / 'behind.db'}")
+    database.upgrade()
+    _migrate(database, "0012_cited_passages", downgrade=True)
+    assert database.current_revision() == "0012_cited_passages"
+
+    database.upgrade()
+
+    assert database.current_revision() == newest_migration() == "0014_unfinished_publications"
 
 
 def test_sqlite_runs_in_wal_mode_with_a_busy_timeout(tmp_path):
