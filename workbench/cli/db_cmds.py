@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import typer
 
-from review.db import Database
-from review.db_copy import copy_database
 from workbench.cli.common import print_json, state
 
 
@@ -16,6 +14,10 @@ def migrate_db(
     json_output: bool = typer.Option(False, "--json", help="Print the report as JSON."),
 ) -> None:
     """Copy every draft, sign-off, publication, person and audit row into an empty database, then verify it."""
+    # Imported here: every other command starts without the copier and its tables.
+    from review.db import Database
+    from review.db_copy import copy_database
+
     settings = state(ctx).settings
     source, target = Database(settings.resolved_database_url), Database(to)
 

@@ -9,7 +9,7 @@ import typer
 
 from workbench.cli.terminal import echo
 from workbench.cli.common import print_json, state
-from workbench.exports.service import ExportFormat
+from workbench.exports.formats import ExportFormat
 
 FORMAT_HELP = " | ".join(fmt.value for fmt in ExportFormat)
 

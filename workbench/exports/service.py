@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from enum import StrEnum
 from pathlib import Path
 
 from review.errors import ReviewError
@@ -20,6 +19,7 @@ from workbench.exports.packaging import write_atomic, zip_bytes
 from workbench.exports.qti12 import parse_qti12, parse_qti12_package, qti12_package_files
 from workbench.exports.qti21 import qti21_package_files
 from workbench.exports.cmi5 import cmi5_package_files
+from workbench.exports.formats import ExportFormat
 from workbench.exports.course_pages import CourseSource, pages_from_markdown, pages_from_module, with_ai_notice
 from workbench.exports.scorm12 import DEFAULT_PASSING_SCORE, scorm12_package_files
 from workbench.exports.scorm2004 import scorm2004_package_files
@@ -27,18 +27,6 @@ from workbench.exports.xmlutil import local_name, parse_xml
 from workbench.settings import Settings
 
 logger = logging.getLogger(__name__)
-
-
-class ExportFormat(StrEnum):
-    """The formats `workbench export` writes."""
-
-    GIFT = "gift"
-    MOODLE_XML = "moodle-xml"
-    QTI21 = "qti21"
-    QTI12 = "qti12"
-    SCORM12 = "scorm12"
-    SCORM2004 = "scorm2004"
-    CMI5 = "cmi5"
 
 
 # Button and menu labels, in the order the app shows them.
