@@ -15,6 +15,7 @@ import numpy as np
 
 from workbench.domain.calibration import tiled_product
 from workbench.domain.library import BloomLevel, Level
+from workbench.domain.neighbours import EXACT_UP_TO, nearest_neighbours
 from workbench.domain.teaching import TeachingParameters
 
 LEVEL_ORDER = {Level.FOUNDATION: 0, Level.INTERMEDIATE: 1, Level.ADVANCED: 2}
@@ -107,10 +108,18 @@ def candidate_pairs(similarity: np.ndarray, neighbours: int) -> list[tuple[int, 
 
 
 def nearest_pairs(vectors: np.ndarray, neighbours: int, block_values: int = SIMILARITY_BLOCK_VALUES) -> list[tuple[int, int]]:
-    """`candidate_pairs` of the cosine matrix of unit vectors, computed a block of rows at a time (never n x n at once)."""
+    """`candidate_pairs` of the cosine matrix of unit vectors: exact up to EXACT_UP_TO vectors (a block of rows at a
+    time, never n x n at once), else from the approximate search of workbench/domain/neighbours.py."""
     n = len(vectors)
     if n < 2 or neighbours < 1:
         return []
+    if n > EXACT_UP_TO:  # a candidate search: linear in modules, every similarity it keeps exact
+        nearest = nearest_neighbours(vectors, neighbours)
+        first = np.repeat(np.arange(n), nearest.shape[1])
+        found = nearest.reshape(-1)
+        keep = found >= 0
+        low, high = np.minimum(first, found)[keep], np.maximum(first, found)[keep]
+        return sorted(set(zip(low.tolist(), high.tolist())))
     k, rows, pairs = min(neighbours, n - 1), max(1, block_values // n), set()
     for start in range(0, n, rows):
         pairs |= _nearest_in_rows(tiled_product(vectors, vectors.T, start, min(n, start + rows)), start, k)
