@@ -162,10 +162,15 @@ class LexicalModel:
         if self._documents is None or not queries:
             return lambda start, stop: np.zeros((stop - start, len(queries)), dtype=np.float32)
         transposed = self.query_vectors(queries).T.tocsr()
-        documents = self._documents
+        # Only the words some skill uses can add to a cosine: the documents restricted to those columns,
+        # times the skills' weights as a dense matrix, is one sparse x dense product per block. It adds the
+        # same products in the same order (each document's words in column order) as sparse x sparse.
+        used = np.flatnonzero(np.diff(transposed.indptr))
+        documents = self._documents[:, used].tocsr()
+        weights = np.asarray(transposed[used].toarray(), dtype=np.float32)
 
         def cosines(start: int, stop: int) -> np.ndarray:
-            return np.asarray((documents[start:stop] @ transposed).toarray(), dtype=np.float32)
+            return np.asarray(documents[start:stop] @ weights, dtype=np.float32)
 
         return cosines
 
