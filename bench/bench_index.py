@@ -115,7 +115,7 @@ def timed(into: list[float], work: Callable[[], object]) -> Callable[[], None]:
 
 def main() -> int:
     """Run the index benchmark and print its figures."""
-    from workbench.index.embedder import BATCH_SIZE, build_embedder
+    from workbench.index.embedder import BATCH_SIZE, BATCH_SIZES, build_embedder
     from workbench.index.records import embedding_input
     from workbench.index.service import LibraryIndex
     from workbench.library.loader import load_library
@@ -136,7 +136,7 @@ def main() -> int:
         scan = load_library(library, base)
         texts = list(dict.fromkeys(embedding_input(chunk) for chunk in scan.chunks))
         torch_model.encode(texts[:BATCH_SIZE], batch_size=BATCH_SIZE)  # warm-up
-        raw_onnx.encode(texts[:BATCH_SIZE], BATCH_SIZE)
+        raw_onnx.encode(texts[:BATCH_SIZE], BATCH_SIZES["onnx"])
         print(f"sample library: {scan.files} files, {len(scan.chunks)} chunks ({len(texts)} distinct texts); "
               f"{ROUNDS} alternating rounds")
 
@@ -163,7 +163,7 @@ def main() -> int:
             timed(torch_times, lambda: vectors.__setitem__("torch", torch_model.encode(
                 texts, batch_size=BATCH_SIZE, normalize_embeddings=True, convert_to_numpy=True))),
             timed(onnx_times, lambda: vectors.__setitem__("onnx", onnx.embed(texts))),
-            timed(raw_onnx_times, lambda: raw_onnx.encode(texts, BATCH_SIZE)),
+            timed(raw_onnx_times, lambda: raw_onnx.encode(texts, BATCH_SIZES["onnx"])),  # the batches the backend uses
             full_index,
         ], ROUNDS)
 
