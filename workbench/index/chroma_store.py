@@ -265,6 +265,11 @@ class ChromaStore:
         })
 
     @staticmethod
+    def records_library(collection, revision: str) -> bool:
+        """True when the collection's last whole-library sync recorded this library revision (no write since)."""
+        return collection is not None and bool(revision) and (collection.metadata or {}).get("library_revision") == revision
+
+    @staticmethod
     def forget_library_revision(collection) -> None:
         """Clear the recorded library revision before a write (the next `record_build` records the new one)."""
         metadata = collection.metadata or {}

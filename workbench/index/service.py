@@ -184,10 +184,8 @@ class LibraryIndex:
         """The index state when its last whole-library sync recorded this library revision, else None."""
         with self.store.swap_lock:
             collection = self.store.collection()  # a model change is refused here, as a build would
-            recorded = (collection.metadata or {}).get("library_revision") if collection is not None else None
             # What the metadata says is enough: counting the records would open Chroma's segments.
-            state = self.store.recorded_state(collection)
-        return state if collection is not None and recorded == revision else None
+            return self.store.recorded_state(collection) if self.store.records_library(collection, revision) else None
 
     def _remember_revision(self, scan: LibraryScan, revision: str) -> None:
         if self.revisions is not None:

@@ -211,9 +211,7 @@ class IndexSync:
         Every write clears the recorded revision before it starts, so a sync that died midway is never
         taken for a finished one; the count must also be the one recorded.
         """
-        metadata = collection.metadata or {}
-        return (bool(revision) and metadata.get("library_revision") == revision
-                and self.store.state(collection) == self.store.recorded_state(collection))
+        return self.store.records_library(collection, revision) and self.store.state(collection) == self.store.recorded_state(collection)
 
     def _remember_sync(self, scan: LibraryScan) -> None:
         """Record the collection state right after a whole-library sync (under the writer lock)."""
