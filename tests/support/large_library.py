@@ -23,6 +23,7 @@ class HashingEmbedder:
 
     loaded = True
     backend = "hashing"
+    variant = ""
 
     def __init__(self, dimension: int = DIMENSION) -> None:
         # Fewer dimensions make Chroma's writes several times cheaper where only paging is under test.

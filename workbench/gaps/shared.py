@@ -53,7 +53,7 @@ def report_inputs(*, library_revision: str, index_state: tuple | None, framework
         "parameters": repr(params),
         "stale_after_days": str(settings.stale_after_days),
         "library_dir": str(settings.library_dir),
-        "embedding": f"{embedder.model_name}|{embedder.backend}|{embedder.dimension}",
+        "embedding": f"{embedder.model_name}|{embedder.backend}|{embedder.variant}|{embedder.dimension}",
         "today": today.isoformat(),
     }
     for name, value in (extra or {}).items():

@@ -23,6 +23,7 @@ import numpy as np
 from workbench.domain.library import Chunk
 from workbench.errors import EmbeddingModelChanged, WorkbenchError
 from workbench.index.errors import IndexEmpty, IndexUnavailable
+from workbench.index.int8_range import REDUCED_RANGE
 from workbench.index.locking import process_lock
 from workbench.index.records import chunk_from_record
 from workbench.settings import Settings
@@ -62,6 +63,7 @@ class EmbeddingModel(Protocol):
 
     model_name: str
     backend: str  # "torch" or "onnx": the same model quantized gives slightly different vectors
+    variant: str  # what else tells a backend's vectors apart (the onnx copy's int8 range), else ""
 
     @property
     def dimension(self) -> int:
@@ -71,6 +73,30 @@ class EmbeddingModel(Protocol):
 def stored_backend_of(metadata: dict[str, Any]) -> str:
     """The backend that made a collection's vectors; collections from before backends were recorded are torch's."""
     return str(metadata.get("embedding_backend") or "torch")
+
+
+def stored_variant_of(metadata: dict[str, Any]) -> str:
+    """The backend variant that made a collection's vectors; onnx collections from before it was recorded were reduced range."""
+    if "embedding_variant" in metadata:
+        return str(metadata["embedding_variant"])
+    return REDUCED_RANGE if stored_backend_of(metadata) == "onnx" else ""
+
+
+def stored_identity(metadata: dict[str, Any]) -> tuple:
+    """(model, backend, variant, dimension) of the vectors in a collection, from its metadata."""
+    return (metadata.get("embedding_model"), stored_backend_of(metadata), stored_variant_of(metadata),
+            metadata.get("embedding_dimension"))
+
+
+def configured_identity(model: EmbeddingModel) -> tuple:
+    """(model, backend, variant, dimension) of the vectors the configured embedder makes."""
+    return (model.model_name, model.backend, model.variant, model.dimension)
+
+
+def describe_identity(identity: tuple) -> str:
+    """'name' (384 dimensions, onnx backend, int8 full range): a model identity for messages."""
+    name, backend, variant, dimension = identity
+    return f"'{name}' ({dimension} dimensions, {backend} backend{', ' + variant if variant else ''})"
 
 
 def pages(items: list, size: int) -> Iterator[list]:
@@ -168,7 +194,7 @@ class ChromaStore:
 
     def _model_metadata(self) -> dict[str, Any]:
         return {"embedding_model": self.model.model_name, "embedding_backend": self.model.backend,
-                "embedding_dimension": self.model.dimension}
+                "embedding_variant": self.model.variant, "embedding_dimension": self.model.dimension}
 
     def get_collection(self, name: str | None = None):
         """The named collection (default: the library's), or None when it does not exist."""
@@ -187,17 +213,12 @@ class ChromaStore:
 
     def check_model(self, collection) -> None:
         """Raise EmbeddingModelChanged when the collection was built with another model or backend."""
-        stored = collection.metadata or {}
-        stored_model, stored_dimension = stored.get("embedding_model"), stored.get("embedding_dimension")
-        stored_backend = stored_backend_of(stored)
-        configured = (self.model.model_name, self.model.backend, self.model.dimension)
+        stored, configured = stored_identity(collection.metadata or {}), configured_identity(self.model)
         # An empty collection holds no vectors to mix with (e.g. a first build that stopped before writing).
-        if (stored_model, stored_backend, stored_dimension) != configured and collection.count() > 0:
+        if stored != configured and collection.count() > 0:
             raise EmbeddingModelChanged(
-                f"the index at {self.location} was built with embedding model '{stored_model}' "
-                f"({stored_dimension} dimensions, {stored_backend} backend) but the configured model is "
-                f"'{self.model.model_name}' ({self.model.dimension} dimensions, {self.model.backend} backend); "
-                "run `workbench index --rebuild`"
+                f"the index at {self.location} was built with embedding model {describe_identity(stored)} "
+                f"but the configured model is {describe_identity(configured)}; run `workbench index --rebuild`"
             )
 
     def collection(self, create: bool = False):

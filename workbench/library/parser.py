@@ -238,14 +238,22 @@ def _fields_from_front_matter(data: dict, warnings: list[str]) -> dict[str, Any]
     return fields
 
 
+# libyaml's parser reads front matter several times faster than PyYAML's own (about 0.17 s of a 0.5 s
+# scan of the sample library); what the values become is the same SafeConstructor either way.
+SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def _load_front_matter(raw: str, problems: list[str]) -> dict | None:
     """The front matter mapping, or None (with a problem) when it is not valid YAML or not a mapping."""
     try:
-        data = yaml.safe_load(raw) if raw.strip() else {}
+        data = yaml.load(raw, Loader=SAFE_LOADER) if raw.strip() else {}
     except yaml.YAMLError as error:
+        problem = getattr(error, "problem", None) or str(error).split("\n", 1)[0]
+        if "maximum nesting depth" in problem:  # libyaml's limit, where the pure-Python parser recurses too deep
+            problems.append("front matter is nested too deeply to read; indexed without its front matter")
+            return None
         mark = getattr(error, "problem_mark", None)
         where = f" at front matter line {mark.line + 1}" if mark is not None else ""
-        problem = getattr(error, "problem", None) or str(error).split("\n", 1)[0]
         problems.append(f"front matter is not valid YAML{where} ({problem}); indexed without its front matter")
         return None
     except RecursionError:

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from workbench.errors import ConfigurationError, EmbeddingModelChanged, IndexLocked
+from workbench.index import int8_range
 from workbench.index.embedder import build_embedder
 from workbench.index.service import LibraryIndex
 from workbench.settings import Settings
@@ -41,7 +42,7 @@ def test_a_different_model_is_detected_and_rebuild_switches_to_it(small_settings
         with pytest.raises(EmbeddingModelChanged) as caught:
             action()
         message = str(caught.value)
-        assert "'all-MiniLM-L6-v2' (384 dimensions, onnx backend)" in message
+        assert f"'all-MiniLM-L6-v2' (384 dimensions, onnx backend, {int8_range.this_machine()})" in message
         assert "'minilm-16d' (16 dimensions, torch backend)" in message
         assert "run `workbench index --rebuild`" in message
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -12,8 +13,10 @@ from typer.testing import CliRunner
 
 from workbench.cli import app
 from workbench.errors import EmbeddingBackendUnavailable, EmbeddingModelChanged
-from workbench.index.embedder import build_embedder
+from workbench.index import int8_range
+from workbench.index.embedder import MAX_ONNX_WORKERS, build_embedder
 from workbench.index.onnx_cache import FORMAT, MANIFEST_FILE, MODEL_FILE, copy_dir
+from workbench.index.onnx_encoder import usable_cpus
 from workbench.index.records import embedding_input
 from workbench.index.service import LibraryIndex
 
@@ -63,8 +66,8 @@ def test_the_index_records_the_backend_and_a_switch_asks_for_a_rebuild(small_set
         with pytest.raises(EmbeddingModelChanged) as caught:
             action()
         assert str(caught.value).endswith(
-            "built with embedding model 'all-MiniLM-L6-v2' (384 dimensions, onnx backend) but the configured model is "
-            "'all-MiniLM-L6-v2' (384 dimensions, torch backend); run `workbench index --rebuild`"
+            f"built with embedding model 'all-MiniLM-L6-v2' (384 dimensions, onnx backend, {int8_range.this_machine()}) "
+            "but the configured model is 'all-MiniLM-L6-v2' (384 dimensions, torch backend); run `workbench index --rebuild`"
         )
     assert on_torch.status()["model_matches"] is False
 
@@ -137,3 +140,74 @@ def test_a_copy_from_another_version_is_rebuilt_by_models_prepare_then_verified(
     assert not copy.with_name(copy.name + ".partial").exists()
     assert again.exit_code == 0 and "onnx int8 backend, sha256 verified" in again.output
     assert "exporting" not in again.output
+
+
+def the_other_range() -> str:
+    """The int8 range this machine's copy is not made in."""
+    return int8_range.REDUCED_RANGE if int8_range.this_machine() == int8_range.FULL_RANGE else int8_range.FULL_RANGE
+
+
+def test_an_index_built_with_the_other_int8_range_asks_for_a_rebuild(small_settings, small_index):
+    small_index.build()
+    collection = small_index.store.readable_collection()
+    assert collection.metadata["embedding_variant"] == int8_range.this_machine()
+    collection.modify(metadata={**collection.metadata, "embedding_variant": the_other_range()})
+
+    with pytest.raises(EmbeddingModelChanged) as caught:
+        small_index.search("feedback")
+
+    assert str(caught.value).endswith(
+        f"built with embedding model 'all-MiniLM-L6-v2' (384 dimensions, onnx backend, {the_other_range()}) but the "
+        f"configured model is 'all-MiniLM-L6-v2' (384 dimensions, onnx backend, {int8_range.this_machine()}); "
+        "run `workbench index --rebuild`"
+    )
+    assert small_index.status()["model_matches"] is False
+    assert small_index.build(rebuild=True).chunks_embedded == 5
+    assert small_index.search("phishing", k=1)[0].path == "security/phishing.md"
+
+
+def test_an_onnx_index_from_before_the_range_was_recorded_counts_as_reduced_range(small_settings, small_index):
+    small_index.build()
+    collection = small_index.store.readable_collection()
+    older = {key: value for key, value in collection.metadata.items() if key != "embedding_variant"}
+    small_index.store.get_collection().modify(metadata={**older, "embedding_variant": None})
+    status = small_index.status()
+
+    assert status["index_variant"] == int8_range.REDUCED_RANGE
+    assert status["model_matches"] is (int8_range.this_machine() == int8_range.REDUCED_RANGE)
+
+
+def test_a_copy_made_for_the_other_int8_range_is_exported_again(embedder, tmp_path, capfd):
+    cache = tmp_path / "cache"
+    copy = copy_of_the_prepared_copy(embedder, cache)
+    manifest = json.loads((copy / MANIFEST_FILE).read_text(encoding="utf-8"))
+    assert manifest["int8_range"] == int8_range.this_machine()
+    assert manifest["quantization"] == (
+        f"dynamic int8: QInt8 weights per channel ({int8_range.this_machine()}), activations quantized at run time"
+    )
+    (copy / MANIFEST_FILE).write_text(json.dumps({**manifest, "int8_range": the_other_range()}), encoding="utf-8")
+
+    rebuilt = runner.invoke(app, ["--data-dir", str(tmp_path / "data"), "models", "prepare", "--skip-gguf"],
+                            env={"WORKBENCH_EMBEDDING_CACHE_DIR": str(cache)})
+
+    assert rebuilt.exit_code == 0, rebuilt.output
+    assert (f"(it was made for a CPU that needs the {the_other_range()} and this one the "
+            f"{int8_range.this_machine()})") in rebuilt.output
+    assert json.loads((copy / MANIFEST_FILE).read_text(encoding="utf-8"))["int8_range"] == int8_range.this_machine()
+    printed = capfd.readouterr()
+    # onnxruntime's advice on pre-processing is for calibrated quantization, not the user's concern.
+    assert "pre-processing" not in rebuilt.output + printed.out + printed.err
+
+
+def test_a_text_gets_the_same_vector_alone_among_others_and_from_two_threads_at_once(embedder):
+    texts = [f"Report a suspicious email number {n} to the security team before opening any link." * (1 + n % 5)
+             for n in range(40)]
+    alone = np.vstack([embedder.embed([text]) for text in texts])
+    together = embedder.embed(texts)
+    with ThreadPoolExecutor(2) as pool:
+        side_by_side = list(pool.map(embedder.embed, [texts, texts[::-1]]))
+
+    assert embedder.encoder.workers == min(MAX_ONNX_WORKERS, usable_cpus())
+    np.testing.assert_array_equal(together, alone)
+    np.testing.assert_array_equal(side_by_side[0], alone)
+    np.testing.assert_array_equal(side_by_side[1], alone[::-1])
