@@ -330,10 +330,11 @@ class IndexSync:
         report.chunks_embedded = to_embed
         report.chunks_reused = len(plan.to_write) - len(missing)
         total, done, embedded = len(plan.to_write) + len(plan.to_relabel), 0, 0
-        # A page is written on a thread of its own while the next one is embedded: Chroma's write runs
-        # on one core, so a build no longer leaves the others idle while it writes (Chroma's writes are
-        # about an eighth of the sample library's build). Progress is reported from this thread only
-        # (the app's progress widgets belong to the script's thread).
+        # A page is written on a thread of its own while the next one is embedded. A write to a Chroma
+        # server waits on the network and the server, and the embedding goes on meanwhile; the embedded
+        # client holds Python's GIL while it writes, so there the two barely overlap (bench/README.md,
+        # "Index"). Progress is reported from this thread only (the app's progress widgets belong to
+        # the script's thread).
         with PageWrites() as writes:
             # Upserts before deletes: a search running meanwhile always finds the library.
             for batch in pages(plan.to_write, WRITE_BATCH):
