@@ -212,7 +212,7 @@ class ChromaStore:
         )
 
     def check_model(self, collection) -> None:
-        """Raise EmbeddingModelChanged when the collection was built with another model or backend."""
+        """Raise EmbeddingModelChanged when the collection was built with another model, backend or int8 range."""
         stored, configured = stored_identity(collection.metadata or {}), configured_identity(self.model)
         # An empty collection holds no vectors to mix with (e.g. a first build that stopped before writing).
         if stored != configured and collection.count() > 0:

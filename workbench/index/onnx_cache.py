@@ -3,8 +3,9 @@
 A copy is a folder holding `model.onnx`, `tokenizer.json` and `manifest.json`. The manifest
 records the sha256 of both files, checked on every load, and what the copy was made from (the
 cache format, the onnxruntime version, the source folder's files and the int8 range this CPU
-needs): a copy made from anything else is outdated and is exported again. A copy whose files do not match their sha256 is corrupted:
-loading it stops with an error naming `workbench models prepare`, which exports it again.
+needs): a copy made from anything else is outdated and is exported again. A copy whose files do
+not match their sha256 is corrupted: loading it stops with an error naming `workbench models
+prepare`, which exports it again.
 """
 
 from __future__ import annotations
@@ -107,7 +108,7 @@ def check_copy(directory: Path, model_dir: Path) -> CopyCheck:
             why = {"format": "it was made by another version of the workbench",
                    "onnxruntime": "it was made by another onnxruntime version",
                    "source": "it was made by other model files",
-                   "int8_range": f"it was made for a CPU that needs the {manifest.get(key) or 'reduced'} and this one "
+                   "int8_range": f"it was made for a CPU that needs the {manifest.get(key) or int8_range.REDUCED_RANGE} and this one "
                                  f"the {expected}"}[key]
             return CopyCheck("outdated", why, manifest)
     for name in (MODEL_FILE, TOKENIZER_FILE):

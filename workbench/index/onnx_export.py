@@ -3,8 +3,9 @@
 The whole module chain (transformer, pooling, any dense layer, normalisation) becomes one graph
 whose output is the sentence embedding, so the runtime only tokenizes and runs it. Weights are
 quantized to int8 per channel, in the full or the reduced range as this CPU needs (`int8_range`;
-dynamic quantization: activations are quantized at run time, so no calibration data is needed). torch, onnx and onnxruntime's tools are imported here only, at
-`workbench models prepare` (or when a missing or outdated copy is rebuilt).
+dynamic quantization: activations are quantized at run time, so no calibration data is needed).
+torch, onnx and onnxruntime's tools are imported here only, at `workbench models prepare` (or when
+a missing or outdated copy is rebuilt).
 """
 
 from __future__ import annotations
