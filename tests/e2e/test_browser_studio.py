@@ -107,6 +107,8 @@ def test_the_draft_takes_shape_while_it_streams(server, browser_page):
         stream = page.locator('[data-testid="stExpander"]').filter(has_text="Writing ").first
         # The first section appears, rendered, while the second is still being written and no question exists yet.
         stream.get_by_text("Section 1 · Situation, behaviour, impact").wait_for(timeout=120_000)
+        # The body is drawn by an element of its own, which a busy browser paints a moment after the heading.
+        stream.get_by_text("Describe the situation, the behaviour and its impact.").wait_for(timeout=30_000)
         middle = stream.inner_text()
         page.screenshot(path=str(shots / "streaming-section-1.png"), full_page=True)
         assert "Describe the situation, the behaviour and its impact." in middle
