@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import queue
-import threading
 from dataclasses import dataclass
 
 import numpy as np
@@ -51,32 +50,13 @@ def usable_cpus() -> int:
 class OnnxEncoder:
     """Embeds texts with an ONNX graph whose output is the sentence embedding (before normalising).
 
-    It holds up to `workers` sessions, each on one thread, and any number of threads may call
-    `encode` at once: each call takes a free session, opens another while fewer than `workers` are
-    open, else waits for one. Running whole texts side by side on single-threaded sessions beats one
-    session splitting each matrix product over the cores: on the sample library, two workers took
-    3.4 s against 4.4 s (2 cores). Sessions open on demand (0.13-0.16 s each), so a process that only
-    embeds search queries opens one.
+    It holds one session per worker, each on one thread, and any number of threads may call
+    `encode` at once: each call takes a free worker (waiting for one when all are busy). Running
+    whole texts side by side on single-threaded sessions beats one session splitting each matrix
+    product over the cores: on the sample library, two workers took 3.4 s against 4.4 s (2 cores).
     """
 
     def __init__(self, model_bytes: bytes, tokenizer_json: str, config: TokenizerConfig, workers: int = 1) -> None:
-        self.workers = max(1, workers)
-        self._model_bytes = model_bytes
-        self._tokenizer_json = tokenizer_json
-        self._config = config
-        self._idle: queue.SimpleQueue = queue.SimpleQueue()
-        self._opened = 0
-        self._opening = threading.Lock()
-        self._idle.put(self._open())  # the first at once: a graph onnxruntime cannot read fails here, not mid-build
-        self._lower = config.do_lower_case
-
-    @property
-    def sessions_open(self) -> int:
-        """How many sessions have been opened so far (at most `workers`)."""
-        return self._opened
-
-    def _open(self) -> tuple:
-        """A new (session, tokenizer) pair: one thread each."""
         import onnxruntime
         from tokenizers import Tokenizer
 
@@ -86,29 +66,23 @@ class OnnxEncoder:
         options.intra_op_num_threads = 1
         # Worker threads that spin between batches steal the CPU from everything else on a shared machine.
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        session = onnxruntime.InferenceSession(self._model_bytes, options, providers=["CPUExecutionProvider"])
-        # A fast tokenizer must not be called from two threads at once ("Already borrowed"): one each.
-        tokenizer = Tokenizer.from_str(self._tokenizer_json)
-        tokenizer.enable_truncation(max_length=self._config.max_seq_length)
-        tokenizer.enable_padding(pad_id=self._config.pad_id, pad_token=self._config.pad_token,
-                                 pad_type_id=self._config.pad_type_id)
+        self.workers = max(1, workers)
+        self._idle: queue.SimpleQueue = queue.SimpleQueue()
+        # Every session is opened here, before any runs: opening sessions on demand, while another
+        # session was running, left the app's section regeneration hanging in two full browser runs.
+        for _ in range(self.workers):
+            session = onnxruntime.InferenceSession(model_bytes, options, providers=["CPUExecutionProvider"])
+            # A fast tokenizer must not be called from two threads at once ("Already borrowed"): one each.
+            tokenizer = Tokenizer.from_str(tokenizer_json)
+            tokenizer.enable_truncation(max_length=config.max_seq_length)
+            tokenizer.enable_padding(pad_id=config.pad_id, pad_token=config.pad_token, pad_type_id=config.pad_type_id)
+            self._idle.put((session, tokenizer))
         self._inputs = [item.name for item in session.get_inputs()]
-        self._opened += 1
-        return session, tokenizer
-
-    def _take(self) -> tuple:
-        """A free (session, tokenizer): an idle one, a newly opened one while fewer than `workers` exist, else the next freed."""
-        try:
-            return self._idle.get_nowait()
-        except queue.Empty:
-            with self._opening:
-                if self._opened < self.workers:
-                    return self._open()
-            return self._idle.get()
+        self._lower = config.do_lower_case
 
     def encode(self, texts: list[str]) -> np.ndarray:
         """One batch of texts as an (n, dimension) float32 array of unit vectors (safe to call from many threads)."""
-        session, tokenizer = self._take()
+        session, tokenizer = self._idle.get()
         try:
             encodings = tokenizer.encode_batch([text.lower() for text in texts] if self._lower else texts)
             columns = {

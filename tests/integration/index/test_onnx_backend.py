@@ -15,7 +15,7 @@ from workbench.cli import app
 from workbench.errors import EmbeddingBackendUnavailable, EmbeddingModelChanged
 from workbench.index import int8_range
 from workbench.index.embedder import MAX_ONNX_WORKERS, build_embedder
-from workbench.index.onnx_cache import FORMAT, MANIFEST_FILE, MODEL_FILE, copy_dir, load_copy
+from workbench.index.onnx_cache import FORMAT, MANIFEST_FILE, MODEL_FILE, copy_dir
 from workbench.index.onnx_encoder import usable_cpus
 from workbench.index.records import embedding_input
 from workbench.index.service import LibraryIndex
@@ -211,20 +211,3 @@ def test_a_text_gets_the_same_vector_alone_among_others_and_from_two_threads_at_
     np.testing.assert_array_equal(together, alone)
     np.testing.assert_array_equal(side_by_side[0], alone)
     np.testing.assert_array_equal(side_by_side[1], alone[::-1])
-
-
-def test_sessions_open_on_demand_so_a_process_that_only_searches_opens_one(embedder):
-    manifest = json.loads((embedder.onnx_dir / MANIFEST_FILE).read_text(encoding="utf-8"))
-    encoder = load_copy(embedder.onnx_dir, manifest, workers=2)
-    query = encoder.encode(["what to do with a suspicious email"])
-    for _ in range(5):
-        encoder.encode(["what to do with a suspicious email"])
-
-    assert encoder.sessions_open == 1
-    texts = [f"Report suspicious email {n} to the security team before opening any link. " * 20 for n in range(40)]
-    with ThreadPoolExecutor(4) as pool:
-        vectors = list(pool.map(encoder.encode, [[text] for text in texts]))
-
-    assert encoder.sessions_open == 2
-    np.testing.assert_array_equal(np.vstack(vectors), embedder.embed(texts))
-    np.testing.assert_array_equal(query[0], embedder.embed_query("what to do with a suspicious email"))
