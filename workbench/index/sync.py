@@ -13,7 +13,6 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from functools import partial
 from typing import Any
 
 import numpy as np
@@ -22,7 +21,6 @@ from workbench.domain.library import Chunk, SkippedFile
 from workbench.index.chroma_store import ChromaStore, TipChoice, pages
 from workbench.index.embedder import Embedder
 from workbench.index.locking import SharedLock, WriterLock, WriteTracker
-from workbench.index.page_writes import PageWrites
 from workbench.index.records import chunk_metadata, embedding_input
 from workbench.index.revision import library_revision
 from workbench.library.chunker import chunk_module
@@ -31,9 +29,7 @@ from workbench.library.parser import module_id_from_path
 from workbench.settings import Settings
 from workbench.stages import ProgressCallback
 
-# Chunks per write (and per embedding call of a build): small enough that searches interleave with a
-# running build, progress moves, and the last page's write, which nothing overlaps, is short.
-WRITE_BATCH = 64
+WRITE_BATCH = 256  # small enough that searches interleave with a running build and progress moves
 
 
 @dataclass
@@ -322,43 +318,29 @@ class IndexSync:
         reusable = self.store.vectors_for_keys(collection, [meta["embedding_key"] for meta in metadatas.values()])
         missing = [chunk for chunk in plan.to_write if metadatas[chunk.id]["embedding_key"] not in reusable]
         # Identical texts are embedded once.
-        to_embed = len(dict.fromkeys(embedding_input(chunk) for chunk in missing))
-        if to_embed and progress and not getattr(self.embedder, "loaded", True):
-            progress("loading model", 0, 1)
-            _ = self.embedder.encoder  # loading takes seconds: show it as its own stage
-            progress("loading model", 1, 1)
-        report.chunks_embedded = to_embed
+        unique_texts = list(dict.fromkeys(embedding_input(chunk) for chunk in missing))
+        if unique_texts:
+            if progress and not getattr(self.embedder, "loaded", True):
+                progress("loading model", 0, 1)
+                _ = self.embedder.encoder  # loading takes seconds: show it as its own stage
+                progress("loading model", 1, 1)
+            notify = (lambda done, total: progress("embedding", done, total)) if progress else None
+            by_text = dict(zip(unique_texts, self.embedder.embed(unique_texts, progress=notify)))
+            for chunk in missing:
+                reusable[metadatas[chunk.id]["embedding_key"]] = by_text[embedding_input(chunk)]
+        report.chunks_embedded = len(unique_texts)
         report.chunks_reused = len(plan.to_write) - len(missing)
-        total, done, embedded = len(plan.to_write) + len(plan.to_relabel), 0, 0
-        # A page is written on a thread of its own while the next one is embedded. A write to a Chroma
-        # server waits on the network and the server, and the embedding goes on meanwhile; the embedded
-        # client holds Python's GIL while it writes, so there the two barely overlap (bench/README.md,
-        # "Index"). Progress is reported from this thread only (the app's progress widgets belong to
-        # the script's thread).
-        with PageWrites() as writes:
-            # Upserts before deletes: a search running meanwhile always finds the library.
-            for batch in pages(plan.to_write, WRITE_BATCH):
-                texts = list(dict.fromkeys(embedding_input(chunk) for chunk in batch
-                                           if metadatas[chunk.id]["embedding_key"] not in reusable))
-                if texts:
-                    before = embedded
-                    notify = (lambda part, _, before=before: progress("embedding", before + part, to_embed)) \
-                        if progress else None
-                    by_text = dict(zip(texts, self.embedder.embed(texts, progress=notify)))
-                    embedded += len(texts)
-                    for chunk in batch:
-                        if metadatas[chunk.id]["embedding_key"] not in reusable:
-                            reusable[metadatas[chunk.id]["embedding_key"]] = by_text[embedding_input(chunk)]
-                writes.raise_if_failed()
-                writes.submit(partial(
-                    self.store.upsert, collection, [chunk.id for chunk in batch],
-                    np.vstack([reusable[metadatas[chunk.id]["embedding_key"]] for chunk in batch]),
-                    [chunk.text for chunk in batch], [metadatas[chunk.id] for chunk in batch],
-                ), len(batch))
-            for size in writes.wait():
-                done += size
-                if progress:
-                    progress("writing", done, total)
+        total, done = len(plan.to_write) + len(plan.to_relabel), 0
+        # Upserts before deletes: a search running meanwhile always finds the library.
+        for batch in pages(plan.to_write, WRITE_BATCH):
+            self.store.upsert(
+                collection, [chunk.id for chunk in batch],
+                np.vstack([reusable[metadatas[chunk.id]["embedding_key"]] for chunk in batch]),
+                [chunk.text for chunk in batch], [metadatas[chunk.id] for chunk in batch],
+            )
+            done += len(batch)
+            if progress:
+                progress("writing", done, total)
         for batch in pages(plan.to_relabel, WRITE_BATCH):
             self.store.relabel(collection, [chunk.id for chunk in batch], [chunk_metadata(chunk) for chunk in batch])
             done += len(batch)

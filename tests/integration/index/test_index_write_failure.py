@@ -13,7 +13,7 @@ from workbench.settings import Settings
 
 
 def test_a_failed_page_write_stops_the_build_and_the_next_build_completes(tmp_path, monkeypatch):
-    library, _ = write_synthetic_library(tmp_path, chunks=400, skills=20)
+    library, _ = write_synthetic_library(tmp_path, chunks=700, skills=20)
     settings = Settings(library_dir=library, data_dir=tmp_path / "data", llm_provider="fake")
     embedder = HashingEmbedder()
     calls = {"upsert": 0}
@@ -35,11 +35,11 @@ def test_a_failed_page_write_stops_the_build_and_the_next_build_completes(tmp_pa
         f"cannot write the Chroma index at {index.location}: database or disk is full; the chunks written so far "
         "are kept, run `workbench index` again once it is back"
     )
-    assert calls["upsert"] == 2  # the pages queued after the failed one were not written
+    assert calls["upsert"] == 2  # the build stopped at the failed page: the third was not written
     assert index.store.readable_collection().count() == WRITE_BATCH
 
     monkeypatch.setattr(chroma_collection.Collection, "upsert", real_upsert)
     again = index.build()
 
-    assert again.chunks_added == 400 - WRITE_BATCH and again.chunks_unchanged == WRITE_BATCH
-    assert index.store.readable_collection().count() == 400
+    assert again.chunks_added == 700 - WRITE_BATCH and again.chunks_unchanged == WRITE_BATCH
+    assert index.store.readable_collection().count() == 700
