@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any, Protocol
+from typing import Any
 from urllib.parse import urlsplit
 
 import numpy as np
@@ -23,7 +23,7 @@ import numpy as np
 from workbench.domain.library import Chunk
 from workbench.errors import EmbeddingModelChanged, WorkbenchError
 from workbench.index.errors import IndexEmpty, IndexUnavailable
-from workbench.index.int8_range import REDUCED_RANGE
+from workbench.index.embedding_identity import EmbeddingModel, configured_identity, describe_identity, stored_identity
 from workbench.index.locking import process_lock
 from workbench.index.records import chunk_from_record
 from workbench.settings import Settings
@@ -56,47 +56,6 @@ class QueryHit:
 
     chunk: Chunk
     score: float  # cosine similarity, higher is closer
-
-
-class EmbeddingModel(Protocol):
-    """What identifies the vectors of a collection: the model's name, backend and dimension (an Embedder fits)."""
-
-    model_name: str
-    backend: str  # "torch" or "onnx": the same model quantized gives slightly different vectors
-    variant: str  # what else tells a backend's vectors apart (the onnx copy's int8 range), else ""
-
-    @property
-    def dimension(self) -> int:
-        """Length of each vector."""
-
-
-def stored_backend_of(metadata: dict[str, Any]) -> str:
-    """The backend that made a collection's vectors; collections from before backends were recorded are torch's."""
-    return str(metadata.get("embedding_backend") or "torch")
-
-
-def stored_variant_of(metadata: dict[str, Any]) -> str:
-    """The backend variant that made a collection's vectors; onnx collections from before it was recorded were reduced range."""
-    if "embedding_variant" in metadata:
-        return str(metadata["embedding_variant"])
-    return REDUCED_RANGE if stored_backend_of(metadata) == "onnx" else ""
-
-
-def stored_identity(metadata: dict[str, Any]) -> tuple:
-    """(model, backend, variant, dimension) of the vectors in a collection, from its metadata."""
-    return (metadata.get("embedding_model"), stored_backend_of(metadata), stored_variant_of(metadata),
-            metadata.get("embedding_dimension"))
-
-
-def configured_identity(model: EmbeddingModel) -> tuple:
-    """(model, backend, variant, dimension) of the vectors the configured embedder makes."""
-    return (model.model_name, model.backend, model.variant, model.dimension)
-
-
-def describe_identity(identity: tuple) -> str:
-    """'name' (384 dimensions, onnx backend, int8 full range): a model identity for messages."""
-    name, backend, variant, dimension = identity
-    return f"'{name}' ({dimension} dimensions, {backend} backend{', ' + variant if variant else ''})"
 
 
 def pages(items: list, size: int) -> Iterator[list]:

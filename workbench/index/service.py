@@ -15,9 +15,8 @@ import numpy as np
 
 from workbench.domain.library import Chunk, SearchHit, SkippedFile
 from workbench.errors import LibraryGitError
-from workbench.index.chroma_store import (
-    ChromaStore, QueryHit, TipChoice, configured_identity, stored_backend_of, stored_identity, stored_variant_of,
-)
+from workbench.index.chroma_store import ChromaStore, QueryHit, TipChoice
+from workbench.index.embedding_identity import configured_identity, stored_backend_of, stored_identity, stored_variant_of
 from workbench.index.embedder import Embedder
 from workbench.index.errors import IndexEmpty, IndexUnavailable
 from workbench.index.locking import SharedLock, WriteTracker
