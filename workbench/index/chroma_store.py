@@ -25,7 +25,7 @@ from workbench.errors import EmbeddingModelChanged, WorkbenchError
 from workbench.index.errors import IndexEmpty, IndexUnavailable
 from workbench.index.embedding_identity import EmbeddingModel, configured_identity, describe_identity, stored_identity
 from workbench.index.locking import process_lock
-from workbench.index.records import chunk_from_record
+from workbench.index.records import chunk_from_record, stored_metadata, without_text
 from workbench.settings import Settings
 
 # Records per call: far below SQLite's 32,766 bound variables per statement (Chroma's local segment
@@ -332,13 +332,13 @@ class ChromaStore:
         """Stored chunk ids and their metadata (optionally filtered), read page by page."""
         found: dict[str, dict[str, Any]] = {}
         for result in self._pages_of(collection, where, ["metadatas"], progress):
-            found.update((chunk_id, dict(meta or {})) for chunk_id, meta in zip(result["ids"], result["metadatas"] or []))
+            found.update((chunk_id, without_text(meta)) for chunk_id, meta in zip(result["ids"], result["metadatas"] or []))
         return found
 
     def records(self, collection, ids: list[str] | None = None,
                 progress: Callable[[int, int], None] | None = None) -> list[StoredChunk]:
-        """Chunks with documents, metadata and vectors: the given ids, or every one, page by page."""
-        include = ["documents", "metadatas", "embeddings"]
+        """Chunks with their text, metadata and vectors: the given ids, or every one, page by page."""
+        include = ["documents", "metadatas", "embeddings"]  # documents: the text of records written before TEXT_FIELD
         found: list[StoredChunk] = []
         if ids is not None:
             wanted = list(dict.fromkeys(ids))
@@ -356,7 +356,7 @@ class ChromaStore:
         embeddings = result.get("embeddings")
         vectors = list(embeddings) if embeddings is not None else [None] * len(result["ids"])
         return [
-            StoredChunk(chunk_from_record(chunk_id, document, meta), dict(meta or {}),
+            StoredChunk(chunk_from_record(chunk_id, document, meta), without_text(meta),
                         None if vector is None else np.asarray(vector, dtype=np.float32))
             for chunk_id, document, meta, vector in zip(
                 result["ids"], result["documents"] or [None] * len(result["ids"]), result["metadatas"] or [], vectors)
@@ -407,20 +407,21 @@ class ChromaStore:
             raise IndexUnavailable(f"cannot write the Chroma index at {self.location}: {error}; the chunks written "
                                    "so far are kept, run `workbench index` again once it is back") from error
 
-    def upsert(self, collection, ids: list[str], vectors: np.ndarray, documents: list[str],
+    def upsert(self, collection, ids: list[str], vectors: np.ndarray, texts: list[str],
                metadatas: list[dict[str, Any]]) -> None:
-        """Write chunks with their vectors (one page per call)."""
+        """Write chunks with their vectors, each text in its metadata (one page per call)."""
+        stored = [stored_metadata(text, meta) for text, meta in zip(texts, metadatas, strict=True)]
         with self._write_call():
             for start in range(0, len(ids), self.page_size):
                 end = start + self.page_size
-                collection.upsert(ids=ids[start:end], embeddings=vectors[start:end], documents=documents[start:end],
-                                  metadatas=metadatas[start:end])
+                collection.upsert(ids=ids[start:end], embeddings=vectors[start:end], metadatas=stored[start:end])
 
-    def relabel(self, collection, ids: list[str], metadatas: list[dict[str, Any]]) -> None:
-        """Replace the metadata of stored chunks (their vectors stay)."""
+    def relabel(self, collection, ids: list[str], texts: list[str], metadatas: list[dict[str, Any]]) -> None:
+        """Replace the metadata of stored chunks, text included (their vectors stay)."""
+        stored = [stored_metadata(text, meta) for text, meta in zip(texts, metadatas, strict=True)]
         with self._write_call():
             for start in range(0, len(ids), self.page_size):
-                collection.update(ids=ids[start:start + self.page_size], metadatas=metadatas[start:start + self.page_size])
+                collection.update(ids=ids[start:start + self.page_size], metadatas=stored[start:start + self.page_size])
 
     def delete(self, collection, ids: list[str]) -> None:
         """Remove chunks by id."""

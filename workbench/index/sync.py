@@ -89,7 +89,8 @@ def plan_changes(chunks: list[Chunk], existing: dict[str, dict[str, Any]]) -> Sy
 
     A new chunk that takes the place of an old one counts as updated: same text elsewhere (a
     rename or move) or the same place in the same file with new text (an edit). A chunk whose
-    title or path changed is updated too; one whose position alone changed is unchanged.
+    title or path changed is updated too (a new title means a new vector, since the title is
+    embedded with the text); one whose position alone changed is unchanged.
     """
     plan = SyncPlan()
     new_ids = {chunk.id for chunk in chunks}
@@ -100,7 +101,10 @@ def plan_changes(chunks: list[Chunk], existing: dict[str, dict[str, Any]]) -> Sy
             fresh.append(chunk)
             continue
         wanted = chunk_metadata(chunk)
-        if stored != wanted:
+        if stored.get("embedding_key") != wanted["embedding_key"]:
+            # Same id, other embedded text (the module's title is part of it): the vector is made again.
+            plan.to_write.append(chunk)
+        elif stored != wanted:
             plan.to_relabel.append(chunk)
         # A chunk that only moved down because text was inserted above it is still unchanged.
         if {**stored, "position": None} == {**wanted, "position": None}:
@@ -342,7 +346,8 @@ class IndexSync:
             if progress:
                 progress("writing", done, total)
         for batch in pages(plan.to_relabel, WRITE_BATCH):
-            self.store.relabel(collection, [chunk.id for chunk in batch], [chunk_metadata(chunk) for chunk in batch])
+            self.store.relabel(collection, [chunk.id for chunk in batch], [chunk.text for chunk in batch],
+                               [chunk_metadata(chunk) for chunk in batch])
             done += len(batch)
             if progress:
                 progress("writing", done, total)
