@@ -68,8 +68,8 @@ class OnnxEncoder:
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         self.workers = max(1, workers)
         self._idle: queue.SimpleQueue = queue.SimpleQueue()
-        # Every session is opened here, before any runs: opening sessions on demand, while another
-        # session was running, left the app's section regeneration hanging in two full browser runs.
+        # Every session is opened here, before any runs: a graph onnxruntime cannot read fails at load,
+        # not in the middle of a build, and the memory a process holds is known once the model is loaded.
         for _ in range(self.workers):
             session = onnxruntime.InferenceSession(model_bytes, options, providers=["CPUExecutionProvider"])
             # A fast tokenizer must not be called from two threads at once ("Already borrowed"): one each.
