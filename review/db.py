@@ -129,7 +129,7 @@ class Database:
             # IMMEDIATE takes the write lock up front: a deferred transaction that reads and then
             # writes can fail with "database is locked" even with a busy timeout.
             mode = connection.get_execution_options().get("sqlite_begin", "IMMEDIATE")
-            connection.exec_driver_sql(f"BEGIN {mode}")
+            _begin_on_driver(connection, f"BEGIN {mode}")
 
         return engine
 
@@ -268,6 +268,23 @@ class Database:
 
 
 _sync_data = getattr(os, "fdatasync", os.fsync)
+
+
+def _begin_on_driver(connection: Connection, statement: str) -> None:
+    """Send BEGIN on the driver's cursor: SQLAlchemy's execution path costs several times the statement itself,
+    and every write pays it. The engine's `before_cursor_execute` listeners still see it (logging, counts)."""
+    cursor = connection.connection.dbapi_connection.cursor()
+    try:
+        for listener in connection.engine.dispatch.before_cursor_execute:
+            listener(connection, cursor, statement, (), None, False)
+        try:
+            cursor.execute(statement)
+        except Exception as error:
+            # The same exception types SQLAlchemy raises ("database is locked" is an OperationalError): run_write retries those.
+            connection._handle_dbapi_exception(error, statement, (), cursor, None)  # type: ignore[attr-defined]
+            raise
+    finally:
+        cursor.close()
 
 
 def _pragma(connection: Connection, setting: str) -> None:

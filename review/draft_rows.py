@@ -37,8 +37,12 @@ _SIGNED = DriverStatement(
     .where(sign_offs.c.draft_id == bindparam("draft_id"), sign_offs.c.revision == bindparam("revision"), sign_offs.c.voided_at.is_(None))
     .order_by(sign_offs.c.signed_at, sign_offs.c.id)
 )
-_REVISION = DriverStatement(
-    select(revisions).where(revisions.c.draft_id == bindparam("draft_id"), revisions.c.number == bindparam("number")))
+_ONE_REVISION = (revisions.c.draft_id == bindparam("draft_id"), revisions.c.number == bindparam("number"))
+_REVISION = DriverStatement(select(revisions).where(*_ONE_REVISION))
+# What state changes check of a revision; its content and markdown (the bulk of the row) only publishing reads.
+_REVISION_SEAL = DriverStatement(
+    select(revisions.c.id, revisions.c.draft_id, revisions.c.number, revisions.c.title, revisions.c.content_hash,
+           revisions.c.findings).where(*_ONE_REVISION))
 _EDITORS_QUERY = select(revisions.c.editor_id).where(revisions.c.draft_id == bindparam("draft_id"))
 _EDITORS = DriverStatement(_EDITORS_QUERY)
 _EDITORS_AND_GENERATOR = DriverStatement(_EDITORS_QUERY.union(select(users.c.id).where(users.c.name == bindparam("generator"))))
@@ -74,9 +78,9 @@ def sign_offs_with_signers(connection: Connection, draft_id: int, revision: int)
                                      frozenset(held[row.id])) for row in ordered]
 
 
-def revision_row(connection: Connection, draft_id: int, number: int) -> Row:
-    """One revision's row, or InvalidInput naming the draft and the number."""
-    row = _REVISION.first(connection, {"draft_id": draft_id, "number": int(number)})
+def revision_row(connection: Connection, draft_id: int, number: int, *, with_content: bool = True) -> Row:
+    """One revision's row (without content and markdown unless asked), or InvalidInput naming the draft and the number."""
+    row = (_REVISION if with_content else _REVISION_SEAL).first(connection, {"draft_id": draft_id, "number": int(number)})
     if row is None:
         raise InvalidInput(f"draft {draft_id} has no revision {number}; `workbench review show {draft_id}` lists them")
     return row

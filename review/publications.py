@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from review.audit import AuditTrail
 from review.content import content_hash, require_comment
 from review.db import Database
+from review.draft_rows import revision_row
 from review.errors import NotApproved
 from review.actors import ActorRef
 from review.policy import Action
@@ -158,7 +159,7 @@ class PublicationLedger:
 
         def work(step: DraftStep) -> PublicationRecord:
             connection, row = step.connection, step.draft
-            current = step.current_revision()
+            current = revision_row(connection, row.id, row.current_revision)  # with its content: it is checked again here
             # The title names the file and heads it: a title changed in the database after the
             # sign-offs must fail here like changed content does.
             recomputed = content_hash(current.title, json.loads(current.content), current.markdown)

@@ -131,7 +131,7 @@ class ReviewQueries:
                 # A lapsed sign-off leaves its dimension open to another reviewer.
                 signers={s.dimension: s.user_id for s in standing if lapse_reason(s) is None},
                 own_dimension=next((s.dimension for s in standing if s.user_id == acting.id), None),
-                gating=revision_gating(connection, revision_row(connection, row.id, row.current_revision)),
+                gating=revision_gating(connection, revision_row(connection, row.id, row.current_revision, with_content=False)),
             )
 
     # ------------------------------------------------------------------ lists

@@ -66,9 +66,9 @@ class DraftStep:
                 if (reason := lapse_reason(sign_off)) is not None}
 
     def current_revision(self) -> Row:
-        """The row of the draft's current revision (as it was when the step began)."""
+        """The current revision's id, number, title, content hash and findings (as when the step began; not its content)."""
         if self._revision is None:
-            self._revision = revision_row(self.connection, self.draft.id, self.draft.current_revision)
+            self._revision = revision_row(self.connection, self.draft.id, self.draft.current_revision, with_content=False)
         return self._revision
 
     def gating_findings(self) -> list[GatingFindingView]:

@@ -161,6 +161,32 @@ def test_a_writer_holding_the_sqlite_lock_delays_an_action_instead_of_failing_it
     assert comment.text == "waited for the lock" and waited >= 0.9
 
 
+
+def test_a_lock_held_past_the_busy_timeout_says_the_database_is_busy_and_changes_nothing(tmp_path, monkeypatch):
+    """BEGIN IMMEDIATE that times out is retried, then reported as DatabaseBusy (never the driver's raw error)."""
+    import sqlite3
+
+    import review.db
+    from review.errors import DatabaseBusy
+
+    monkeypatch.setattr(review.db, "SQLITE_BUSY_TIMEOUT_MS", 50)
+    database = Database(f"sqlite:///{tmp_path / 'w.db'}")
+    database.upgrade()
+    review_stack = ReviewStack.on(database)
+    review_stack.accounts.add_user("alice", "a good long password", ["author", "lead"])
+    draft = review_stack.lifecycle.create_draft("alice", title="T", content={}, markdown="m", findings=[], skill_ids=[])
+    other = sqlite3.connect(tmp_path / "w.db", isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # another process keeps writing
+    try:
+        with pytest.raises(DatabaseBusy, match="the database stayed busy after several retries; try again in a moment"):
+            review_stack.lifecycle.comment("alice", draft.id, "never stored")
+    finally:
+        other.execute("COMMIT")
+        other.close()
+    assert review_stack.queries.get_draft(draft.id).comments == []
+    assert review_stack.lifecycle.comment("alice", draft.id, "stored once the lock is free").text == "stored once the lock is free"
+    database.dispose()
+
 def _migrate(database: Database, target: str, downgrade: bool = False) -> None:
     from alembic import command
     from alembic.config import Config
