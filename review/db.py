@@ -23,6 +23,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.pool import StaticPool
 from sqlalchemy.types import TypeDecorator
 
+from review.driver_statements import execute_on_cursor
 from review.errors import DatabaseBusy
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
@@ -272,17 +273,10 @@ _sync_data = getattr(os, "fdatasync", os.fsync)
 
 def _begin_on_driver(connection: Connection, statement: str) -> None:
     """Send BEGIN on the driver's cursor: SQLAlchemy's execution path costs several times the statement itself,
-    and every write pays it. The engine's `before_cursor_execute` listeners still see it (logging, counts)."""
+    and every write pays it. Listeners still see it, and a lock timeout is still an OperationalError run_write retries."""
     cursor = connection.connection.dbapi_connection.cursor()
     try:
-        for listener in connection.engine.dispatch.before_cursor_execute:
-            listener(connection, cursor, statement, (), None, False)
-        try:
-            cursor.execute(statement)
-        except Exception as error:
-            # The same exception types SQLAlchemy raises ("database is locked" is an OperationalError): run_write retries those.
-            connection._handle_dbapi_exception(error, statement, (), cursor, None)  # type: ignore[attr-defined]
-            raise
+        execute_on_cursor(connection, cursor, statement, ())
     finally:
         cursor.close()
 

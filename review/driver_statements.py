@@ -40,6 +40,21 @@ class _Compiled:
         ]
 
 
+def execute_on_cursor(connection: Connection, cursor: Any, sql: str, arguments: Any) -> None:
+    """Execute on the driver's cursor as SQLAlchemy would: its `before_cursor_execute` listeners first, its exceptions on failure."""
+    engine = connection.engine
+    if engine.dispatch.before_cursor_execute:
+        for listener in engine.dispatch.before_cursor_execute:
+            listener(connection, cursor, sql, arguments, None, False)
+    try:
+        cursor.execute(sql, arguments)
+    except Exception as error:
+        cursor.close()
+        # The same exception types SQLAlchemy raises (IntegrityError, OperationalError): callers catch those.
+        connection._handle_dbapi_exception(error, sql, arguments, cursor, None)  # type: ignore[attr-defined]
+        raise
+
+
 class DriverStatement:
     """A Core statement executed straight on the transaction's driver cursor; rows come back as named tuples."""
 
@@ -62,17 +77,7 @@ class DriverStatement:
         converted = {name: binders[name](value) if name in binders else value for name, value in given.items()}
         arguments: Any = tuple(converted[name] for name in compiled.order) if compiled.order is not None else converted
         cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-        engine = connection.engine
-        if engine.dispatch.before_cursor_execute:
-            for listener in engine.dispatch.before_cursor_execute:
-                listener(connection, cursor, compiled.sql, arguments, None, False)
-        try:
-            cursor.execute(compiled.sql, arguments)
-        except Exception as error:
-            cursor.close()
-            # The same exception types SQLAlchemy raises (IntegrityError, OperationalError): callers catch those.
-            connection._handle_dbapi_exception(error, compiled.sql, arguments, cursor, None)  # type: ignore[attr-defined]
-            raise
+        execute_on_cursor(connection, cursor, compiled.sql, arguments)
         return compiled, cursor
 
     def rows(self, connection: Connection, values: Mapping[str, Any] | None = None) -> list[Any]:

@@ -161,7 +161,6 @@ def test_a_writer_holding_the_sqlite_lock_delays_an_action_instead_of_failing_it
     assert comment.text == "waited for the lock" and waited >= 0.9
 
 
-
 def test_a_lock_held_past_the_busy_timeout_says_the_database_is_busy_and_changes_nothing(tmp_path, monkeypatch):
     """BEGIN IMMEDIATE that times out is retried, then reported as DatabaseBusy (never the driver's raw error)."""
     import sqlite3
@@ -186,6 +185,7 @@ def test_a_lock_held_past_the_busy_timeout_says_the_database_is_busy_and_changes
     assert review_stack.queries.get_draft(draft.id).comments == []
     assert review_stack.lifecycle.comment("alice", draft.id, "stored once the lock is free").text == "stored once the lock is free"
     database.dispose()
+
 
 def _migrate(database: Database, target: str, downgrade: bool = False) -> None:
     from alembic import command
