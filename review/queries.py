@@ -34,7 +34,7 @@ from review.policy import (
     may_waive,
 )
 from review.tables import comments, drafts, publications, revisions, users
-from review.views import CommentView, DraftCursor, DraftPage, DraftSummary, DraftView, RevisionView, SignOffView
+from review.views import CommentView, DraftCursor, DraftPage, DraftSummary, DraftView, RevisionView, SignOffView, StoredJson
 
 
 def parse_state(state: str | DraftState | None) -> DraftState | None:
@@ -102,7 +102,7 @@ class ReviewQueries:
         present = bool(row.published_present)
         return DraftView(
             id=row.id, title=row.title, state=state, revision=row.current_revision,
-            content=json.loads(row.content), markdown=row.markdown, content_hash=row.content_hash,
+            content=StoredJson(row.content), markdown=row.markdown, content_hash=row.content_hash,
             findings=json.loads(row.findings), skill_ids=json.loads(row.skill_ids), author=row.author_name,
             generated_by=json.loads(row.generated_by) if row.generated_by else None,
             sign_offs=[view for view in sign_off_views if view.lapsed_because is None],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import asdict, dataclass, field, fields
 from datetime import datetime
 from enum import Enum
@@ -21,6 +22,37 @@ def _jsonable(value: Any) -> Any:
     if isinstance(value, dict):
         return {key: _jsonable(item) for key, item in value.items()}
     return value
+
+
+class StoredJson(str):
+    """JSON text as stored, given to a `ParsedOnRead` field in place of its value."""
+
+    __slots__ = ()
+
+
+class ParsedOnRead:
+    """A dataclass field that takes its value or the value's `StoredJson`, and parses the text on first read.
+
+    A state change returns the draft's view, and most callers never read its content: parsing it
+    would be a tenth of a sign-off. The field reads as the parsed value everywhere (equality,
+    `to_dict`, repr), so no caller sees the difference.
+    """
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.key = f"_{name}_stored"
+        self.name = name
+
+    def __get__(self, instance: Any, owner: type | None = None) -> Any:
+        if instance is None:
+            raise AttributeError(self.name)  # the dataclass field has no default
+        value = instance.__dict__[self.key]
+        if isinstance(value, StoredJson):
+            value = instance.__dict__[self.key] = json.loads(value)
+        return value
+
+    def __set__(self, instance: Any, value: Any) -> None:
+        # A frozen dataclass sets its fields once, in __init__, through object.__setattr__.
+        instance.__dict__[self.key] = value
 
 
 class _View:
@@ -160,7 +192,7 @@ class DraftView(_View):
     title: str
     state: DraftState
     revision: int
-    content: dict
+    content: dict = ParsedOnRead()  # type: ignore[assignment]  # a dict, parsed when first read
     markdown: str
     content_hash: str
     findings: list
