@@ -34,9 +34,9 @@ class VectorCache:
         return {"collection": collection_id, "model": self.model.model_name, "backend": self.model.backend,
                 "variant": self.model.variant, "dimension": int(self.model.dimension)}
 
-    def _read(self, collection_id: str) -> tuple[dict[tuple[str, str], int], np.ndarray]:
-        """Row of each (chunk id, embedding key) in the stored vectors; empty for another collection or model."""
-        empty = {}, np.zeros((0, int(self.model.dimension)), dtype=np.float32)
+    def _read(self, collection_id: str) -> tuple[list[str], list[str], np.ndarray]:
+        """The stored chunk ids, embedding keys and vectors (row for row); empty for another collection or model."""
+        empty: tuple[list[str], list[str], np.ndarray] = [], [], np.zeros((0, int(self.model.dimension)), dtype=np.float32)
         loaded = read_arrays(self.path(collection_id), KIND)
         if loaded is None or loaded[0] != self._stamp(collection_id):
             return empty
@@ -48,21 +48,25 @@ class VectorCache:
         if vectors.ndim != 2 or vectors.shape[0] != len(ids) or len(keys) != len(ids) \
                 or vectors.shape[1] != int(self.model.dimension):
             return empty
-        return {(str(i), str(k)): row for row, (i, k) in enumerate(zip(ids.tolist(), keys.tolist()))}, vectors
+        return [str(i) for i in ids.tolist()], [str(k) for k in keys.tolist()], vectors
 
     def lookup(self, collection_id: str, chunks: list[Chunk]) -> tuple[np.ndarray, list[int]]:
         """Vectors for the chunks (rows in their order) and the positions of those not cached (rows of zeros)."""
         with self._lock:
-            rows, stored = self._read(collection_id)
+            ids, keys, stored = self._read(collection_id)
+        wanted_ids, wanted_keys = [chunk.id for chunk in chunks], [embedding_key(chunk) for chunk in chunks]
+        if wanted_ids == ids and wanted_keys == keys:
+            # The library as the vectors were stored (the usual case): the stored rows are the answer, in order.
+            return np.asarray(stored, dtype=np.float32), []
+        rows = {pair: row for row, pair in enumerate(zip(ids, keys))}
         vectors = np.zeros((len(chunks), int(self.model.dimension)), dtype=np.float32)
-        missing: list[int] = []
-        for position, chunk in enumerate(chunks):
-            row = rows.get((chunk.id, embedding_key(chunk)))
-            if row is None:
-                missing.append(position)
-            else:
-                vectors[position] = stored[row]
-        return vectors, missing
+        found = [(position, row) for position, pair in enumerate(zip(wanted_ids, wanted_keys))
+                 if (row := rows.get(pair)) is not None]
+        if found:
+            positions, stored_rows = zip(*found)
+            vectors[list(positions)] = stored[list(stored_rows)]
+        cached = {position for position, _ in found}
+        return vectors, [position for position in range(len(chunks)) if position not in cached]
 
     def store(self, collection_id: str, chunks: list[Chunk], vectors: np.ndarray) -> None:
         """Keep exactly these chunks' vectors (what the library holds now) for this collection and model."""

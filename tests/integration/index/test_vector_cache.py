@@ -56,6 +56,17 @@ def test_a_new_process_reads_no_vector_from_chroma_when_nothing_changed(small_se
     np.testing.assert_array_equal(second, first)
 
 
+def test_the_chunks_asked_for_in_another_order_or_in_part_get_their_own_cached_rows(small_settings, read_from_chroma):
+    """The cache answers any list of chunks row for row, not only the library in the order it was stored."""
+    index = new_process(small_settings)
+    chunks, vectors = library_vectors(index)
+    read_from_chroma.clear()
+    asked = chunks[::-1][: max(1, len(chunks) // 2)]
+    again = new_process(small_settings).vectors_of(asked)
+    assert read_from_chroma == []
+    np.testing.assert_array_equal(again, vectors[::-1][: len(asked)])
+
+
 def test_after_an_edit_only_the_changed_chunks_are_read_and_they_are_the_new_vectors(small_settings, small_library,
                                                                                      read_from_chroma):
     library_vectors(new_process(small_settings))
