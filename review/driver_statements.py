@@ -16,13 +16,10 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.sql import ClauseElement
 
 
-_GIVEN = object()  # a parameter the caller gives (no value written into the statement)
-
-
 class _Compiled:
     """One statement's SQL for one dialect, with its converters and its row type."""
 
-    __slots__ = ("sql", "order", "defaults", "binders", "plan", "row_type", "readers")
+    __slots__ = ("sql", "order", "defaults", "binders", "row_type", "readers")
 
     def __init__(self, statement: ClauseElement, dialect: Dialect, column_keys: Sequence[str] | None) -> None:
         compiled = statement.compile(dialect=dialect, column_keys=list(column_keys) if column_keys is not None else None)
@@ -35,11 +32,6 @@ class _Compiled:
             name: processor for name, bind in compiled.binds.items()
             if (processor := bind.type._cached_bind_processor(dialect)) is not None
         }
-        # Positional drivers: each parameter's name, converter and written-in value, in the SQL's order, so a call
-        # builds its tuple in one pass.
-        self.plan: tuple[tuple[str, Callable[[Any], Any] | None, Any], ...] | None = tuple(
-            (name, self.binders.get(name), self.defaults.get(name, _GIVEN)) for name in self.order
-        ) if self.order is not None else None
         columns = getattr(compiled, "_result_columns", None) or []
         self.row_type = namedtuple("DriverRow", [column[0] for column in columns], rename=True) if columns else None  # type: ignore[misc]
         self.readers: list[tuple[int, Callable[[Any], Any]]] = [
@@ -80,17 +72,10 @@ class DriverStatement:
     def _run(self, connection: Connection, values: Mapping[str, Any]) -> tuple[_Compiled, Any]:
         """Execute with these values on the connection's cursor (inside its transaction); returns the cursor."""
         compiled = self._compiled(connection.dialect)
-        arguments: Any
-        if compiled.plan is not None:
-            arguments = tuple([
-                value if binder is None else binder(value)
-                for name, binder, default in compiled.plan
-                for value in (values[name] if default is _GIVEN else values.get(name, default),)
-            ])
-        else:
-            binders = compiled.binders
-            given = {**compiled.defaults, **values} if compiled.defaults else values
-            arguments = {name: binders[name](value) if name in binders else value for name, value in given.items()}
+        binders = compiled.binders
+        given = {**compiled.defaults, **values} if compiled.defaults else values
+        converted = {name: binders[name](value) if name in binders else value for name, value in given.items()}
+        arguments: Any = tuple(converted[name] for name in compiled.order) if compiled.order is not None else converted
         cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
         execute_on_cursor(connection, cursor, compiled.sql, arguments)
         return compiled, cursor

@@ -60,13 +60,18 @@ class VectorCache:
             return np.asarray(stored, dtype=np.float32), []
         rows = {pair: row for row, pair in enumerate(zip(ids, keys))}
         vectors = np.zeros((len(chunks), int(self.model.dimension)), dtype=np.float32)
-        found = [(position, row) for position, pair in enumerate(zip(wanted_ids, wanted_keys))
-                 if (row := rows.get(pair)) is not None]
-        if found:
-            positions, stored_rows = zip(*found)
-            vectors[list(positions)] = stored[list(stored_rows)]
-        cached = {position for position, _ in found}
-        return vectors, [position for position in range(len(chunks)) if position not in cached]
+        positions: list[int] = []
+        stored_rows: list[int] = []
+        missing: list[int] = []
+        for position, pair in enumerate(zip(wanted_ids, wanted_keys)):
+            row = rows.get(pair)
+            if row is None:
+                missing.append(position)
+            else:
+                positions.append(position)
+                stored_rows.append(row)
+        vectors[positions] = stored[stored_rows]  # one gather for every cached row
+        return vectors, missing
 
     def store(self, collection_id: str, chunks: list[Chunk], vectors: np.ndarray) -> None:
         """Keep exactly these chunks' vectors (what the library holds now) for this collection and model."""
