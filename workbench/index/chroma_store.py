@@ -25,6 +25,7 @@ from workbench.errors import EmbeddingModelChanged, WorkbenchError
 from workbench.index.errors import IndexEmpty, IndexUnavailable
 from workbench.index.embedding_identity import EmbeddingModel, configured_identity, describe_identity, stored_identity
 from workbench.index.locking import process_lock
+from workbench.index.recorded_collection import RecordedCollection, RecordedCollectionFile
 from workbench.index.records import chunk_from_record, stored_metadata, without_text
 from workbench.settings import Settings
 
@@ -88,6 +89,9 @@ class ChromaStore:
         # Held while a rebuild swaps collections and while a read runs, so in-process readers never see
         # the moment between dropping the old collection and renaming the new one.
         self.swap_lock = process_lock("swap:" + self.location_key)
+        # The collection's metadata as last recorded, readable without chromadb (none for a server).
+        self._recorded = RecordedCollectionFile(
+            None if self.is_server else settings.index_dir / f"recorded-{settings.collection_name}.json")
 
     # -- where and what ------------------------------------------------------------------------
 
@@ -188,6 +192,17 @@ class ChromaStore:
         self.check_model(collection)
         return collection
 
+    def recorded_collection(self) -> RecordedCollection | None:
+        """The library collection's id and metadata as recorded by the last write, without opening Chroma.
+
+        None when nothing is recorded (a write is under way or stopped midway, a Chroma server) or when
+        the configured model differs: the caller then opens the collection, which refuses a model change.
+        """
+        recorded = self._recorded.read(self.settings.collection_name)
+        if recorded is None or stored_identity(recorded.metadata) != configured_identity(self.model):
+            return None
+        return recorded
+
     def readable_collection(self):
         """The collection for reading, or IndexEmpty telling the user to build it."""
         collection = self.collection()
@@ -234,7 +249,7 @@ class ChromaStore:
         kept = {key: value for key, value in (collection.metadata or {}).items() if key in ("library_commit", LIBRARY_TIP)}
         if tip is not None and (chosen := tip(kept.get(LIBRARY_TIP))):
             kept[LIBRARY_TIP] = chosen
-        collection.modify(metadata={
+        metadata = {
             **self._model_metadata(), **kept,
             "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             "chunk_count": collection.count(),
@@ -242,18 +257,22 @@ class ChromaStore:
             # Changes on every write, so readers can tell whether what they cached is still current.
             "revision": revision or uuid.uuid4().hex,
             "library_revision": library_revision,
-        })
+        }
+        self._recorded.forget()
+        collection.modify(metadata=metadata)
+        if collection.name == self.settings.collection_name:  # not the collection a rebuild fills beside it
+            self._recorded.write(str(collection.id), collection.name, metadata)
 
     @staticmethod
     def records_library(collection, revision: str) -> bool:
         """True when the collection's last whole-library sync recorded this library revision (no write since)."""
         return collection is not None and bool(revision) and (collection.metadata or {}).get("library_revision") == revision
 
-    @staticmethod
-    def forget_library_revision(collection) -> None:
+    def forget_library_revision(self, collection) -> None:
         """Clear the recorded library revision before a write (the next `record_build` records the new one)."""
         metadata = collection.metadata or {}
         if metadata.get("library_revision"):
+            self._recorded.forget()
             collection.modify(metadata={**metadata, "library_revision": ""})
 
     def library_tip(self) -> str | None:
@@ -266,6 +285,7 @@ class ChromaStore:
         """Record which commit of a git library the collection reflects (kept by later builds)."""
         collection = self.get_collection()
         if collection is not None:
+            self._recorded.forget()  # not written again here: this runs outside the writer lock
             collection.modify(metadata={**(collection.metadata or {}), "library_commit": commit})
 
     def replace_with(self, fresh) -> None:
@@ -273,9 +293,11 @@ class ChromaStore:
         client = self._client()
         name = self.settings.collection_name
         with self.swap_lock:
+            self._recorded.forget()
             if self.get_collection(name) is not None:
                 client.delete_collection(name)
             fresh.modify(name=name)
+            self._recorded.write(str(fresh.id), name, dict(fresh.metadata or {}))
 
     def fresh_collection(self):
         """An empty collection beside the library's, to rebuild into."""
@@ -398,6 +420,7 @@ class ChromaStore:
     @contextmanager
     def _write_call(self) -> Iterator[None]:
         """A write the server did not take (stopped, restarted, unreachable) becomes one clear error."""
+        self._recorded.forget()  # until the write is recorded, readers ask Chroma itself
         try:
             yield
         except WorkbenchError:
@@ -425,6 +448,8 @@ class ChromaStore:
 
     def delete(self, collection, ids: list[str]) -> None:
         """Remove chunks by id."""
+        if not ids:
+            return
         with self._write_call():
             for page in pages(ids, self.page_size):
                 collection.delete(ids=page)

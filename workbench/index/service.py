@@ -156,9 +156,9 @@ class LibraryIndex:
         """The library's revision and the index state now, syncing the index only when it is behind.
 
         An index whose last whole-library sync recorded this very library revision is current: the
-        check then reads the files' stat and the collection's metadata, and takes no writer lock.
-        When the files' stat is one whose revision is known, nothing is parsed: the scan is read
-        when the caller asks for it.
+        check then reads the files' stat and the collection's metadata (from the index folder's record
+        of it, so Chroma is not opened), and takes no writer lock. When the files' stat is one whose
+        revision is known, nothing is parsed: the scan is read when the caller asks for it.
         """
         # A git library is current only once others' commits are pulled, which is a build's first step.
         if self.library_git is None:
@@ -184,7 +184,8 @@ class LibraryIndex:
     def _recorded_state_at(self, revision: str) -> tuple | None:
         """The index state when its last whole-library sync recorded this library revision, else None."""
         with self.store.swap_lock:
-            collection = self.store.collection()  # a model change is refused here, as a build would
+            # A model change is refused by opening the collection, as a build would.
+            collection = self.store.recorded_collection() or self.store.collection()
             # What the metadata says is enough: counting the records would open Chroma's segments.
             return self.store.recorded_state(collection) if self.store.records_library(collection, revision) else None
 
@@ -203,8 +204,8 @@ class LibraryIndex:
         if not chunks:
             return np.zeros((0, self.embedder.dimension), dtype=np.float32)
         with self.store.swap_lock:
-            # Vectors all found in the cache need no call that opens Chroma's segments (counting included).
-            collection = self.store.collection() or self.store.readable_collection()
+            # Vectors all found in the cache need Chroma for nothing (the recorded collection names them).
+            collection = self.store.recorded_collection() or self.store.collection() or self.store.readable_collection()
             collection_id = str(collection.id)
             if self.vector_cache is not None:
                 vectors, missing = self.vector_cache.lookup(collection_id, chunks)

@@ -224,3 +224,52 @@ def test_an_import_of_signals_is_a_new_report_and_its_demand_survives_the_shared
     shared = other.report()
     assert other.computed == []
     assert shared.to_json() == with_demand.to_json() and shared.to_csv() == with_demand.to_csv()
+
+
+COLD_REPORT = """
+import json, sys
+from datetime import date
+from pathlib import Path
+from tests.support.large_library import HashingEmbedder
+from workbench.bootstrap import bootstrap
+from workbench.settings import Settings
+
+settings = Settings(library_dir=Path(sys.argv[1]), data_dir=Path(sys.argv[2]), llm_provider="fake")
+services = bootstrap(settings, embedder=HashingEmbedder())
+services.gaps.today = date.fromisoformat(sys.argv[3])
+computed = []
+services.gaps.on_computed = computed.append
+report = services.gaps.report()
+print(json.dumps({"computed": len(computed), "chromadb imported": "chromadb" in sys.modules,
+                  "skills": report.to_json(), "chunks": report.chunk_count}))
+"""
+
+
+def cold_report_in_a_new_process(settings: Settings) -> dict:
+    """`workbench gaps` as a new process runs it, with no report cached: what it computed, imported and answered."""
+    done = subprocess.run([sys.executable, "-c", COLD_REPORT, str(settings.library_dir), str(settings.data_dir),
+                           TODAY.isoformat()], capture_output=True, text=True, check=True,
+                          env={**os.environ, "PYTHONPATH": str(PROJECT)})
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def test_a_new_process_computing_a_report_from_the_cached_library_and_vectors_never_opens_chroma(settings):
+    first = Process(settings).report()
+    for shared in (settings.cache_dir / "reports").glob("report-*.json"):
+        shared.unlink()  # the report must be computed again; the parsed files and vectors stay cached
+
+    cold = cold_report_in_a_new_process(settings)
+
+    assert cold["computed"] == 1 and not cold["chromadb imported"]
+    assert (cold["skills"], cold["chunks"]) == (json.loads(json.dumps(first.to_json())), first.chunk_count)
+    # After an edit the index must be synced, which opens Chroma; the process after it need not again.
+    (settings.library_dir / "delegating.md").write_text(
+        DELEGATION + "\n## Handing over the outcome\n\nDelegate the outcome, not the method.\n", encoding="utf-8")
+    edited = cold_report_in_a_new_process(settings)
+    assert edited["computed"] == 1 and edited["chromadb imported"]
+    assert edited["chunks"] == first.chunk_count + 1
+    for shared in (settings.cache_dir / "reports").glob("report-*.json"):
+        shared.unlink()
+    after = cold_report_in_a_new_process(settings)
+    assert after["computed"] == 1 and not after["chromadb imported"]
+    assert (after["skills"], after["chunks"]) == (edited["skills"], edited["chunks"])

@@ -71,8 +71,10 @@ def test_index_and_search_through_a_chroma_server(chroma_server, small_settings,
     assert (first.chunks_added, second.chunks_unchanged, second.chunks_embedded) == (5, 5, 0)
     assert hits[0].path == "security/phishing.md"
     assert index.status()["location"] == chroma_server
-    # Nothing was written to the embedded index folder.
+    # Nothing was written to the embedded index folder, not even a record of the collection's metadata:
+    # a server has writers elsewhere that would not keep it true.
     assert not (settings.index_dir / "chroma.sqlite3").exists()
+    assert list(settings.index_dir.glob("recorded-*.json")) == [] and index.store.recorded_collection() is None
 
 
 def test_an_unreachable_chroma_server_is_one_clear_error(small_settings, embedder):

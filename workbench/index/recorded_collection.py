@@ -1,0 +1,57 @@
+"""The library collection's id and metadata as its last sync recorded them, in a file inside the embedded index folder.
+
+A freshness check needs only that metadata: which library revision the index last matched, its
+revision and chunk count, the model that made its vectors. Reading it from this file instead of
+Chroma spares a new process importing chromadb and opening the folder (about a second), which is
+most of a `workbench gaps` whose report, parsed files and vectors are all cached.
+
+The file is true because of how writes go: every write through the store removes it before it
+touches the collection, and only `record_build` writes it again, after the collection's own
+metadata, under the writer lock. So it is either absent (readers ask Chroma) or equal to what
+Chroma holds. A Chroma server gets no file: writers elsewhere would not remove it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from workbench.caching.files import read_json, write_json
+
+KIND = "recorded-collection"
+
+
+@dataclass(frozen=True)
+class RecordedCollection:
+    """A collection's id, name and metadata as recorded: reads like a Chroma collection's `id` and `metadata`."""
+
+    id: str
+    name: str
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+
+class RecordedCollectionFile:
+    """One collection's recorded metadata in the index folder (`path` None: nothing is recorded, as for a server)."""
+
+    def __init__(self, path: Path | None) -> None:
+        self.path = path
+
+    def read(self, name: str) -> RecordedCollection | None:
+        """The recorded collection of this name, or None (absent, unreadable, another version or name)."""
+        if self.path is None:
+            return None
+        payload = read_json(self.path, KIND)
+        if not isinstance(payload, dict) or payload.get("name") != name or not isinstance(payload.get("metadata"), dict):
+            return None
+        return RecordedCollection(id=str(payload.get("id")), name=name, metadata=dict(payload["metadata"]))
+
+    def write(self, collection_id: str, name: str, metadata: dict[str, Any]) -> None:
+        """Record the collection as Chroma now holds it (call under the writer lock, after Chroma's own write)."""
+        if self.path is not None and self.path.parent.is_dir():
+            write_json(self.path, KIND, {"id": collection_id, "name": name, "metadata": metadata})
+
+    def forget(self) -> None:
+        """Remove the record before a write, so no reader takes it for the collection while it changes."""
+        if self.path is not None:
+            self.path.unlink(missing_ok=True)
