@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from tests.support.interrupted_sync import DEAD_SYNC_TEXT, sync_killed_before_recording
 from tests.support.large_library import HashingEmbedder
 from workbench.errors import EmbeddingModelChanged
 from workbench.index.revision import KnownRevisions
@@ -85,18 +86,7 @@ def test_a_current_index_is_told_and_its_vectors_read_without_opening_chroma(sma
 
 def test_a_write_cut_short_leaves_no_record_and_the_next_check_asks_chroma(small_settings, small_library, small_index, embedder):
     small_index.build()
-    path = small_library / PHISHING
-    original = path.read_text(encoding="utf-8")
-    path.write_text(original.replace("never forward them", "forward them to your manager"), encoding="utf-8")
-    dying = LibraryIndex(small_settings, embedder)
-
-    def die_before_recording(*args, **kwargs):
-        raise KeyboardInterrupt("killed after writing, before recording")
-
-    dying.store.record_build = die_before_recording
-    with pytest.raises(KeyboardInterrupt):
-        dying.build()
-    path.write_text(original, encoding="utf-8")  # back at the revision the record named before the write
+    sync_killed_before_recording(LibraryIndex(small_settings, embedder), small_library / PHISHING)
 
     assert not record_file(small_settings).exists()
     checking = new_process(small_settings, embedder)
@@ -105,7 +95,7 @@ def test_a_write_cut_short_leaves_no_record_and_the_next_check_asks_chroma(small
     assert recorded(checking) == chroma_holds(small_settings, embedder)
     assert current.state == checking.store.recorded_state(checking.store.get_collection())
     texts = [chunk.text for chunk in checking.chunk_vectors()[0]]
-    assert len(texts) == 5 and not any("manager" in text for text in texts)
+    assert len(texts) == 5 and not any(DEAD_SYNC_TEXT in text for text in texts)
 
 
 def test_a_model_change_is_refused_though_the_record_names_the_library(small_settings, small_index, embedder):

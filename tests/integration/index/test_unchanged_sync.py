@@ -6,6 +6,7 @@ import os
 
 import pytest
 
+from tests.support.interrupted_sync import DEAD_SYNC_TEXT, sync_killed_before_recording
 from workbench.index.service import LibraryIndex
 
 pytestmark = pytest.mark.slow
@@ -54,18 +55,7 @@ def test_an_edit_keeping_size_and_mtime_is_still_synced_by_a_new_process(small_s
 
 def test_a_sync_that_died_midway_is_not_taken_for_the_library_it_last_matched(small_settings, small_index, small_library, embedder):
     small_index.build()
-    path = small_library / PHISHING
-    original = path.read_text(encoding="utf-8")
-    path.write_text(original.replace("never forward them", "forward them to your manager"), encoding="utf-8")
-    dying = fresh(small_settings, embedder)
-
-    def die_before_recording(*args, **kwargs):
-        raise KeyboardInterrupt("killed after writing, before recording")
-
-    dying.store.record_build = die_before_recording  # every chunk written and deleted: the count is as recorded
-    with pytest.raises(KeyboardInterrupt):
-        dying.build()
-    path.write_text(original, encoding="utf-8")  # the library is back at the revision the index last recorded
+    sync_killed_before_recording(fresh(small_settings, embedder), small_library / PHISHING)
 
     reads: list = []
     report = fresh(small_settings, embedder, reads).build()
@@ -73,7 +63,7 @@ def test_a_sync_that_died_midway_is_not_taken_for_the_library_it_last_matched(sm
     assert reads == [None]  # the whole index was checked
     assert (report.chunks_updated, report.chunks_unchanged) == (1, 4)  # the dead sync's chunk is replaced
     texts = [chunk.text for chunk in small_index.chunk_vectors()[0]]
-    assert len(texts) == 5 and not any("manager" in text for text in texts)
+    assert len(texts) == 5 and not any(DEAD_SYNC_TEXT in text for text in texts)
 
 
 def test_records_removed_behind_the_index_s_back_are_written_again(small_settings, small_index, embedder):
