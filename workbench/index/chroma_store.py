@@ -35,6 +35,8 @@ MAX_PAGE = 5_000
 # Values of one `$in` filter per call: each is a bound variable too, beside the matched records.
 IN_PAGE = 500
 REBUILD_SUFFIX = "__rebuild"
+# The file an embedded Chroma (1.x) keeps its collections and metadata in, inside the index folder.
+CHROMA_DATABASE_FILE = "chroma.sqlite3"
 # Collection metadata: the newest library commit a replica pushed and indexed; other replicas' clones
 # pull when they do not have it yet.
 LIBRARY_TIP = "library_tip"
@@ -91,7 +93,8 @@ class ChromaStore:
         self.swap_lock = process_lock("swap:" + self.location_key)
         # The collection's metadata as last recorded, readable without chromadb (none for a server).
         self._recorded = RecordedCollectionFile(
-            None if self.is_server else settings.index_dir / f"recorded-{settings.collection_name}.json")
+            None if self.is_server else settings.index_dir / f"recorded-{settings.collection_name}.json",
+            store_file=settings.index_dir / CHROMA_DATABASE_FILE)
 
     # -- where and what ------------------------------------------------------------------------
 

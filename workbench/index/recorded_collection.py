@@ -8,7 +8,9 @@ most of a `workbench gaps` whose report, parsed files and vectors are all cached
 The file is true because of how writes go: every write through the store removes it before it
 touches the collection, and only `record_build` writes it again, after the collection's own
 metadata, under the writer lock. So it is either absent (readers ask Chroma) or equal to what
-Chroma holds. A Chroma server gets no file: writers elsewhere would not remove it.
+Chroma holds. It names the Chroma database file it was written beside (device and inode), so a
+folder whose database was deleted or replaced by hand is asked again. A Chroma server gets no file:
+writers elsewhere would not remove it.
 """
 
 from __future__ import annotations
@@ -32,26 +34,41 @@ class RecordedCollection:
 
 
 class RecordedCollectionFile:
-    """One collection's recorded metadata in the index folder (`path` None: nothing is recorded, as for a server)."""
+    """One collection's recorded metadata beside its Chroma database file (`path` None: nothing is recorded, as for a server)."""
 
-    def __init__(self, path: Path | None) -> None:
+    def __init__(self, path: Path | None, store_file: Path) -> None:
         self.path = path
+        # The Chroma database the record describes; a record of another file (replaced, restored) is not read.
+        self.store_file = store_file
 
     def read(self, name: str) -> RecordedCollection | None:
-        """The recorded collection of this name, or None (absent, unreadable, another version or name)."""
+        """The recorded collection of this name, or None (absent, unreadable, another version, name or database file)."""
         if self.path is None:
             return None
         payload = read_json(self.path, KIND)
         if not isinstance(payload, dict) or payload.get("name") != name or not isinstance(payload.get("metadata"), dict):
             return None
+        identity = self._store_file_identity()
+        if identity is None or payload.get("store_file") != identity:
+            return None
         return RecordedCollection(id=str(payload.get("id")), name=name, metadata=dict(payload["metadata"]))
 
     def write(self, collection_id: str, name: str, metadata: dict[str, Any]) -> None:
         """Record the collection as Chroma now holds it (call under the writer lock, after Chroma's own write)."""
-        if self.path is not None and self.path.parent.is_dir():
-            write_json(self.path, KIND, {"id": collection_id, "name": name, "metadata": metadata})
+        store_file = self._store_file_identity()
+        if self.path is not None and self.path.parent.is_dir() and store_file is not None:
+            write_json(self.path, KIND, {"id": collection_id, "name": name, "metadata": metadata,
+                                         "store_file": store_file})
 
     def forget(self) -> None:
         """Remove the record before a write, so no reader takes it for the collection while it changes."""
         if self.path is not None:
             self.path.unlink(missing_ok=True)
+
+    def _store_file_identity(self) -> list[int] | None:
+        """The Chroma database file's device and inode (None when it is missing)."""
+        try:
+            found = self.store_file.stat()
+        except OSError:
+            return None
+        return [found.st_dev, found.st_ino]
