@@ -35,8 +35,6 @@ MAX_PAGE = 5_000
 # Values of one `$in` filter per call: each is a bound variable too, beside the matched records.
 IN_PAGE = 500
 REBUILD_SUFFIX = "__rebuild"
-# The file an embedded Chroma (1.x) keeps its collections and metadata in, inside the index folder.
-CHROMA_DATABASE_FILE = "chroma.sqlite3"
 # Collection metadata: the newest library commit a replica pushed and indexed; other replicas' clones
 # pull when they do not have it yet.
 LIBRARY_TIP = "library_tip"
@@ -92,9 +90,7 @@ class ChromaStore:
         # the moment between dropping the old collection and renaming the new one.
         self.swap_lock = process_lock("swap:" + self.location_key)
         # The collection's metadata as last recorded, readable without chromadb (none for a server).
-        self._recorded = RecordedCollectionFile(
-            None if self.is_server else settings.index_dir / f"recorded-{settings.collection_name}.json",
-            store_file=settings.index_dir / CHROMA_DATABASE_FILE)
+        self._recorded = RecordedCollectionFile.beside(None if self.is_server else settings.index_dir, settings.collection_name)
 
     # -- where and what ------------------------------------------------------------------------
 
@@ -196,11 +192,7 @@ class ChromaStore:
         return collection
 
     def recorded_collection(self) -> RecordedCollection | None:
-        """The library collection's id and metadata as recorded by the last write, without opening Chroma.
-
-        None when nothing is recorded (a write is under way or stopped midway, a Chroma server) or when
-        the configured model differs: the caller then opens the collection, which refuses a model change.
-        """
+        """The collection as the last write recorded it, without Chroma; None if unrecorded or of another model (open it then)."""
         recorded = self._recorded.read(self.settings.collection_name)
         if recorded is None or stored_identity(recorded.metadata) != configured_identity(self.model):
             return None
@@ -451,7 +443,7 @@ class ChromaStore:
 
     def delete(self, collection, ids: list[str]) -> None:
         """Remove chunks by id."""
-        if not ids:
+        if not ids:  # nothing to write: the recorded collection stays true
             return
         with self._write_call():
             for page in pages(ids, self.page_size):
