@@ -79,12 +79,23 @@ def postgres_url() -> str:
 
 @pytest.fixture(scope="session")
 def embedder():
-    """The packaged all-MiniLM-L6-v2 on the default (onnx int8) backend, loaded once for the whole test session."""
+    """The packaged all-MiniLM-L6-v2 on the default backend for this CPU (onnx int8 or torch), loaded once per session."""
     from workbench.index.embedder import build_embedder
     from workbench.settings import Settings
 
     built = build_embedder(Settings())
     built.embed(["warm up"])  # load the model now, not inside the first test that uses it
+    return built
+
+
+@pytest.fixture(scope="session")
+def onnx_embedder():
+    """The same model on the onnx int8 backend whatever the CPU (the default's own object where that is onnx)."""
+    from workbench.index.embedder import build_embedder
+    from workbench.settings import Settings
+
+    built = build_embedder(Settings(embedding_backend="onnx"))
+    built.embed(["warm up"])
     return built
 
 

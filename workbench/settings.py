@@ -35,8 +35,9 @@ class Settings(BaseSettings):
     index_writer_wait_seconds: float = 300.0
     collection_name: str = "library"
     embedding_model: str = DEFAULT_EMBEDDING_MODEL  # or a local directory holding a sentence-transformers model
-    # onnx: an int8-quantized ONNX copy exported at `workbench models prepare`; torch: the model as shipped
-    embedding_backend: Literal["onnx", "torch"] = "onnx"
+    # onnx: an int8-quantized ONNX copy exported at `workbench models prepare`; torch: the model as shipped;
+    # auto: onnx on CPUs whose int8 products are exact (x86 with VNNI, ARM), torch elsewhere
+    embedding_backend: Literal["auto", "onnx", "torch"] = "auto"
     embedding_cache_dir: Path | None = None  # where ONNX copies are kept (default: <data dir>/models/embeddings)
     max_file_bytes: int = 2_000_000
     chunk_max_chars: int = 1_500
