@@ -131,7 +131,8 @@ def timed(into: list[float], work: Callable[[], object]) -> Callable[[], None]:
 
 def main() -> int:
     """Run the index benchmark and print its figures."""
-    from workbench.index.embedder import BATCH_SIZE, BATCH_SIZES, build_embedder
+    from workbench.index import int8_range
+    from workbench.index.embedder import BATCH_SIZE, BATCH_SIZES, build_embedder, chosen_backend
     from workbench.index.records import embedding_input
     from workbench.index.service import LibraryIndex
     from workbench.library.loader import load_library
@@ -155,6 +156,8 @@ def main() -> int:
         raw_onnx.encode(texts[:BATCH_SIZE], BATCH_SIZES["onnx"])
         print(f"sample library: {scan.files} files, {len(scan.chunks)} chunks ({len(texts)} distinct texts); "
               f"{ROUNDS} alternating rounds")
+        # The figures below are the onnx backend's on any CPU; the default takes it only where its goals hold.
+        print(f"this CPU: {int8_range.this_machine()}; the default backend (auto) here: {chosen_backend('auto')}")
 
         torch_times: list[float] = []
         onnx_times: list[float] = []

@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from tests.e2e.page_steps import idle as _idle, regenerate  # the other browser tests import _idle from here
 from tests.e2e.scripted_llm import CRITIQUE_NOTE, ScriptedLLM
 from tests.support.libraries import SKILLS
 from tests.support.people import FAST_HASHER, add_people
@@ -201,17 +202,6 @@ def save_failure(page, shots: Path, server_log: Path) -> None:
           f"\n--- server log (tail) ---\n{tail[-2000:]}")
 
 
-def _idle(page) -> None:
-    """Wait until Streamlit has finished running the script for the last interaction."""
-    page.wait_for_timeout(300)
-    page.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"
-        " || !document.querySelector('[data-testid=\"stStatusWidget\"]').innerText.includes('Running')",
-        timeout=90_000,
-    )
-    page.wait_for_timeout(300)
-
-
 def _sign_in(page, base: str, name: str) -> None:
     started = time.monotonic()
     page.goto(base)
@@ -260,35 +250,6 @@ def _shown_in_my_drafts(page, text: str) -> None:
     found.wait_for()
 
 
-def _regenerate(page, part: str) -> None:
-    """Open the editor of `part` ("section s2", "question q1") and click its Regenerate button until the app starts on it.
-
-    The button is clicked once the editor is open and the page idle. A click the app never received
-    (the layout still moving under the pointer on a loaded machine) is clicked again, once: the sign of
-    receipt is the regeneration's status box, or its result when the run was quicker than the wait.
-    """
-    from playwright.sync_api import TimeoutError as PlaywrightTimeout, expect
-
-    button = page.get_by_role("button", name=f"Regenerate {part}")
-    if not button.is_visible():
-        page.get_by_text(f"Edit or regenerate {part}").click()
-    expect(button).to_be_enabled()
-    received = page.get_by_text(f"Regenerating {part}…").or_(
-        page.get_by_text(f"{part.capitalize()} regenerated; the rest of the draft is unchanged.")).first
-    for _ in range(2):
-        _idle(page)
-        button.scroll_into_view_if_needed()
-        button.click()
-        try:
-            received.wait_for(state="attached", timeout=30_000)
-            return
-        except PlaywrightTimeout:
-            _idle(page)  # a run that started late ends first; its result then shows
-            if received.count():
-                return
-    raise AssertionError(f"two clicks on Regenerate {part} started no regeneration")
-
-
 def _draft_from_a_gap(page, base: str, shots: Path) -> int:
     """The author's journey: a gap, "Draft this", the brief, generation, the draft and its findings, submission."""
     from playwright.sync_api import expect
@@ -334,7 +295,7 @@ def _draft_from_a_gap(page, base: str, shots: Path) -> int:
     # until a new revision removes it. The author regenerates that section and submits revision 2.
     page.get_by_text("Blocks submit, sign-off and publish: section:s2 · rendering_fidelity").first.wait_for()
     expect(page.get_by_role("button", name="Submit for review")).to_be_disabled()
-    _regenerate(page, "section s2")
+    regenerate(page, "section s2")
     _shown_in_my_drafts(page, "Section s2 regenerated; the rest of the draft is unchanged.")
     _idle(page)
     _shown_in_my_drafts(page, "State: drafting · revision 2 · author ann")

@@ -13,7 +13,8 @@ import time
 
 import pytest
 
-from tests.e2e.test_browser import CHROMIUM, FEEDBACK, SKILLS, _idle, _open, _regenerate, _seed, _sign_in, browser_page, serve_workbench  # noqa: F401
+from tests.e2e.page_steps import regenerate
+from tests.e2e.test_browser import CHROMIUM, FEEDBACK, SKILLS, _idle, _open, _seed, _sign_in, browser_page, serve_workbench  # noqa: F401
 from tests.support.llama_server import SERVER_KEY, SERVER_MODEL
 
 # The packaged model on two shared cores: a module and its assessment take minutes, not seconds.
@@ -79,7 +80,7 @@ def test_draft_and_regenerate_in_the_studio_through_llama_cpp(server, browser_pa
     page.get_by_text(re.compile(r"^Question q1 · ")).first.wait_for()
 
     started = time.monotonic()
-    _regenerate(page, "section s1")
+    regenerate(page, "section s1")
     page.get_by_text("Section s1 regenerated; the rest of the draft is unchanged.").wait_for(timeout=GENERATION_TIMEOUT_MS)
     print(f"regenerated a section through llama.cpp in {time.monotonic() - started:.1f}s")
     _idle(page)

@@ -15,7 +15,8 @@ import time
 import pytest
 
 # The loopback server and browser fixtures of the main browser test, imported so that pytest uses them here.
-from tests.e2e.test_browser import CHROMIUM, _external, _idle, _open, _regenerate, _sign_in, _start_a_draft, browser_page, server  # noqa: F401
+from tests.e2e.page_steps import regenerate
+from tests.e2e.test_browser import CHROMIUM, _external, _idle, _open, _sign_in, _start_a_draft, browser_page, server  # noqa: F401
 from tests.support.people import FAST_HASHER
 
 pytestmark = [
@@ -149,7 +150,7 @@ def test_the_studio_stays_on_the_draft_and_tab_after_save_regenerate_and_submit(
     _idle(page)
     _on_my_drafts(page, kept, 2)
 
-    _regenerate(page, "section s2")
+    regenerate(page, "section s2")
     page.get_by_text("Section s2 regenerated; the rest of the draft is unchanged.").wait_for(timeout=90_000)
     _idle(page)
     _on_my_drafts(page, kept, 3)
