@@ -41,11 +41,12 @@ def chosen_backend(setting: str) -> str:
 
     Only there does the int8 graph meet its goals (bench/README.md, "Index"). On x86 without VNNI the
     reduced range embedded 2.38x faster than torch (goal 2.5x) and its rounding turned one held-out
-    Security-101 check from right to wrong (a skill two of its modules share moved from covered to partial).
+    Security-101 check from right to wrong (a skill whose module also reads as another moved to partial).
     """
     if setting != "auto":
         return setting
     return "onnx" if int8_range.this_machine() == int8_range.FULL_RANGE else "torch"
+
 
 Progress = Callable[[int, int], None]
 
